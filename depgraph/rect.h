@@ -1,0 +1,60 @@
+/* rect.h - N-D integer rectangles with inclusive bounds; libc only. */
+#ifndef GRT_RECT_H
+#define GRT_RECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GRT_RECT_MAX_DIM 4
+
+/* A rectangle [lo, hi] (both inclusive) in up to 4 dims. It is empty when
+ * hi[d] < lo[d] for some d < ndim. */
+typedef struct grt_rect {
+  int ndim;
+  int64_t lo[GRT_RECT_MAX_DIM];
+  int64_t hi[GRT_RECT_MAX_DIM];
+} grt_rect_t;
+
+static inline bool grt_rect_empty(const grt_rect_t *r) {
+  for (int d = 0; d < r->ndim; d++)
+    if (r->hi[d] < r->lo[d]) return true;
+  return false;
+}
+
+static inline int64_t grt_rect_volume(const grt_rect_t *r) {
+  int64_t v = 1;
+  for (int d = 0; d < r->ndim; d++) {
+    if (r->hi[d] < r->lo[d]) return 0;
+    v *= r->hi[d] - r->lo[d] + 1;
+  }
+  return v;
+}
+
+static inline bool grt_rect_overlaps(const grt_rect_t *a, const grt_rect_t *b) {
+  for (int d = 0; d < a->ndim; d++)
+    if (a->hi[d] < b->lo[d] || b->hi[d] < a->lo[d]) return false;
+  return !grt_rect_empty(a) && !grt_rect_empty(b);
+}
+
+/* Writes a ∩ b into *out; returns false (and *out empty) when they are disjoint. */
+static inline bool grt_rect_intersect(const grt_rect_t *a, const grt_rect_t *b,
+                                      grt_rect_t *out) {
+  out->ndim = a->ndim;
+  bool ok = true;
+  for (int d = 0; d < a->ndim; d++) {
+    out->lo[d] = a->lo[d] > b->lo[d] ? a->lo[d] : b->lo[d];
+    out->hi[d] = a->hi[d] < b->hi[d] ? a->hi[d] : b->hi[d];
+    if (out->hi[d] < out->lo[d]) ok = false;
+  }
+  return ok;
+}
+
+/* True when a contains every point of b (an empty b is contained). */
+static inline bool grt_rect_contains(const grt_rect_t *a, const grt_rect_t *b) {
+  if (grt_rect_empty(b)) return true;
+  for (int d = 0; d < a->ndim; d++)
+    if (b->lo[d] < a->lo[d] || b->hi[d] > a->hi[d]) return false;
+  return true;
+}
+
+#endif

@@ -1,0 +1,34 @@
+/* error.c - error codes, their strings and the thread-local last-error message. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char last_error[512];
+
+GRT_EXPORT const char *grt_strerror(int err) {
+  switch (err) {
+  case GRT_OK: return "success";
+  case GRT_EINVAL: return "invalid argument";
+  case GRT_ENOMEM: return "insufficient resources (memory budget)";
+  case GRT_ENOTFOUND: return "not found (task, library or reduction operator)";
+  case GRT_ESTATE: return "wrong state (destroyed object or finalized runtime)";
+  case GRT_EUNSUPPORTED: return "unsupported";
+  case GRT_EDIVERGED: return "ranks issued different operations";
+  case GRT_ECOMM: return "communication failure";
+  case GRT_ETASK: return "a task failed";
+  default: return "unknown error";
+  }
+}
+
+GRT_EXPORT const char *grt_last_error(void) { return last_error; }
+
+void grt__error_clear(void) { last_error[0] = '\0'; }
+
+int grt__error(int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  va_end(ap);
+  return code;
+}

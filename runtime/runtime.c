@@ -1,0 +1,138 @@
+/* runtime.c - grt_init / grt_finalize and the runtime object's registry. */
+#include "runtime_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Live runtimes, so that a call on a finalized runtime reports GRT_ESTATE
+ * instead of touching freed memory. A handful at most per process. */
+#define MAX_LIVE 16
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static grt_runtime_t *live[MAX_LIVE];
+
+static int live_add(grt_runtime_t *rt) {
+  pthread_mutex_lock(&live_lock);
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (!live[i]) {
+      live[i] = rt;
+      pthread_mutex_unlock(&live_lock);
+      return 0;
+    }
+  pthread_mutex_unlock(&live_lock);
+  return grt__error(GRT_ESTATE, "grt_init: too many runtimes alive at once (max %d)", MAX_LIVE);
+}
+
+static void live_remove(grt_runtime_t *rt) {
+  pthread_mutex_lock(&live_lock);
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (live[i] == rt) live[i] = NULL;
+  pthread_mutex_unlock(&live_lock);
+}
+
+int grt__runtime_check(const grt_runtime_t *rt, const char *argname) {
+  if (!rt) return grt__error(GRT_EINVAL, "%s: runtime is NULL", argname);
+  int found = 0;
+  pthread_mutex_lock(&live_lock);
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (live[i] == rt) found = 1;
+  pthread_mutex_unlock(&live_lock);
+  if (!found)
+    return grt__error(GRT_ESTATE, "%s: runtime is not initialized or already finalized", argname);
+  return 0;
+}
+
+uint64_t grt__runtime_next_store_id(grt_runtime_t *rt) { return ++rt->next_store_id; }
+
+struct grt_type_registry *grt__runtime_types(grt_runtime_t *rt) { return rt->types; }
+
+void grt__runtime_keep_shell(grt_runtime_t *rt, grt_store_t *shell) {
+  pthread_mutex_lock(&rt->shell_lock);
+  shell->next_shell = rt->shells;
+  rt->shells = shell;
+  pthread_mutex_unlock(&rt->shell_lock);
+}
+
+void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root) {
+  (void)rt;
+  root->mem = NULL;
+  root->rt_state = NULL;
+  root->release = NULL;
+}
+
+GRT_EXPORT int grt_init(int *argc, char ***argv, grt_runtime_t **out) {
+  return grt_init_config(argc, argv, NULL, out);
+}
+
+GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
+                               grt_runtime_t **out) {
+  (void)argc;
+  (void)argv;
+  if (!out) return grt__error(GRT_EINVAL, "grt_init: rt (output) is NULL");
+  *out = NULL;
+  grt_runtime_t *rt = calloc(1, sizeof *rt);
+  if (!rt) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
+  int rc = grt__settings_load(&rt->settings, cfg);
+  if (rc < 0) {
+    free(rt);
+    return rc;
+  }
+  const size_t budgets[GRT_MEM_KIND_COUNT] = {
+      rt->settings.sysmem, rt->settings.numamem, rt->settings.fbmem,
+      rt->settings.zcmem, rt->settings.regmem};
+  for (int k = 0; k < GRT_MEM_KIND_COUNT; k++)
+    grt__mem_init(&rt->mems[k], (grt_mem_kind_t)k, budgets[k]);
+  rt->types = grt__type_registry_create();
+  if (!rt->types) {
+    free(rt);
+    return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
+  }
+  pthread_mutex_init(&rt->shell_lock, NULL);
+  rt->nranks = 1;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  rt->ncores = n > 0 ? (int)n : 1;
+  rc = live_add(rt);
+  if (rc < 0) {
+    grt__type_registry_destroy(rt->types);
+    free(rt);
+    return rc;
+  }
+  *out = rt;
+  return 0;
+}
+
+GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
+  int rc = grt__runtime_check(rt, "grt_finalize");
+  if (rc < 0) return rc;
+  live_remove(rt);
+  for (grt_store_t *s = rt->shells, *next; s; s = next) {
+    next = s->next_shell;
+    free(s);
+  }
+  grt__type_registry_destroy(rt->types);
+  pthread_mutex_destroy(&rt->shell_lock);
+  free(rt);
+  return 0;
+}
+
+GRT_EXPORT int grt_fence(grt_runtime_t *rt) { return grt__runtime_check(rt, "grt_fence"); }
+GRT_EXPORT int grt_rank(const grt_runtime_t *rt) { return rt ? rt->rank : GRT_EINVAL; }
+GRT_EXPORT int grt_num_ranks(const grt_runtime_t *rt) { return rt ? rt->nranks : GRT_EINVAL; }
+
+GRT_EXPORT int grt_show_config(const grt_runtime_t *rt, FILE *out) {
+  int rc = grt__runtime_check(rt, "grt_show_config");
+  if (rc < 0) return rc;
+  if (!out) return grt__error(GRT_EINVAL, "grt_show_config: out is NULL");
+  return grt__settings_print(&rt->settings, out);
+}
+
+GRT_EXPORT int grt_memory_usage(const grt_runtime_t *rt, grt_mem_kind_t kind, size_t *used,
+                                size_t *budget) {
+  int rc = grt__runtime_check(rt, "grt_memory_usage");
+  if (rc < 0) return rc;
+  if ((int)kind < 0 || kind >= GRT_MEM_KIND_COUNT)
+    return grt__error(GRT_EINVAL, "grt_memory_usage: kind %d is not a memory kind", (int)kind);
+  if (used) *used = atomic_load(&rt->mems[kind].used);
+  if (budget) *budget = rt->mems[kind].budget;
+  return 0;
+}

@@ -1,0 +1,2 @@
+/* transform.c - placeholder until its layer lands. */
+typedef int grt_placeholder_transform_t;
