@@ -29,5 +29,10 @@ const grt_type_t *grt__type_struct(grt_type_registry_t *reg, int n,
                                    const grt_type_t *const *fields);
 /* True for the numeric types reductions are defined on (ints, uints, floats, complex). */
 int grt__type_is_numeric(const grt_type_t *t);
+/* True for the static built-in types (shared by every runtime). */
+bool grt__type_is_builtin(const grt_type_t *t);
+/* True when @p t is a built-in type or a derived type of @p reg (so a type
+ * pointer from another or a finalized runtime, or garbage, is rejected). */
+bool grt__type_known(grt_type_registry_t *reg, const grt_type_t *t);
 
 #endif
