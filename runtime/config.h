@@ -46,4 +46,29 @@ int grt__settings_load(grt_settings_t *out, const grt_config_t *explicit_cfg);
 /* Prints every key as `key = value  # source` lines (the file format). */
 int grt__settings_print(const grt_settings_t *s, FILE *out);
 
+/* ---- additions (declarations above are the fixed interface) ---- */
+
+/* Defaults that are not "0" or "off"; docs/config.md lists them all. */
+#define GRT_DEFAULT_ZCMEM ((size_t)32 << 20)            /* 32 MiB */
+#define GRT_DEFAULT_MIN_CPU_CHUNK ((size_t)65536)       /* bytes, not MiB */
+#define GRT_DEFAULT_SYSMEM_FALLBACK ((size_t)1 << 30)   /* 1 GiB if MemAvailable is unknown */
+
+/* Index of key @p name in settings->source[], or -1 if it is not a key. */
+int grt__settings_key_index(const char *name);
+
+/* "default", "environment", "GRT_CONFIG file" or "explicit". */
+const char *grt__settings_source_name(grt_setting_source_t src);
+
+/* The default sysmem budget: 80% of @p available bytes divided among
+ * @p local_ranks ranks on the node (< 1 counts as 1), rounded down to a whole
+ * MiB; GRT_DEFAULT_SYSMEM_FALLBACK when @p available is 0 (unknown). */
+size_t grt__settings_default_sysmem(size_t available, int local_ranks);
+
+/* Applies the `key = value` lines read from @p f on top of @p s, exactly as
+ * the GRT_CONFIG file is applied (source GRT_SRC_FILE); @p name is used in
+ * messages. Used by grt__settings_load and by the fuzzers. Returns 0 or
+ * GRT_EINVAL ("GRT_CONFIG file <name>:<line>: key '<key>': ..."); on error @p s
+ * may hold the lines before the bad one. */
+int grt__settings_apply_stream(grt_settings_t *s, FILE *f, const char *name);
+
 #endif

@@ -1,0 +1,154 @@
+/* test_memory.c - memory budgets (store/memory.c) and grt_memory_usage through a runtime. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory.h"
+
+static void test_memory_budget_exceeded(void **state) {
+  (void)state;
+  grt_memory_t m;
+  grt__mem_init(&m, GRT_MEM_SYSMEM, 1000);
+  void *a = NULL, *b = (void *)&m;
+  assert_int_equal(grt__mem_alloc(&m, 600, &a), 0);
+  assert_non_null(a);
+  assert_int_equal(atomic_load(&m.used), 600);
+  assert_int_equal(grt__mem_alloc(&m, 500, &b), GRT_ENOMEM);
+  assert_null(b);
+  const char *msg = grt_last_error();
+  assert_non_null(strstr(msg, "sysmem"));
+  assert_non_null(strstr(msg, "500 bytes"));
+  assert_non_null(strstr(msg, "600 bytes in use"));
+  assert_non_null(strstr(msg, "1000-byte budget"));
+  assert_int_equal(atomic_load(&m.used), 600);  /* a refused request reserves nothing */
+  /* Exactly the rest of the budget fits. */
+  assert_int_equal(grt__mem_alloc(&m, 400, &b), 0);
+  assert_int_equal(atomic_load(&m.used), 1000);
+  grt__mem_free(&m, a, 600);
+  grt__mem_free(&m, b, 400);
+  assert_int_equal(atomic_load(&m.used), 0);
+}
+
+static void test_memory_larger_than_budget(void **state) {
+  (void)state;
+  grt_memory_t m;
+  grt__mem_init(&m, GRT_MEM_SYSMEM, 100);
+  void *p;
+  assert_int_equal(grt__mem_alloc(&m, SIZE_MAX, &p), GRT_ENOMEM);
+  assert_null(p);
+  assert_non_null(strstr(grt_last_error(), "sysmem"));
+  assert_non_null(strstr(grt_last_error(), "100-byte budget"));
+  assert_int_equal(atomic_load(&m.used), 0);
+}
+
+static void test_memory_zero_bytes(void **state) {
+  (void)state;
+  grt_memory_t m;
+  grt__mem_init(&m, GRT_MEM_SYSMEM, 0);
+  void *p = NULL;
+  assert_int_equal(grt__mem_alloc(&m, 0, &p), 0);
+  assert_non_null(p);
+  assert_int_equal(atomic_load(&m.used), 0);
+  grt__mem_free(&m, p, 0);
+  assert_int_equal(atomic_load(&m.used), 0);
+  grt__mem_free(&m, NULL, 0);  /* no-op */
+}
+
+static void test_memory_zeroed_and_aligned(void **state) {
+  (void)state;
+  grt_memory_t m;
+  grt__mem_init(&m, GRT_MEM_SYSMEM, 1 << 20);
+  unsigned char *p;
+  assert_int_equal(grt__mem_alloc(&m, 1000, (void **)&p), 0);
+  assert_int_equal((uintptr_t)p % 64, 0);
+  for (int i = 0; i < 1000; i++) assert_int_equal(p[i], 0);
+  grt__mem_free(&m, p, 1000);
+  assert_int_equal(atomic_load(&m.used), 0);
+}
+
+static void test_memory_unbacked_kinds(void **state) {
+  (void)state;
+  for (int k = GRT_MEM_NUMAMEM; k < GRT_MEM_KIND_COUNT; k++) {
+    grt_memory_t m;
+    grt__mem_init(&m, (grt_mem_kind_t)k, 1 << 20);
+    void *p = (void *)&m;
+    assert_int_equal(grt__mem_alloc(&m, 10, &p), GRT_EUNSUPPORTED);
+    assert_null(p);
+    assert_non_null(strstr(grt_last_error(), grt__mem_kind_name((grt_mem_kind_t)k)));
+    assert_int_equal(atomic_load(&m.used), 0);
+  }
+  assert_string_equal(grt__mem_kind_name(GRT_MEM_SYSMEM), "sysmem");
+  assert_string_equal(grt__mem_kind_name(GRT_MEM_REGMEM), "regmem");
+  assert_string_equal(grt__mem_kind_name(GRT_MEM_KIND_COUNT), "unknown");
+}
+
+static void test_memory_available(void **state) {
+  (void)state;
+  /* Linux always has MemAvailable; a machine with less than 1 MiB free would
+   * not be running this test. */
+  assert_true(grt__mem_available() > ((size_t)1 << 20));
+}
+
+static void test_memory_usage_through_runtime(void **state) {
+  (void)state;
+  unsetenv("GRT_CONFIG");
+  unsetenv("GRT_SYSMEM");
+  grt_config_t *cfg;
+  assert_int_equal(grt_config_create(&cfg), 0);
+  assert_int_equal(grt_config_set(cfg, "sysmem", "3"), 0);
+  assert_int_equal(grt_config_set(cfg, "fbmem", "5"), 0);
+  grt_runtime_t *rt;
+  assert_int_equal(grt_init_config(NULL, NULL, cfg, &rt), 0);
+  grt_config_destroy(cfg);
+  size_t used = 1, budget = 0;
+  assert_int_equal(grt_memory_usage(rt, GRT_MEM_SYSMEM, &used, &budget), 0);
+  assert_int_equal(used, 0);
+  assert_int_equal(budget, (size_t)3 << 20);
+  assert_int_equal(grt_memory_usage(rt, GRT_MEM_FBMEM, NULL, &budget), 0);
+  assert_int_equal(budget, (size_t)5 << 20);
+  assert_int_equal(grt_memory_usage(rt, GRT_MEM_ZCMEM, &used, &budget), 0);
+  assert_int_equal(budget, (size_t)32 << 20);
+  assert_int_equal(grt_memory_usage(rt, GRT_MEM_SYSMEM, NULL, NULL), 0);
+  assert_int_equal(grt_memory_usage(rt, GRT_MEM_KIND_COUNT, &used, &budget), GRT_EINVAL);
+  assert_int_equal(grt_memory_usage(rt, (grt_mem_kind_t)-1, &used, &budget), GRT_EINVAL);
+  assert_int_equal(grt_memory_usage(NULL, GRT_MEM_SYSMEM, &used, &budget) < 0, 1);
+  /* grt_show_config reports the explicit budget in the file format. */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_int_equal(grt_show_config(rt, f), 0);
+  fclose(f);
+  assert_non_null(strstr(buf, "sysmem = 3  # explicit\n"));
+  assert_non_null(strstr(buf, "fbmem = 5  # explicit\n"));
+  free(buf);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+static void test_memory_bad_config_fails_init(void **state) {
+  (void)state;
+  setenv("GRT_SYSMEM", "lots", 1);
+  grt_runtime_t *rt = (grt_runtime_t *)&rt;
+  assert_int_equal(grt_init(NULL, NULL, &rt), GRT_EINVAL);
+  assert_null(rt);
+  assert_non_null(strstr(grt_last_error(), "GRT_SYSMEM"));
+  unsetenv("GRT_SYSMEM");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_memory_budget_exceeded),
+      cmocka_unit_test(test_memory_larger_than_budget),
+      cmocka_unit_test(test_memory_zero_bytes),
+      cmocka_unit_test(test_memory_zeroed_and_aligned),
+      cmocka_unit_test(test_memory_unbacked_kinds),
+      cmocka_unit_test(test_memory_available),
+      cmocka_unit_test(test_memory_usage_through_runtime),
+      cmocka_unit_test(test_memory_bad_config_fails_init),
+  };
+  return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
+}
