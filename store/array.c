@@ -1,2 +1,58 @@
-/* array.c - placeholder until its layer lands. */
-typedef int grt_placeholder_array_t;
+/* array.c - arrays: a data store plus an optional bool validity store (Arrow semantics). */
+#include "error.h"
+#include "store.h"
+
+#include <stdlib.h>
+
+/* The array owns both handles: grt_array_destroy destroys them. A validity
+ * element is true where the data element is valid (not null); a new array's
+ * validity store reads all false until it is written, like any new store. */
+GRT_EXPORT int grt_array_create(grt_runtime_t *rt, const grt_type_t *type, int ndim,
+                                const int64_t *shape, bool nullable, grt_array_t **out) {
+  static const char fn[] = "grt_array_create";
+  if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
+  *out = NULL;
+  grt_store_t *data = NULL, *validity = NULL;
+  int rc = grt__store_create_named(fn, rt, type, ndim, shape, &data);
+  if (rc < 0) return rc;
+  if (nullable) {
+    rc = grt__store_create_named(fn, rt, grt_type_bool(), ndim, shape, &validity);
+    if (rc < 0) {
+      grt_store_destroy(data);
+      return rc;
+    }
+  }
+  grt_array_t *a = malloc(sizeof *a);
+  if (!a) {
+    grt_store_destroy(validity);
+    grt_store_destroy(data);
+    return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+  }
+  a->data = data;
+  a->validity = validity;
+  *out = a;
+  return 0;
+}
+
+GRT_EXPORT grt_store_t *grt_array_data(grt_array_t *a) {
+  if (!a) {
+    grt__error(GRT_EINVAL, "grt_array_data: a is NULL");
+    return NULL;
+  }
+  return a->data;
+}
+
+GRT_EXPORT grt_store_t *grt_array_validity(grt_array_t *a) {
+  if (!a) {
+    grt__error(GRT_EINVAL, "grt_array_validity: a is NULL");
+    return NULL;
+  }
+  return a->validity;
+}
+
+GRT_EXPORT void grt_array_destroy(grt_array_t *a) {
+  if (!a) return;
+  grt_store_destroy(a->validity);
+  grt_store_destroy(a->data);
+  free(a);
+}

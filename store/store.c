@@ -1,2 +1,361 @@
-/* store.c - placeholder until its layer lands. */
-typedef int grt_placeholder_store_t;
+/* store.c - logical stores, their views, and the reference-counted roots behind them. */
+#include "store.h"
+#include "error.h"
+#include "type.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- roots ---- */
+
+void grt__root_acquire(grt_store_root_t *root) {
+  atomic_fetch_add_explicit(&root->refs, 1, memory_order_relaxed);
+}
+
+/* Drops one reference; the last one runs the runtime's hook, frees the
+ * instance (unless it is the application's buffer) and the root. */
+void grt__root_release(grt_store_root_t *root) {
+  if (!root) return;
+  int before = atomic_fetch_sub_explicit(&root->refs, 1, memory_order_acq_rel);
+  GRT_API_CHECK(before > 0);
+  if (before != 1) return;
+  if (root->release) root->release(root);
+  if (root->data && !root->attached && root->mem)
+    grt__mem_free(root->mem, root->data, root->bytes);
+  free(root);
+}
+
+/* The caller (the runtime) serializes calls for one root. An attached root
+ * already has its data (NULL only for an empty attached store). */
+int grt__root_ensure_instance(grt_store_root_t *root, grt_memory_t *mem) {
+  if (root->data || root->attached) return 0;
+  if (!mem)
+    return grt__error(GRT_EINVAL, "grt__root_ensure_instance: mem is NULL for store %llu",
+                      (unsigned long long)root->id);
+  void *p = NULL;
+  size_t bytes = (size_t)root->volume * root->type->size;
+  int rc = grt__mem_alloc(mem, bytes, &p);
+  if (rc < 0) return rc;
+  root->data = p;
+  root->bytes = bytes;
+  root->mem = mem;
+  return 0;
+}
+
+/* ---- handles ---- */
+
+int grt__store_check(const grt_store_t *s, const char *argname) {
+  if (!s) return grt__error(GRT_EINVAL, "%s is NULL", argname);
+  if (s->magic != GRT_STORE_MAGIC)
+    return grt__error(GRT_ESTATE, "%s was destroyed (or is not a store)", argname);
+  if (s->root->detached)
+    return grt__error(GRT_ESTATE, "%s: its root store %llu was detached", argname,
+                      (unsigned long long)s->root->id);
+  return 0;
+}
+
+/* Validates what store creation and attach share and fills @p shape_out and
+ * the element count. @p fn names the public function in messages. */
+static int check_create_args(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
+                             int ndim, const int64_t *shape, grt_store_t **out,
+                             int64_t *volume) {
+  if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
+  *out = NULL;
+  char what[96];
+  snprintf(what, sizeof what, "%s: rt", fn);
+  int rc = grt__runtime_check(rt, what);
+  if (rc < 0) return rc;
+  if (!type) return grt__error(GRT_EINVAL, "%s: type is NULL", fn);
+  if (!grt__type_known(grt__runtime_types(rt), type))
+    return grt__error(GRT_EINVAL, "%s: type is not a built-in type or a type of this runtime",
+                      fn);
+  if (ndim < 1 || ndim > GRT_MAX_DIM)
+    return grt__error(GRT_EINVAL, "%s: ndim %d out of range 1..%d", fn, ndim, GRT_MAX_DIM);
+  if (!shape) return grt__error(GRT_EINVAL, "%s: shape is NULL", fn);
+  int64_t vol = 1;
+  bool empty = false;
+  for (int d = 0; d < ndim; d++) {
+    if (shape[d] < 0)
+      return grt__error(GRT_EINVAL, "%s: shape[%d] is %lld (extents must be >= 0)", fn, d,
+                        (long long)shape[d]);
+    if (shape[d] == 0) empty = true;
+  }
+  /* Overflow of the element count and of the byte size, checked even when
+   * another extent is 0 so that a shape is accepted or not on its own terms. */
+  int64_t limit = INT64_MAX / (int64_t)type->size;
+  if ((uint64_t)limit > SIZE_MAX / type->size) limit = (int64_t)(SIZE_MAX / type->size);
+  for (int d = 0; d < ndim; d++) {
+    int64_t e = shape[d] ? shape[d] : 1;
+    if (vol > limit / e)
+      return grt__error(GRT_EINVAL,
+                        "%s: shape[%d] = %lld makes the store larger than the address space "
+                        "(%zu-byte elements)",
+                        fn, d, (long long)shape[d], type->size);
+    vol *= e;
+  }
+  *volume = empty ? 0 : vol;
+  return 0;
+}
+
+static grt_store_t *handle_new(grt_store_root_t *root, int ndim, const int64_t *shape,
+                               const grt_transform_t *tf) {
+  grt_store_t *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->magic = GRT_STORE_MAGIC;
+  s->root = root;
+  s->ndim = ndim;
+  memcpy(s->shape, shape, (size_t)ndim * sizeof *shape);
+  s->tf = *tf;
+  return s;
+}
+
+/* Makes a root and its first handle. Arguments already validated. */
+static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, int ndim,
+                     const int64_t *shape, int64_t volume, bool attached, void *buffer,
+                     grt_store_t **out) {
+  grt_store_root_t *root = calloc(1, sizeof *root);
+  if (!root) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+  root->rt = rt;
+  root->type = type;
+  root->ndim = ndim;
+  memcpy(root->shape, shape, (size_t)ndim * sizeof *shape);
+  int64_t stride = 1;
+  for (int d = ndim - 1; d >= 0; d--) {
+    root->strides[d] = stride;
+    stride *= shape[d] ? shape[d] : 1;
+  }
+  root->volume = volume;
+  atomic_init(&root->refs, 1);
+  grt__runtime_init_root(rt, root);
+  if (attached) {
+    root->attached = true;
+    root->data = buffer;
+    root->bytes = (size_t)volume * type->size;
+    root->mem = NULL;
+  }
+  grt_transform_t tf;
+  grt__tf_identity(&tf, ndim);
+  grt_store_t *s = handle_new(root, ndim, shape, &tf);
+  if (!s) {
+    free(root);
+    return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+  }
+  /* Taken last, so a failed call consumes no id and ids stay equal on every rank. */
+  root->id = grt__runtime_next_store_id(rt);
+  *out = s;
+  return 0;
+}
+
+GRT_EXPORT int grt_store_create(grt_runtime_t *rt, const grt_type_t *type, int ndim,
+                                const int64_t *shape, grt_store_t **out) {
+  int64_t volume;
+  int rc = check_create_args("grt_store_create", rt, type, ndim, shape, out, &volume);
+  if (rc < 0) return rc;
+  return store_new("grt_store_create", rt, type, ndim, shape, volume, false, NULL, out);
+}
+
+/* Internal: grt_store_create with the caller's name in messages (arrays). */
+int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
+                            int ndim, const int64_t *shape, grt_store_t **out) {
+  int64_t volume;
+  int rc = check_create_args(fn, rt, type, ndim, shape, out, &volume);
+  if (rc < 0) return rc;
+  return store_new(fn, rt, type, ndim, shape, volume, false, NULL, out);
+}
+
+GRT_EXPORT int grt_store_attach(grt_runtime_t *rt, const grt_type_t *type, int ndim,
+                                const int64_t *shape, void *buffer, grt_store_t **out) {
+  int64_t volume;
+  int rc = check_create_args("grt_store_attach", rt, type, ndim, shape, out, &volume);
+  if (rc < 0) return rc;
+  if (!buffer && volume > 0)
+    return grt__error(GRT_EINVAL, "grt_store_attach: buffer is NULL for a store of %lld elements",
+                      (long long)volume);
+  if (buffer && (uintptr_t)buffer % type->align != 0)
+    return grt__error(GRT_EINVAL, "grt_store_attach: buffer %p is not aligned to %zu bytes",
+                      buffer, type->align);
+  return store_new("grt_store_attach", rt, type, ndim, shape, volume, true, buffer, out);
+}
+
+/* The handle becomes a shell owned by the runtime (freed at finalize), so a
+ * later use reports GRT_ESTATE; the root loses one reference. A detached
+ * store's handle is destroyed the same way. */
+GRT_EXPORT void grt_store_destroy(grt_store_t *s) {
+  if (!s) return;
+  if (s->magic != GRT_STORE_MAGIC) {
+    grt__error(GRT_ESTATE, "grt_store_destroy: s was already destroyed (or is not a store)");
+    return;
+  }
+  grt_store_root_t *root = s->root;
+  s->magic = 0;
+  s->root = NULL;
+  grt__runtime_keep_shell(root->rt, s);
+  grt__root_release(root);
+}
+
+GRT_EXPORT int grt_store_ndim(const grt_store_t *s) {
+  int rc = grt__store_check(s, "grt_store_ndim: s");
+  return rc < 0 ? rc : s->ndim;
+}
+
+GRT_EXPORT void grt_store_shape(const grt_store_t *s, int64_t *shape) {
+  if (grt__store_check(s, "grt_store_shape: s") < 0) return;
+  if (!shape) {
+    grt__error(GRT_EINVAL, "grt_store_shape: shape is NULL");
+    return;
+  }
+  memcpy(shape, s->shape, (size_t)s->ndim * sizeof *shape);
+}
+
+GRT_EXPORT const grt_type_t *grt_store_type(const grt_store_t *s) {
+  if (grt__store_check(s, "grt_store_type: s") < 0) return NULL;
+  return s->root->type;
+}
+
+/* ---- views ---- */
+
+/* Makes the view handle; a new reference on the root. */
+static int view_new(const char *fn, grt_store_t *s, int ndim, const int64_t *shape,
+                    const grt_transform_t *tf, grt_store_t **out) {
+  grt_store_t *v = handle_new(s->root, ndim, shape, tf);
+  if (!v) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+  grt__root_acquire(s->root);
+  *out = v;
+  return 0;
+}
+
+/* Common prologue of every view call: out, then s. */
+static int view_prologue(const char *fn, grt_store_t *s, grt_store_t **out) {
+  if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
+  *out = NULL;
+  char what[64];
+  snprintf(what, sizeof what, "%s: s", fn);
+  return grt__store_check(s, what);
+}
+
+GRT_EXPORT int grt_store_slice(grt_store_t *s, int dim, int64_t start, int64_t stop,
+                               grt_store_t **out) {
+  static const char fn[] = "grt_store_slice";
+  int rc = view_prologue(fn, s, out);
+  if (rc < 0) return rc;
+  if (dim < 0 || dim >= s->ndim)
+    return grt__error(GRT_EINVAL, "%s: dim %d out of range for a %d-D store", fn, dim, s->ndim);
+  if (start < 0 || start > s->shape[dim])
+    return grt__error(GRT_EINVAL, "%s: start %lld out of range 0..%lld of dim %d", fn,
+                      (long long)start, (long long)s->shape[dim], dim);
+  if (stop < start || stop > s->shape[dim])
+    return grt__error(GRT_EINVAL, "%s: stop %lld out of range %lld..%lld of dim %d", fn,
+                      (long long)stop, (long long)start, (long long)s->shape[dim], dim);
+  int64_t shape[GRT_MAX_DIM];
+  memcpy(shape, s->shape, sizeof shape);
+  shape[dim] = stop - start;
+  grt_transform_t tf;
+  grt__tf_slice(&s->tf, dim, start, &tf);
+  return view_new(fn, s, s->ndim, shape, &tf, out);
+}
+
+GRT_EXPORT int grt_store_transpose(grt_store_t *s, const int *perm, grt_store_t **out) {
+  static const char fn[] = "grt_store_transpose";
+  int rc = view_prologue(fn, s, out);
+  if (rc < 0) return rc;
+  if (!perm) return grt__error(GRT_EINVAL, "%s: perm is NULL", fn);
+  bool seen[GRT_MAX_DIM] = {false};
+  for (int k = 0; k < s->ndim; k++) {
+    if (perm[k] < 0 || perm[k] >= s->ndim)
+      return grt__error(GRT_EINVAL, "%s: perm[%d] = %d out of range for a %d-D store", fn, k,
+                        perm[k], s->ndim);
+    if (seen[perm[k]])
+      return grt__error(GRT_EINVAL, "%s: perm[%d] = %d repeats a dim (not a permutation)", fn,
+                        k, perm[k]);
+    seen[perm[k]] = true;
+  }
+  int64_t shape[GRT_MAX_DIM];
+  for (int k = 0; k < s->ndim; k++) shape[k] = s->shape[perm[k]];
+  grt_transform_t tf;
+  grt__tf_transpose(&s->tf, perm, &tf);
+  return view_new(fn, s, s->ndim, shape, &tf, out);
+}
+
+GRT_EXPORT int grt_store_promote(grt_store_t *s, int dim, int64_t size, grt_store_t **out) {
+  static const char fn[] = "grt_store_promote";
+  int rc = view_prologue(fn, s, out);
+  if (rc < 0) return rc;
+  if (s->ndim >= GRT_MAX_DIM)
+    return grt__error(GRT_EINVAL, "%s: s already has %d dims (max %d)", fn, s->ndim,
+                      GRT_MAX_DIM);
+  if (dim < 0 || dim > s->ndim)
+    return grt__error(GRT_EINVAL, "%s: dim %d out of range 0..%d for a %d-D store", fn, dim,
+                      s->ndim, s->ndim);
+  if (size < 0)
+    return grt__error(GRT_EINVAL, "%s: size is %lld (must be >= 0)", fn, (long long)size);
+  int64_t shape[GRT_MAX_DIM];
+  for (int j = 0, k = 0; j <= s->ndim; j++) shape[j] = j == dim ? size : s->shape[k++];
+  grt_transform_t tf;
+  grt__tf_promote(&s->tf, dim, &tf);
+  return view_new(fn, s, s->ndim + 1, shape, &tf, out);
+}
+
+GRT_EXPORT int grt_store_project(grt_store_t *s, int dim, int64_t index, grt_store_t **out) {
+  static const char fn[] = "grt_store_project";
+  int rc = view_prologue(fn, s, out);
+  if (rc < 0) return rc;
+  if (dim < 0 || dim >= s->ndim)
+    return grt__error(GRT_EINVAL, "%s: dim %d out of range for a %d-D store", fn, dim, s->ndim);
+  if (s->ndim == 1)
+    return grt__error(GRT_EINVAL, "%s: dim %d is the only dim of s (a store keeps >= 1 dim)",
+                      fn, dim);
+  if (index < 0 || index >= s->shape[dim])
+    return grt__error(GRT_EINVAL, "%s: index %lld out of range 0..%lld of dim %d", fn,
+                      (long long)index, (long long)s->shape[dim] - 1, dim);
+  int64_t shape[GRT_MAX_DIM];
+  for (int j = 0, k = 0; j < s->ndim; j++)
+    if (j != dim) shape[k++] = s->shape[j];
+  grt_transform_t tf;
+  grt__tf_project(&s->tf, dim, index, &tf);
+  return view_new(fn, s, s->ndim - 1, shape, &tf, out);
+}
+
+GRT_EXPORT int grt_store_delinearize(grt_store_t *s, int dim, int n, const int64_t *sizes,
+                                     grt_store_t **out) {
+  static const char fn[] = "grt_store_delinearize";
+  int rc = view_prologue(fn, s, out);
+  if (rc < 0) return rc;
+  if (dim < 0 || dim >= s->ndim)
+    return grt__error(GRT_EINVAL, "%s: dim %d out of range for a %d-D store", fn, dim, s->ndim);
+  if (n < 1 || s->ndim - 1 + n > GRT_MAX_DIM)
+    return grt__error(GRT_EINVAL, "%s: n %d out of range 1..%d for a %d-D store (max %d dims)",
+                      fn, n, GRT_MAX_DIM - s->ndim + 1, s->ndim, GRT_MAX_DIM);
+  if (!sizes) return grt__error(GRT_EINVAL, "%s: sizes is NULL", fn);
+  bool zero = false;
+  for (int k = 0; k < n; k++) {
+    if (sizes[k] < 0)
+      return grt__error(GRT_EINVAL, "%s: sizes[%d] is %lld (must be >= 0)", fn, k,
+                        (long long)sizes[k]);
+    if (sizes[k] == 0) zero = true;
+  }
+  int64_t prod = 1;
+  bool over = false;
+  for (int k = 0; k < n && !zero && !over; k++) {
+    if (prod > INT64_MAX / sizes[k]) over = true;
+    else prod *= sizes[k];
+  }
+  if (zero) prod = 0;
+  if (over)
+    return grt__error(GRT_EINVAL, "%s: sizes multiply past INT64_MAX, not to extent %lld of dim %d",
+                      fn, (long long)s->shape[dim], dim);
+  if (prod != s->shape[dim])
+    return grt__error(GRT_EINVAL, "%s: sizes multiply to %lld, not to extent %lld of dim %d", fn,
+                      (long long)prod, (long long)s->shape[dim], dim);
+  int64_t shape[GRT_MAX_DIM];
+  int k = 0;
+  for (int j = 0; j < s->ndim; j++) {
+    if (j == dim)
+      for (int l = 0; l < n; l++) shape[k++] = sizes[l];
+    else
+      shape[k++] = s->shape[j];
+  }
+  grt_transform_t tf;
+  grt__tf_delinearize(&s->tf, dim, n, sizes, &tf);
+  return view_new(fn, s, k, shape, &tf, out);
+}

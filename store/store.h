@@ -61,6 +61,10 @@ struct grt_array {
  * GRT_ESTATE for a destroyed handle or a detached root. */
 int grt__store_check(const grt_store_t *s, const char *argname);
 
+/* grt_store_create, naming @p fn (the public caller) in error messages. */
+int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
+                            int ndim, const int64_t *shape, grt_store_t **out);
+
 void grt__root_acquire(grt_store_root_t *root);
 void grt__root_release(grt_store_root_t *root);
 
