@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grt_build_config.h"
+
 /* Live runtimes, so that a call on a finalized runtime reports GRT_ESTATE
  * instead of touching freed memory. A handful at most per process. */
 #define MAX_LIVE 16
@@ -64,6 +66,38 @@ GRT_EXPORT int grt_init(int *argc, char ***argv, grt_runtime_t **out) {
   return grt_init_config(argc, argv, NULL, out);
 }
 
+/* Resolves automatic processor counts from the machine. */
+static void resolve_procs(grt_runtime_t *rt) {
+  const grt_settings_t *s = &rt->settings;
+  int utility = s->utility > 0 ? s->utility : 0;
+  rt->ncpu = s->cpus >= 0 ? s->cpus : rt->ncores - utility;
+  if (rt->ncpu < 1 && s->cpus < 0) rt->ncpu = 1;
+  rt->nomp = 0;
+#if GRT_HAVE_OPENMP
+  rt->nomp = s->omps > 0 ? s->omps : 0;
+#endif
+  rt->omp_threads = s->ompthreads > 0 ? s->ompthreads : (rt->ncores > 1 ? rt->ncores - 1 : 1);
+  rt->ngpu = 0; /* GPUs come with the device backend */
+  if (rt->ncpu < 1 && rt->nomp < 1) rt->ncpu = 1; /* something must run tasks */
+}
+
+static void runtime_free(grt_runtime_t *rt) {
+  grt__libraries_free(rt);
+  grt__redops_free(rt);
+  for (grt_store_t *s = rt->shells, *next; s; s = next) {
+    next = s->next_shell;
+    free(s);
+  }
+  if (rt->types) grt__type_registry_destroy(rt->types);
+  grt__machine_fini(rt);
+  free(rt->table);
+  pthread_mutex_destroy(&rt->shell_lock);
+  pthread_mutex_destroy(&rt->fence_mu);
+  pthread_cond_destroy(&rt->fence_cv);
+  pthread_mutex_destroy(&rt->fail_mu);
+  free(rt);
+}
+
 GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
                                grt_runtime_t **out) {
   (void)argc;
@@ -72,50 +106,74 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   *out = NULL;
   grt_runtime_t *rt = calloc(1, sizeof *rt);
   if (!rt) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
+  pthread_mutex_init(&rt->shell_lock, NULL);
+  pthread_mutex_init(&rt->fence_mu, NULL);
+  pthread_cond_init(&rt->fence_cv, NULL);
+  pthread_mutex_init(&rt->fail_mu, NULL);
+  rt->nranks = 1;
   int rc = grt__settings_load(&rt->settings, cfg);
-  if (rc < 0) {
-    free(rt);
-    return rc;
-  }
+  if (rc < 0) goto fail;
   const size_t budgets[GRT_MEM_KIND_COUNT] = {
       rt->settings.sysmem, rt->settings.numamem, rt->settings.fbmem,
       rt->settings.zcmem, rt->settings.regmem};
   for (int k = 0; k < GRT_MEM_KIND_COUNT; k++)
     grt__mem_init(&rt->mems[k], (grt_mem_kind_t)k, budgets[k]);
   rt->types = grt__type_registry_create();
-  if (!rt->types) {
-    free(rt);
-    return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
+  rt->table = calloc((size_t)1 << GRT_TABLE_BITS, sizeof *rt->table);
+  if (!rt->types || !rt->table) {
+    rc = grt__error(GRT_ENOMEM, "grt_init: out of host memory");
+    goto fail;
   }
-  pthread_mutex_init(&rt->shell_lock, NULL);
-  rt->nranks = 1;
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  rt->ncores = n > 0 ? (int)n : 1;
-  rc = live_add(rt);
-  if (rc < 0) {
-    grt__type_registry_destroy(rt->types);
-    free(rt);
-    return rc;
+  rt->table_mask = ((size_t)1 << GRT_TABLE_BITS) - 1;
+  if ((rc = grt__machine_init(rt)) < 0) goto fail;
+  resolve_procs(rt);
+  if ((rc = live_add(rt)) < 0) goto fail;
+  if ((rc = grt__internal_library(rt)) < 0 || (rc = grt__workers_start(rt)) < 0) {
+    live_remove(rt);
+    goto fail;
   }
   *out = rt;
   return 0;
+fail:
+  runtime_free(rt);
+  return rc;
 }
 
 GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   int rc = grt__runtime_check(rt, "grt_finalize");
   if (rc < 0) return rc;
+  grt__wait_all(rt);
+  grt__workers_stop(rt);
+  grt__drain_completed(rt);
   live_remove(rt);
-  for (grt_store_t *s = rt->shells, *next; s; s = next) {
-    next = s->next_shell;
-    free(s);
-  }
-  grt__type_registry_destroy(rt->types);
-  pthread_mutex_destroy(&rt->shell_lock);
-  free(rt);
+  grt__submit_scratch_free();
+  runtime_free(rt);
   return 0;
 }
 
-GRT_EXPORT int grt_fence(grt_runtime_t *rt) { return grt__runtime_check(rt, "grt_fence"); }
+GRT_EXPORT int grt_fence(grt_runtime_t *rt) {
+  int rc = grt__runtime_check(rt, "grt_fence");
+  if (rc < 0) return rc;
+  grt__wait_all(rt);
+  if (atomic_exchange(&rt->task_failed, 0)) {
+    pthread_mutex_lock(&rt->fail_mu);
+    rc = grt__error(GRT_ETASK, "grt_fence: %s", rt->fail_msg);
+    pthread_mutex_unlock(&rt->fail_mu);
+  }
+  return rc;
+}
+
+GRT_EXPORT int grt_num_procs(const grt_runtime_t *rt, grt_proc_kind_t kind) {
+  int rc = grt__runtime_check(rt, "grt_num_procs");
+  if (rc < 0) return rc;
+  switch (kind) {
+  case GRT_PROC_CPU: return rt->ncpu * rt->nranks;
+  case GRT_PROC_OMP: return rt->nomp * rt->nranks;
+  case GRT_PROC_GPU: return rt->ngpu * rt->nranks;
+  }
+  return grt__error(GRT_EINVAL, "grt_num_procs: kind %d is not a processor kind", (int)kind);
+}
+
 GRT_EXPORT int grt_rank(const grt_runtime_t *rt) { return rt ? rt->rank : GRT_EINVAL; }
 GRT_EXPORT int grt_num_ranks(const grt_runtime_t *rt) { return rt ? rt->nranks : GRT_EINVAL; }
 

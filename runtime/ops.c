@@ -1,0 +1,231 @@
+/* ops.c - fill, copy, inline mapping and detach, built on launches and wait nodes. */
+#include "runtime_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { TASK_FILL = 0, TASK_COPY = 1 };
+
+/* Calls fn on every element address of buffer @p b (N-D, any strides). */
+static void for_each_elem2(const grt_buffer_t *a, const grt_buffer_t *b, size_t esize,
+                           void (*fn)(void *x, const void *y, size_t esize, const void *data),
+                           const void *data) {
+  int nd = a->ndim;
+  int64_t ext[GRT_MAX_DIM], idx[GRT_MAX_DIM] = {0};
+  for (int d = 0; d < nd; d++) {
+    ext[d] = a->hi[d] - a->lo[d] + 1;
+    if (ext[d] <= 0) return;
+  }
+  for (;;) {
+    int64_t oa = 0, ob = 0;
+    for (int d = 0; d < nd; d++) {
+      oa += idx[d] * a->stride[d];
+      if (b) ob += idx[d] * b->stride[d];
+    }
+    fn((char *)a->ptr + oa * (int64_t)esize, b ? (const char *)b->ptr + ob * (int64_t)esize : NULL,
+       esize, data);
+    int d = nd - 1;
+    while (d >= 0 && ++idx[d] == ext[d]) idx[d--] = 0;
+    if (d < 0) return;
+  }
+}
+
+static void set_elem(void *x, const void *y, size_t esize, const void *value) {
+  (void)y;
+  memcpy(x, value, esize);
+}
+
+static void copy_elem(void *x, const void *y, size_t esize, const void *data) {
+  (void)data;
+  memcpy(x, y, esize);
+}
+
+static void fill_task(grt_task_context_t *ctx) {
+  grt_buffer_t b;
+  if (grt_task_arg(ctx, 0, &b) < 0) return;
+  const void *value = grt_task_scalar(ctx, 0);
+  size_t esize = grt_type_size(b.type);
+  /* Fast path: a contiguous row-major tile. */
+  bool dense = true;
+  int64_t expect = 1, n = 1;
+  for (int d = b.ndim - 1; d >= 0; d--) {
+    int64_t ext = b.hi[d] - b.lo[d] + 1;
+    if (ext <= 0) return;
+    if (ext > 1 && b.stride[d] != expect) dense = false;
+    expect *= ext;
+    n *= ext;
+  }
+  if (dense) {
+    unsigned char *p = b.ptr;
+    bool zero = true;
+    for (size_t i = 0; i < esize; i++) zero &= ((const unsigned char *)value)[i] == 0;
+    if (zero) {
+      memset(p, 0, (size_t)n * esize);
+      return;
+    }
+    for (int64_t i = 0; i < n; i++) memcpy(p + i * (int64_t)esize, value, esize);
+    return;
+  }
+  for_each_elem2(&b, NULL, esize, set_elem, value);
+}
+
+static void copy_task(grt_task_context_t *ctx) {
+  grt_buffer_t dst, src;
+  if (grt_task_arg(ctx, 0, &dst) < 0 || grt_task_arg(ctx, 1, &src) < 0) return;
+  for_each_elem2(&dst, &src, grt_type_size(dst.type), copy_elem, NULL);
+}
+
+int grt__internal_library(grt_runtime_t *rt) {
+  int rc = grt_library_create(rt, "grt.internal", &rt->internal_lib);
+  if (rc < 0) return rc;
+  if ((rc = grt_task_register(rt->internal_lib, TASK_FILL, "grt.fill",
+                              &(grt_variants_t){.cpu = fill_task})) < 0)
+    return rc;
+  return grt_task_register(rt->internal_lib, TASK_COPY, "grt.copy",
+                           &(grt_variants_t){.cpu = copy_task});
+}
+
+GRT_EXPORT int grt_fill(grt_store_t *s, const void *value) {
+  const char *fn = "grt_fill";
+  int rc = grt__store_check(s, "store");
+  if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  if (!value) return grt__error(GRT_EINVAL, "%s: value is NULL", fn);
+  grt_runtime_t *rt = s->root->rt;
+  if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  grt_launch_t *l;
+  if ((rc = grt_launch_create(rt->internal_lib, TASK_FILL, &l)) < 0) return rc;
+  if ((rc = grt_launch_add_output(l, s)) < 0 ||
+      (rc = grt_launch_add_scalar(l, s->root->type, value)) < 0) {
+    grt_launch_destroy(l);
+    return rc;
+  }
+  return grt_launch_submit(l, NULL);
+}
+
+GRT_EXPORT int grt_copy(grt_store_t *dst, grt_store_t *src) {
+  const char *fn = "grt_copy";
+  int rc = grt__store_check(dst, "dst");
+  if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  if ((rc = grt__store_check(src, "src")) < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  grt_runtime_t *rt = dst->root->rt;
+  if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  if (src->root->rt != rt) return grt__error(GRT_EINVAL, "%s: src belongs to another runtime", fn);
+  if (dst->root->type != src->root->type)
+    return grt__error(GRT_EINVAL, "%s: dst type '%s' differs from src type '%s'", fn,
+                      grt_type_format(dst->root->type), grt_type_format(src->root->type));
+  if (dst->ndim != src->ndim || memcmp(dst->shape, src->shape, sizeof(int64_t) * (size_t)dst->ndim))
+    return grt__error(GRT_EINVAL, "%s: dst and src have different shapes", fn);
+  grt_launch_t *l;
+  if ((rc = grt_launch_create(rt->internal_lib, TASK_COPY, &l)) < 0) return rc;
+  int a, b;
+  if ((a = rc = grt_launch_add_output(l, dst)) < 0 || (b = rc = grt_launch_add_input(l, src)) < 0 ||
+      (rc = grt_launch_align(l, a, b)) < 0) {
+    grt_launch_destroy(l);
+    return rc;
+  }
+  return grt_launch_submit(l, NULL);
+}
+
+/* ---- waiting for exactly the tasks that touch a store ---- */
+
+/* Makes a wait node that comes after every earlier conflicting access to
+ * @p s (and before every later one until it completes), and blocks until
+ * its predecessors are done. Returns the node (owned by the runtime once
+ * completed) or NULL with an error. */
+static grt_node_t *wait_for_store(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv_t priv, int *rc) {
+  grt__drain_completed(rt);
+  grt_node_t *n = malloc(sizeof *n);
+  if (!n) {
+    *rc = grt__error(GRT_ENOMEM, "out of host memory");
+    return NULL;
+  }
+  grt__node_init(rt, n, GRT_NODE_WAIT, NULL);
+  if ((*rc = grt__table_insert(rt, n)) < 0) {
+    free(n);
+    return NULL;
+  }
+  *rc = grt__access_whole(rt, s, priv, n, n->seq);
+  grt__node_release(rt, n); /* drop the hold; its edges decide now */
+  pthread_mutex_lock(&rt->fence_mu);
+  while (atomic_load(&n->pending) > 0) pthread_cond_wait(&rt->fence_cv, &rt->fence_mu);
+  pthread_mutex_unlock(&rt->fence_mu);
+  return n;
+}
+
+struct grt_mapping {
+  grt_runtime_t *rt;
+  grt_node_t *wait;
+  grt_store_root_t *root;
+  void *ptr;
+  int ndim;
+  int64_t strides[GRT_MAX_DIM];
+};
+
+GRT_EXPORT int grt_store_map(grt_store_t *s, grt_privilege_t priv, grt_mapping_t **out) {
+  const char *fn = "grt_store_map";
+  if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
+  *out = NULL;
+  int rc = grt__store_check(s, "store");
+  if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  if ((int)priv < GRT_READ || priv > GRT_READ_WRITE)
+    return grt__error(GRT_EINVAL, "%s: priv %d must be GRT_READ, GRT_WRITE or GRT_READ_WRITE", fn,
+                      (int)priv);
+  grt_runtime_t *rt = s->root->rt;
+  if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  if ((rc = grt__root_ensure_instance(s->root, &rt->mems[GRT_MEM_SYSMEM])) < 0) return rc;
+  grt_mapping_t *m = calloc(1, sizeof *m);
+  if (!m) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+  m->wait = wait_for_store(rt, s, priv == GRT_READ ? GRT_DG_READ : GRT_DG_READ_WRITE, &rc);
+  if (!m->wait) {
+    free(m);
+    return rc;
+  }
+  m->rt = rt;
+  m->root = s->root;
+  grt__root_acquire(s->root);
+  m->ndim = s->ndim;
+  int64_t zero[GRT_MAX_DIM] = {0};
+  int64_t off = grt__tf_layout(&s->tf, s->root->strides, zero, m->strides);
+  m->ptr = s->root->volume ? (char *)s->root->data + off * (int64_t)grt_type_size(s->root->type)
+                           : s->root->data;
+  *out = m;
+  return rc;
+}
+
+GRT_EXPORT void *grt_mapping_ptr(grt_mapping_t *m, int64_t *strides) {
+  if (!m) {
+    grt__error(GRT_EINVAL, "grt_mapping_ptr: mapping is NULL");
+    return NULL;
+  }
+  if (strides) memcpy(strides, m->strides, sizeof(int64_t) * (size_t)m->ndim);
+  return m->ptr;
+}
+
+GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *m) {
+  if (!m) return grt__error(GRT_EINVAL, "grt_mapping_unmap: mapping is NULL");
+  grt__node_complete(m->rt, m->wait);
+  grt__root_release(m->root);
+  free(m);
+  return 0;
+}
+
+GRT_EXPORT int grt_store_detach(grt_store_t *s) {
+  const char *fn = "grt_store_detach";
+  int rc = grt__store_check(s, "store");
+  if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  if (!s->root->attached)
+    return grt__error(GRT_EINVAL, "%s: store was not made by grt_store_attach", fn);
+  grt_runtime_t *rt = s->root->rt;
+  if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  /* Every task touching the root, through any view, must be done. */
+  grt_store_t whole = *s;
+  whole.ndim = s->root->ndim;
+  memcpy(whole.shape, s->root->shape, sizeof whole.shape);
+  grt__tf_identity(&whole.tf, s->root->ndim);
+  grt_node_t *n = wait_for_store(rt, &whole, GRT_DG_READ_WRITE, &rc);
+  if (!n) return rc;
+  /* One rank's instance is the application's buffer: nothing to copy. */
+  s->root->detached = true;
+  grt__node_complete(rt, n);
+  return rc;
+}

@@ -1,0 +1,248 @@
+/* test_basic.c - single-rank runtime: launches, fills, maps, futures, failures. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "grt.h"
+
+enum { T_ADD1 = 1, T_SUM, T_FAIL, T_SCALE, T_HIST, T_POINT };
+
+/* Adds 1 to every element of an int64 inout argument 0. */
+static void add1(grt_task_context_t *ctx) {
+  grt_buffer_t b;
+  assert_int_equal(grt_task_arg(ctx, 0, &b), 0);
+  int64_t *p = b.ptr;
+  for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) p[(i - b.lo[0]) * b.stride[0]] += 1;
+}
+
+/* Returns the sum of an int64 input argument 0. */
+static void sum(grt_task_context_t *ctx) {
+  grt_buffer_t b;
+  assert_int_equal(grt_task_arg(ctx, 0, &b), 0);
+  const int64_t *p = b.ptr;
+  int64_t s = 0;
+  for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) s += p[(i - b.lo[0]) * b.stride[0]];
+  grt_task_return(ctx, &s, sizeof s);
+}
+
+static void failer(grt_task_context_t *ctx) { grt_task_fail(ctx, "deliberate failure"); }
+
+/* out = in * scalar0 (float64, 1-D). */
+static void scale(grt_task_context_t *ctx) {
+  grt_buffer_t o, in;
+  assert_int_equal(grt_task_arg(ctx, 0, &o), 0);
+  assert_int_equal(grt_task_arg(ctx, 1, &in), 0);
+  double a = *(const double *)grt_task_scalar(ctx, 0);
+  for (int64_t i = o.lo[0]; i <= o.hi[0]; i++)
+    ((double *)o.ptr)[(i - o.lo[0]) * o.stride[0]] =
+        a * ((const double *)in.ptr)[(i - in.lo[0]) * in.stride[0]];
+}
+
+/* Reduces (SUM) 1 into bucket (value % 4) of a 4-element int64 store (arg 1). */
+static void hist(grt_task_context_t *ctx) {
+  grt_buffer_t in, h;
+  assert_int_equal(grt_task_arg(ctx, 0, &in), 0);
+  assert_int_equal(grt_task_arg(ctx, 1, &h), 0);
+  for (int64_t i = in.lo[0]; i <= in.hi[0]; i++) {
+    int64_t v = ((const int64_t *)in.ptr)[(i - in.lo[0]) * in.stride[0]];
+    ((int64_t *)h.ptr)[(v % 4 - h.lo[0]) * h.stride[0]] += 1;
+  }
+}
+
+/* Writes its point into its tile (manual launches). */
+static void write_point(grt_task_context_t *ctx) {
+  grt_buffer_t b;
+  int64_t pt[4];
+  assert_int_equal(grt_task_point(ctx, pt), 1);
+  assert_int_equal(grt_task_arg(ctx, 0, &b), 0);
+  for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) ((int64_t *)b.ptr)[(i - b.lo[0]) * b.stride[0]] = pt[0];
+}
+
+static grt_runtime_t *start(int cpus) {
+  grt_config_t *cfg;
+  assert_int_equal(grt_config_create(&cfg), 0);
+  char v[16];
+  snprintf(v, sizeof v, "%d", cpus);
+  assert_int_equal(grt_config_set(cfg, "cpus", v), 0);
+  assert_int_equal(grt_config_set(cfg, "min_cpu_chunk", "0"), 0);
+  grt_runtime_t *rt;
+  assert_int_equal(grt_init_config(NULL, NULL, cfg, &rt), 0);
+  grt_config_destroy(cfg);
+  return rt;
+}
+
+static grt_library_t *lib_of(grt_runtime_t *rt) {
+  grt_library_t *lib;
+  assert_int_equal(grt_library_create(rt, "test", &lib), 0);
+  assert_int_equal(grt_task_register(lib, T_ADD1, "add1", &(grt_variants_t){.cpu = add1}), 0);
+  assert_int_equal(grt_task_register(lib, T_SUM, "sum", &(grt_variants_t){.cpu = sum}), 0);
+  assert_int_equal(grt_task_register(lib, T_FAIL, "fail", &(grt_variants_t){.cpu = failer}), 0);
+  assert_int_equal(grt_task_register(lib, T_SCALE, "scale", &(grt_variants_t){.cpu = scale}), 0);
+  assert_int_equal(grt_task_register(lib, T_HIST, "hist", &(grt_variants_t){.cpu = hist}), 0);
+  assert_int_equal(grt_task_register(lib, T_POINT, "point", &(grt_variants_t){.cpu = write_point}), 0);
+  return lib;
+}
+
+static void test_basic_chain_and_sum(void **state) {
+  (void)state;
+  for (int cpus = 1; cpus <= 3; cpus++) {
+    grt_runtime_t *rt = start(cpus);
+    grt_library_t *lib = lib_of(rt);
+    grt_store_t *s;
+    int64_t n = 1000;
+    assert_int_equal(grt_store_create(rt, grt_type_int64(), 1, &n, &s), 0);
+    int64_t zero = 0;
+    assert_int_equal(grt_fill(s, &zero), 0);
+    for (int k = 0; k < 10; k++) {
+      grt_launch_t *l;
+      assert_int_equal(grt_launch_create(lib, T_ADD1, &l), 0);
+      assert_int_equal(grt_launch_add_inout(l, s), 0);
+      assert_int_equal(grt_launch_submit(l, NULL), 0);
+    }
+    grt_launch_t *l;
+    grt_future_t *f;
+    assert_int_equal(grt_launch_create(lib, T_SUM, &l), 0);
+    assert_int_equal(grt_launch_add_input(l, s), 0);
+    assert_int_equal(grt_launch_reduce_result(l, grt_type_int64(), GRT_REDOP_SUM), 0);
+    assert_int_equal(grt_launch_submit(l, &f), 0);
+    int64_t total = 0;
+    assert_int_equal(grt_future_get(f, &total, sizeof total), 0);
+    assert_int_equal(total, 10 * n);
+    grt_future_destroy(f);
+    grt_mapping_t *m;
+    assert_int_equal(grt_store_map(s, GRT_READ, &m), 0);
+    int64_t st[1];
+    const int64_t *p = grt_mapping_ptr(m, st);
+    for (int64_t i = 0; i < n; i++) assert_int_equal(p[i * st[0]], 10);
+    assert_int_equal(grt_mapping_unmap(m), 0);
+    grt_store_destroy(s);
+    assert_int_equal(grt_fence(rt), 0);
+    assert_int_equal(grt_finalize(rt), 0);
+  }
+}
+
+static void test_basic_task_fail(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start(2);
+  grt_library_t *lib = lib_of(rt);
+  grt_launch_t *l;
+  grt_future_t *f;
+  assert_int_equal(grt_launch_create(lib, T_FAIL, &l), 0);
+  assert_int_equal(grt_launch_submit(l, &f), 0);
+  assert_int_equal(grt_future_wait(f), GRT_ETASK);
+  grt_future_destroy(f);
+  assert_int_equal(grt_fence(rt), GRT_ETASK);
+  assert_non_null(strstr(grt_last_error(), "deliberate failure"));
+  assert_int_equal(grt_fence(rt), 0); /* reported once; the runtime keeps working */
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+static void test_basic_views_and_scalars(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start(2);
+  grt_library_t *lib = lib_of(rt);
+  int64_t n = 64;
+  double buf[64];
+  for (int i = 0; i < 64; i++) buf[i] = i;
+  grt_store_t *a, *b, *rev;
+  assert_int_equal(grt_store_attach(rt, grt_type_float64(), 1, &n, buf, &a), 0);
+  assert_int_equal(grt_store_create(rt, grt_type_float64(), 1, &n, &b), 0);
+  /* b[0:32] = 2 * a[32:64] */
+  grt_store_t *lo, *hi;
+  assert_int_equal(grt_store_slice(b, 0, 0, 32, &lo), 0);
+  assert_int_equal(grt_store_slice(a, 0, 32, 64, &hi), 0);
+  double two = 2.0, zero = 0.0;
+  assert_int_equal(grt_fill(b, &zero), 0);
+  grt_launch_t *l;
+  assert_int_equal(grt_launch_create(lib, T_SCALE, &l), 0);
+  assert_int_equal(grt_launch_add_output(l, lo), 0);
+  assert_int_equal(grt_launch_add_input(l, hi), 1);
+  assert_int_equal(grt_launch_add_scalar(l, grt_type_float64(), &two), 0);
+  assert_int_equal(grt_launch_submit(l, NULL), 0);
+  /* a = b (copy), then detach a */
+  assert_int_equal(grt_copy(a, b), 0);
+  (void)rev;
+  assert_int_equal(grt_store_detach(a), 0);
+  for (int i = 0; i < 32; i++) assert_true(buf[i] == 2.0 * (32 + i));
+  for (int i = 32; i < 64; i++) assert_true(buf[i] == 0.0);
+  grt_launch_t *l2;
+  assert_int_equal(grt_launch_create(lib, T_ADD1, &l2), 0);
+  assert_int_equal(grt_launch_add_inout(l2, a), GRT_ESTATE);
+  grt_launch_destroy(l2);
+  grt_store_destroy(lo);
+  grt_store_destroy(hi);
+  grt_store_destroy(a);
+  grt_store_destroy(b);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+static void test_basic_store_reduction(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start(2);
+  grt_library_t *lib = lib_of(rt);
+  int64_t n = 1000, four = 4;
+  grt_store_t *in, *h;
+  assert_int_equal(grt_store_create(rt, grt_type_int64(), 1, &n, &in), 0);
+  assert_int_equal(grt_store_create(rt, grt_type_int64(), 1, &four, &h), 0);
+  grt_mapping_t *m;
+  assert_int_equal(grt_store_map(in, GRT_WRITE, &m), 0);
+  int64_t *p = grt_mapping_ptr(m, NULL);
+  for (int i = 0; i < n; i++) p[i] = i;
+  assert_int_equal(grt_mapping_unmap(m), 0);
+  int64_t seven = 7;
+  assert_int_equal(grt_fill(h, &seven), 0);
+  for (int rep = 0; rep < 3; rep++) {
+    grt_launch_t *l;
+    assert_int_equal(grt_launch_create(lib, T_HIST, &l), 0);
+    assert_int_equal(grt_launch_add_input(l, in), 0);
+    assert_int_equal(grt_launch_add_reduction(l, h, GRT_REDOP_SUM), 1);
+    assert_int_equal(grt_launch_broadcast(l, 1), 0);
+    assert_int_equal(grt_launch_submit(l, NULL), 0);
+  }
+  assert_int_equal(grt_store_map(h, GRT_READ, &m), 0);
+  p = grt_mapping_ptr(m, NULL);
+  for (int i = 0; i < 4; i++) assert_int_equal(p[i], 7 + 3 * 250);
+  assert_int_equal(grt_mapping_unmap(m), 0);
+  grt_store_destroy(in);
+  grt_store_destroy(h);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+static void test_basic_manual_launch(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start(2);
+  grt_library_t *lib = lib_of(rt);
+  int64_t n = 10, tile = 3, shape = 4;
+  grt_store_t *s;
+  assert_int_equal(grt_store_create(rt, grt_type_int64(), 1, &n, &s), 0);
+  grt_partition_t *p;
+  assert_int_equal(grt_partition_tiling(s, &tile, &p), 0);
+  grt_launch_t *l;
+  assert_int_equal(grt_launch_create_manual(lib, T_POINT, 1, &shape, &l), 0);
+  assert_int_equal(grt_launch_add_partitioned(l, s, p, GRT_WRITE), 0);
+  assert_int_equal(grt_launch_submit(l, NULL), 0);
+  grt_partition_destroy(p);
+  grt_mapping_t *m;
+  assert_int_equal(grt_store_map(s, GRT_READ, &m), 0);
+  const int64_t *v = grt_mapping_ptr(m, NULL);
+  for (int i = 0; i < n; i++) assert_int_equal(v[i], i / 3);
+  assert_int_equal(grt_mapping_unmap(m), 0);
+  grt_store_destroy(s);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_basic_chain_and_sum),
+      cmocka_unit_test(test_basic_task_fail),
+      cmocka_unit_test(test_basic_views_and_scalars),
+      cmocka_unit_test(test_basic_store_reduction),
+      cmocka_unit_test(test_basic_manual_launch),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
