@@ -289,6 +289,15 @@ GRT_EXPORT int grt_store_promote(grt_store_t *s, int dim, int64_t size, grt_stor
                       s->ndim, s->ndim);
   if (size < 0)
     return grt__error(GRT_EINVAL, "%s: size is %lld (must be >= 0)", fn, (long long)size);
+  /* Every view's element count fits in int64, as a root's does. */
+  int64_t vol = 1;
+  for (int d = 0; d < s->ndim; d++) {
+    int64_t e = s->shape[d] ? s->shape[d] : 1;
+    vol = vol > INT64_MAX / e ? INT64_MAX : vol * e;
+  }
+  if (size > 0 && vol > INT64_MAX / size)
+    return grt__error(GRT_EINVAL, "%s: size %lld makes the view's element count overflow int64",
+                      fn, (long long)size);
   int64_t shape[GRT_MAX_DIM];
   for (int j = 0, k = 0; j <= s->ndim; j++) shape[j] = j == dim ? size : s->shape[k++];
   grt_transform_t tf;

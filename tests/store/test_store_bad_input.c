@@ -124,6 +124,7 @@ static int t_dead(fx_t *f, grt_store_t **o) {
 static int p_dim_big(fx_t *f, grt_store_t **o) { return grt_store_promote(f->s, 3, 2, o); }
 static int p_dim_neg(fx_t *f, grt_store_t **o) { return grt_store_promote(f->s, -1, 2, o); }
 static int p_size_neg(fx_t *f, grt_store_t **o) { return grt_store_promote(f->s, 0, -2, o); }
+static int p_size_overflow(fx_t *f, grt_store_t **o) { return grt_store_promote(f->s, 1, INT64_MAX / 4, o); }
 static int p_too_many(fx_t *f, grt_store_t **o) { return grt_store_promote(f->s4, 0, 2, o); }
 static int p_out_null(fx_t *f, grt_store_t **o) { return grt_store_promote(f->s, 0, 2, NULL); }
 
@@ -227,6 +228,7 @@ static const row_t rows[] = {
     {"promote: dim past ndim", p_dim_big, GRT_EINVAL, "grt_store_promote", "dim 3"},
     {"promote: dim -1", p_dim_neg, GRT_EINVAL, "grt_store_promote", "dim -1"},
     {"promote: size -2", p_size_neg, GRT_EINVAL, "grt_store_promote", "size"},
+    {"promote: view too large", p_size_overflow, GRT_EINVAL, "grt_store_promote", "size"},
     {"promote: already 4-D", p_too_many, GRT_EINVAL, "grt_store_promote", "s already has 4 dims"},
     {"promote: out NULL", p_out_null, GRT_EINVAL, "grt_store_promote", "out"},
     {"project: dim 2 of 2-D", j_dim_big, GRT_EINVAL, "grt_store_project", "dim 2"},
