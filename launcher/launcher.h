@@ -1,0 +1,157 @@
+/* launcher.h - the grt driver's pieces: flags, machine checks, config writer, command, run. */
+#ifndef GRT_LAUNCHER_H
+#define GRT_LAUNCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* The launcher uses no runtime internals: it knows the configuration keys
+ * from docs/config.md and writes that file format itself. Its key table
+ * (flags.c) lists them in the same order as the runtime's; a test loads what
+ * it writes with the runtime's loader. */
+
+/* Exit status of every usage or validation error: nothing was started. */
+#define GRT_LAUNCHER_EXIT_USAGE 2
+
+/* Where an option's value came from, lowest precedence first. */
+typedef enum { GRT_LOPT_DEFAULT, GRT_LOPT_ENV, GRT_LOPT_FLAG } grt_lopt_origin_t;
+
+typedef enum {
+  GRT_LAUNCHER_NONE, GRT_LAUNCHER_MPIRUN, GRT_LAUNCHER_SRUN, GRT_LAUNCHER_JSRUN
+} grt_launcher_kind_t;
+
+/* The configuration keys, in docs/config.md order. */
+enum {
+  GRT_LK_CPUS, GRT_LK_GPUS, GRT_LK_OMPS, GRT_LK_OMPTHREADS, GRT_LK_UTILITY,
+  GRT_LK_SYSMEM, GRT_LK_NUMAMEM, GRT_LK_FBMEM, GRT_LK_ZCMEM, GRT_LK_REGMEM,
+  GRT_LK_EAGER, GRT_LK_MIN_CPU_CHUNK, GRT_LK_TILES, GRT_LK_SIM_RANKS, GRT_LK_SIM_RANK,
+  GRT_LK_PROFILE, GRT_LK_DATAFLOW, GRT_LK_EVENT, GRT_LK_LOGDIR, GRT_LK_NODES,
+  GRT_LK_RANKS_PER_NODE, GRT_LK_COUNT
+};
+
+/* One configuration key's value. Numbers are in the key's file unit (MiB for
+ * memories, bytes for min_cpu_chunk); -1 is "auto" where allowed. */
+typedef struct {
+  long long num;
+  bool b;
+  const char *str;          /* logdir: points into argv, environ or opts->owned */
+  grt_lopt_origin_t origin;
+  bool sysmem_auto;         /* sysmem only: computed by grt_launcher_resolve */
+} grt_lval_t;
+
+/* Everything the command line and environment said. Pointers point into argv
+ * or the environment or into opts->owned; free with grt_launcher_opts_free. */
+typedef struct {
+  grt_lval_t val[GRT_LK_COUNT];
+  grt_launcher_kind_t launcher;
+  grt_lopt_origin_t launcher_origin;
+  const char **extra;       /* --launcher-extra arguments, in order (owned array) */
+  int nextra;
+  grt_lopt_origin_t extra_origin;
+  const char *cpu_bind, *mem_bind;  /* NULL = launcher's default */
+  bool show_config, dry_run, verbose, keep, help, version;
+  int prog_index;           /* argv index of the program, or argc if none */
+  char *owned;              /* copy of GRT_LAUNCHER_EXTRA split in place */
+} grt_launcher_opts_t;
+
+/* ---- flags.c ---- */
+
+/* Parses argv (flags up to the program, then the program and its arguments)
+ * with GRT_* environment variables as defaults: flag > env > default.
+ * Returns 0, or GRT_LAUNCHER_EXIT_USAGE with a message naming the flag (and
+ * the variable, if the bad value came from one) in @p err. Never prints.
+ * @p o must be freed with grt_launcher_opts_free() in both cases. */
+int grt_launcher_parse(int argc, char **argv, grt_launcher_opts_t *o, char *err, size_t errlen);
+void grt_launcher_opts_free(grt_launcher_opts_t *o);
+
+/* Writes the --help text. */
+void grt_launcher_usage(FILE *out);
+
+/* The configuration key name of @p key ("cpus"), its flag ("--cpus", or NULL
+ * if it has none) and its environment variable ("GRT_CPUS"). */
+const char *grt_launcher_key_name(int key);
+const char *grt_launcher_key_flag(int key);
+const char *grt_launcher_key_env(int key);
+const char *grt_launcher_kind_name(grt_launcher_kind_t kind);
+
+/* ---- validate.c ---- */
+
+/* What the launcher knows of the node it runs on. */
+typedef struct {
+  int cores;                /* usable cores (hwloc, allowed cpuset); >= 1 */
+  unsigned long long mem_available_mib;  /* MemAvailable, 0 if unknown */
+  int gpus;                 /* NVIDIA GPUs (PCI or CUDA OS devices) */
+  bool have_cuda;           /* this grt was built with CUDA */
+} grt_machine_t;
+
+/* Probes this node with hwloc and /proc/meminfo. GPUs are looked for only if
+ * @p want_gpus (it is the slow part). Returns 0, or -1 with @p err set. */
+int grt_launcher_probe(grt_machine_t *m, bool want_gpus, char *err, size_t errlen);
+
+/* Fills in what depends on the machine (the default sysmem: 80% of
+ * MemAvailable shared among the ranks of a node, whole MiB, as the runtime
+ * computes it; 1024 MiB if MemAvailable is unknown). */
+void grt_launcher_resolve(grt_launcher_opts_t *o, const grt_machine_t *m);
+
+/* Checks the request against the machine and the launcher kind. Returns 0 or
+ * GRT_LAUNCHER_EXIT_USAGE with a message naming the flag in @p err. */
+int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, char *err,
+                          size_t errlen);
+
+/* ---- confwrite.c ---- */
+
+/* Writes every key as `key = value  # origin` (docs/config.md format).
+ * Returns 0 or -1 on a write error. */
+int grt_launcher_write_config(const grt_launcher_opts_t *o, FILE *out);
+
+/* ---- command.c ---- */
+
+/* A NULL-terminated, growable argument vector. Strings are borrowed except
+ * those added with grt_strvec_push_owned(). */
+typedef struct {
+  char **v;
+  unsigned char *owned;
+  int n, cap;
+} grt_strvec_t;
+int  grt_strvec_push(grt_strvec_t *sv, const char *s);
+int  grt_strvec_push_owned(grt_strvec_t *sv, char *s); /* takes s (malloc'd) */
+int  grt_strvec_pushf(grt_strvec_t *sv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void grt_strvec_free(grt_strvec_t *sv);
+
+/* Builds the command that starts the job: the launcher's argv (for `none`,
+ * the program's own argv) with @p config_path handed to every rank as
+ * GRT_CONFIG. @p is_root adds mpirun's --allow-run-as-root. Returns 0, -1
+ * (out of memory) or GRT_LAUNCHER_EXIT_USAGE with @p err set. */
+int grt_launcher_build_command(const grt_launcher_opts_t *o, const char *config_path,
+                               int prog_argc, char **prog_argv, bool is_root,
+                               grt_strvec_t *cmd, char *err, size_t errlen);
+
+/* Writes @p s quoted for a POSIX shell if it needs quoting, as is otherwise. */
+void grt_launcher_shell_quote(const char *s, FILE *out);
+/* Writes the command as one shell-quoted line; for `none`, with a
+ * GRT_CONFIG=... prefix. */
+void grt_launcher_print_command(const grt_launcher_opts_t *o, const char *config_path,
+                                const grt_strvec_t *cmd, FILE *out);
+
+/* ---- run.c ---- */
+
+/* The run directory template: "$TMPDIR/grt-XXXXXX" (/tmp if TMPDIR is unset
+ * or empty), written into @p buf. Returns 0 or -1 if it does not fit. */
+int grt_launcher_rundir_template(char *buf, size_t size);
+
+/* Creates the private run directory (mode 0700) and writes @p config_text
+ * into <dir>/grt.conf (mode 0600). Returns 0 or -1 with @p err set. */
+int grt_launcher_make_rundir(char *dir, size_t dirsize, const char *config_text,
+                             char *path, size_t pathsize, char *err, size_t errlen);
+/* Removes the run directory and everything in it. Returns 0 or -1. */
+int grt_launcher_remove_rundir(const char *dir);
+
+/* Starts @p cmd (fork + execvp, never a shell) with GRT_CONFIG=@p config_path
+ * in its environment, forwards SIGINT/SIGTERM/SIGHUP sent to the launcher,
+ * waits, and returns the job's exit status (128 + signal if it was killed,
+ * 127/126 if it could not be executed, with a message on stderr). */
+int grt_launcher_spawn(char *const *cmd, const char *config_path);
+
+#endif
