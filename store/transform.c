@@ -2,6 +2,7 @@
 #include "transform.h"
 #include "error.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@
 
 int grt__rects_push(grt_rects_t *rs, const grt_rect_t *r) {
   if (rs->n == rs->cap) {
+    if (rs->cap > INT_MAX / 2)
+      return grt__error(GRT_ENOMEM, "grt__rects_push: more than %d rectangles", INT_MAX / 2);
     int cap = rs->cap ? 2 * rs->cap : 8;
     grt_rect_t *v = realloc(rs->v, (size_t)cap * sizeof *v);
     if (!v) return grt__error(GRT_ENOMEM, "grt__rects_push: out of host memory");
