@@ -83,8 +83,9 @@ static int check_create_args(const char *fn, grt_runtime_t *rt, const grt_type_t
   }
   /* Overflow of the element count and of the byte size, checked even when
    * another extent is 0 so that a shape is accepted or not on its own terms. */
-  int64_t limit = INT64_MAX / (int64_t)type->size;
-  if ((uint64_t)limit > SIZE_MAX / type->size) limit = (int64_t)(SIZE_MAX / type->size);
+  uint64_t ulimit = (uint64_t)INT64_MAX / type->size;
+  if (ulimit > SIZE_MAX / type->size) ulimit = SIZE_MAX / type->size;
+  int64_t limit = (int64_t)ulimit;   /* most elements the store may have; >= 0 */
   for (int d = 0; d < ndim; d++) {
     int64_t e = shape[d] ? shape[d] : 1;
     if (vol > limit / e)

@@ -356,6 +356,14 @@ static void test_store_max_extent_accepted_for_bytes(void **state) {
   const int64_t shape2[2] = {INT64_MAX / 8, 1};
   assert_int_equal(grt_store_create(rt, grt_type_int64(), 2, shape2, &s), 0);
   grt_store_destroy(s);
+  /* Elements wider than INT64_MAX bytes: not even one fits (the check is on
+   * the non-zero extents, so an empty shape does not escape it). */
+  const grt_type_t *huge = grt_type_fixed_binary(rt, SIZE_MAX);
+  const int64_t one[1] = {1}, none[1] = {0};
+  assert_int_equal(grt_store_create(rt, huge, 1, one, &s), GRT_EINVAL);
+  assert_non_null(strstr(grt_last_error(), "shape[0]"));
+  assert_int_equal(grt_store_create(rt, huge, 1, none, &s), GRT_EINVAL);
+  assert_null(s);
 }
 
 int main(void) {
