@@ -55,6 +55,13 @@ int grt__store_check(const grt_store_t *s, const char *argname) {
   return 0;
 }
 
+bool grt__store_covers_root(const grt_store_t *s) {
+  if (!grt__tf_is_identity(&s->tf) || s->ndim != s->root->ndim) return false;
+  for (int d = 0; d < s->ndim; d++)
+    if (s->shape[d] != s->root->shape[d]) return false;
+  return true;
+}
+
 /* Validates what store creation and attach share and fills @p shape_out and
  * the element count. @p fn names the public function in messages. */
 static int check_create_args(const char *fn, grt_runtime_t *rt, const grt_type_t *type,

@@ -65,6 +65,11 @@ int grt__store_check(const grt_store_t *s, const char *argname);
 int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
                             int ndim, const int64_t *shape, grt_store_t **out);
 
+/* True when @p s sees its whole root unchanged: an identity transform AND the
+ * root's shape. (grt__tf_is_identity alone is also true of a prefix slice
+ * such as [0, k) of a longer dim, which covers only part of the root.) */
+bool grt__store_covers_root(const grt_store_t *s);
+
 void grt__root_acquire(grt_store_root_t *root);
 void grt__root_release(grt_store_root_t *root);
 

@@ -50,6 +50,29 @@ static void test_store_create_reports_shape_type_ndim(void **state) {
   grt_store_destroy(s);
 }
 
+static void test_store_covers_root_needs_whole_shape(void **state) {
+  grt_runtime_t *rt = *state;
+  const int64_t shape[2] = {4, 6};
+  grt_store_t *s = NULL, *prefix = NULL, *full = NULL, *tt = NULL, *t = NULL;
+  const int perm[2] = {1, 0};
+  assert_int_equal(grt_store_create(rt, grt_type_int32(), 2, shape, &s), 0);
+  assert_true(grt__store_covers_root(s));
+  assert_int_equal(grt_store_slice(s, 1, 0, 3, &prefix), 0);
+  assert_true(grt__tf_is_identity(&prefix->tf));   /* same map ... */
+  assert_false(grt__store_covers_root(prefix));    /* ... but half the store */
+  assert_int_equal(grt_store_slice(s, 0, 0, 4, &full), 0);
+  assert_true(grt__store_covers_root(full));
+  assert_int_equal(grt_store_transpose(s, perm, &t), 0);
+  assert_false(grt__store_covers_root(t));
+  assert_int_equal(grt_store_transpose(t, perm, &tt), 0);
+  assert_true(grt__store_covers_root(tt));         /* transposed back */
+  grt_store_destroy(tt);
+  grt_store_destroy(t);
+  grt_store_destroy(full);
+  grt_store_destroy(prefix);
+  grt_store_destroy(s);
+}
+
 static void test_store_ids_are_sequence_numbers(void **state) {
   grt_runtime_t *rt = *state;
   const int64_t shape[1] = {5};
@@ -369,6 +392,7 @@ static void test_store_max_extent_accepted_for_bytes(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_store_create_reports_shape_type_ndim),
+      cmocka_unit_test(test_store_covers_root_needs_whole_shape),
       cmocka_unit_test(test_store_ids_are_sequence_numbers),
       cmocka_unit_test(test_store_zero_extent_is_legal),
       cmocka_unit_test(test_store_view_shapes),
