@@ -118,12 +118,20 @@ static grt_store_t *handle_new(grt_store_root_t *root, int ndim, const int64_t *
   return s;
 }
 
-/* Makes a root and its first handle. Arguments already validated. */
+/* Makes a root and its first handle. Arguments already validated. All
+ * allocation happens before the runtime's init hook, so nothing the hook
+ * sets up has to be undone on failure. */
 static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, int ndim,
                      const int64_t *shape, int64_t volume, bool attached, void *buffer,
                      grt_store_t **out) {
   grt_store_root_t *root = calloc(1, sizeof *root);
-  if (!root) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+  grt_transform_t tf;
+  grt__tf_identity(&tf, ndim);
+  grt_store_t *s = root ? handle_new(root, ndim, shape, &tf) : NULL;
+  if (!s) {
+    free(root);
+    return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+  }
   root->rt = rt;
   root->type = type;
   root->ndim = ndim;
@@ -135,6 +143,8 @@ static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, 
   }
   root->volume = volume;
   atomic_init(&root->refs, 1);
+  /* Taken only on success, so ids stay equal on every rank. */
+  root->id = grt__runtime_next_store_id(rt);
   grt__runtime_init_root(rt, root);
   if (attached) {
     root->attached = true;
@@ -142,15 +152,6 @@ static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, 
     root->bytes = (size_t)volume * type->size;
     root->mem = NULL;
   }
-  grt_transform_t tf;
-  grt__tf_identity(&tf, ndim);
-  grt_store_t *s = handle_new(root, ndim, shape, &tf);
-  if (!s) {
-    free(root);
-    return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
-  }
-  /* Taken last, so a failed call consumes no id and ids stay equal on every rank. */
-  root->id = grt__runtime_next_store_id(rt);
   *out = s;
   return 0;
 }
