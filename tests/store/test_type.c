@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "grt.h"
 #include "store.h"
@@ -222,6 +223,37 @@ static void test_type_bad_derived_args(void **state) {
   assert_non_null(strstr(grt_last_error(), "SIZE_MAX"));
 }
 
+typedef struct {
+  grt_runtime_t *rt;
+  const grt_type_t *got[64];
+} intern_arg_t;
+
+static void *intern_many(void *p) {
+  intern_arg_t *a = p;
+  for (int w = 1; w <= 32; w++) a->got[w - 1] = grt_type_fixed_binary(a->rt, (size_t)w);
+  for (int w = 1; w <= 32; w++) {
+    const grt_type_t *f[] = {grt_type_int32(), a->got[w - 1]};
+    a->got[32 + w - 1] = grt_type_struct(a->rt, 2, f);
+  }
+  return NULL;
+}
+
+static void test_type_interning_is_thread_safe(void **state) {
+  grt_runtime_t *rt = *state;
+  enum { NT = 8 };
+  static intern_arg_t args[NT];
+  pthread_t th[NT];
+  for (int i = 0; i < NT; i++) {
+    args[i].rt = rt;
+    assert_int_equal(pthread_create(&th[i], NULL, intern_many, &args[i]), 0);
+  }
+  for (int i = 0; i < NT; i++) pthread_join(th[i], NULL);
+  for (int k = 0; k < 64; k++) {
+    assert_non_null(args[0].got[k]);
+    for (int i = 1; i < NT; i++) assert_ptr_equal(args[i].got[k], args[0].got[k]);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_type_builtin_table),
@@ -235,6 +267,7 @@ int main(void) {
       cmocka_unit_test(test_type_runtimes_have_separate_registries),
       cmocka_unit_test(test_type_null_queries),
       cmocka_unit_test(test_type_bad_derived_args),
+      cmocka_unit_test(test_type_interning_is_thread_safe),
   };
   return cmocka_run_group_tests(tests, setup_rt, teardown_rt);
 }
