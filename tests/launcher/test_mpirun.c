@@ -1,0 +1,74 @@
+/* test_mpirun.c - a real `grt --ranks-per-node 2 cfgprog` run through mpirun. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "run_util.h"
+
+static const char *grt_bin, *cfgprog_bin;
+
+static int count(const char *hay, const char *needle) {
+  int n = 0;
+  for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) n++;
+  return n;
+}
+
+/* Each of the 2 ranks initializes grt, which must have read the generated
+ * file: every key's source is the GRT_CONFIG file, with the launcher's values
+ * (the runtime is one rank per process today; the multi-rank runtime will
+ * make them one job). */
+static void test_mpirun_two_ranks(void **state) {
+  (void)state;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  const char *argv[32];
+  int n = 0;
+  argv[n++] = grt_bin;
+  argv[n++] = "--ranks-per-node";
+  argv[n++] = "2";
+  argv[n++] = "--sysmem";
+  argv[n++] = "64";
+  argv[n++] = "--logdir";
+  argv[n++] = "/tmp/grt logs; $(x)";
+  argv[n++] = "--profile";
+  if (cores < 2) { /* a 1-core machine: let mpirun place 2 ranks anyway */
+    argv[n++] = "--launcher-extra";
+    argv[n++] = "--oversubscribe";
+  }
+  argv[n++] = cfgprog_bin;
+  argv[n++] = "--expect";
+  argv[n++] = "sysmem = 64  # GRT_CONFIG file\n";
+  argv[n++] = "--expect";
+  argv[n++] = "ranks_per_node = 2  # GRT_CONFIG file\n";
+  argv[n++] = "--expect";
+  argv[n++] = "logdir = \"/tmp/grt logs; $(x)\"  # GRT_CONFIG file\n";
+  argv[n++] = "--expect";
+  argv[n++] = "profile = true  # GRT_CONFIG file\n";
+  argv[n++] = "--expect";
+  argv[n++] = "cpus = -1  # GRT_CONFIG file\n";
+  argv[n] = NULL;
+  char *out, *err;
+  int rc = run_capture((char *const *)argv, &out, NULL, &err);
+  if (rc != 0) fail_msg("grt exit %d\nstdout:\n%s\nstderr:\n%s", rc, out, err);
+  assert_int_equal(count(out, "cfgprog: ok\n"), 2);
+  assert_int_equal(count(out, "nodes = 1  # GRT_CONFIG file\n"), 2);
+  free(out);
+  free(err);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s GRT CFGPROG\n", argv[0]);
+    return 2;
+  }
+  grt_bin = argv[1];
+  cfgprog_bin = argv[2];
+  char *which[] = {"sh", "-c", "command -v mpirun", NULL};
+  if (run_capture(which, NULL, NULL, NULL) != 0) {
+    printf("mpirun not found: skipped\n");
+    return 77;
+  }
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_mpirun_two_ranks)};
+  return cmocka_run_group_tests_name("launcher mpirun", tests, NULL, NULL);
+}
