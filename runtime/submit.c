@@ -123,7 +123,9 @@ static int partition_launch(grt_launch_t *l, grt_proc_kind_t kind) {
     memcpy(s->low, a->low, sizeof s->low);
     memcpy(s->high, a->high, sizeof s->high);
     grt_root_state_t *st = a->root->rt_state;
-    if (st && st->has_current && grt__tf_is_identity(&a->tf)) s->preferred = &st->current;
+    if (st && st->has_current && grt__tf_is_identity(&a->tf) &&
+        memcmp(a->shape, a->root->shape, sizeof(int64_t) * (size_t)a->root->ndim) == 0)
+      s->preferred = &st->current;
   }
   int nprocs = rt->settings.tiles > 0 ? rt->settings.tiles : procs_of(rt, kind);
   size_t min_chunk = rt->settings.min_cpu_chunk;
@@ -494,6 +496,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
     grt_arg_t *a = &op->args[i];
     grt_root_state_t *st = a->root->rt_state;
     if (st && a->priv != GRT_READ && grt__tf_is_identity(&a->tf) &&
+        memcmp(a->shape, a->root->shape, sizeof(int64_t) * (size_t)a->root->ndim) == 0 &&
         a->tiling.kind == GRT_PART_TILED && op->npoints > 1) {
       st->current = a->tiling;
       st->has_current = true;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# setup.sh - the README's two commands: install what is missing, build, then
+# run the main job (`./setup.sh run`) or the whole test suite (`./setup.sh test`).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(gcc g++ pkg-config meson ninja-build libopenmpi-dev openmpi-bin libhwloc-dev
+          libuv1-dev libcmocka-dev libopenblas-dev valgrind)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: installing ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Open MPI refuses to run as root unless told; the job and tests run here as root.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+build() { # build DIR [meson options...]
+  local dir=$1
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >&2
+  fi
+  ninja -C "$dir" >&2
+}
+
+case "${1:-}" in
+  run)
+    install_missing
+    build build --buildtype=release
+    n=${GRT_DEMO_N:-512}
+    exec build/launcher/grt --ranks-per-node 2 build/kernels/examples/grt-cg2d -n "$n"
+    ;;
+  test)
+    install_missing
+    build build-test --buildtype=debugoptimized
+    exec meson test -C build-test --print-errorlogs --num-processes 2
+    ;;
+  *)
+    echo "usage: $0 run|test" >&2
+    echo "  run   install what is missing, build, run the CG example on 2 MPI ranks" >&2
+    echo "  test  install what is missing, build, run the whole test suite" >&2
+    exit 2
+    ;;
+esac
