@@ -21,7 +21,7 @@ int main(int argc, char **argv)
     peer_flags_check(argc, argv, known, usage);
     bool quick = peer_flag_bool(argc, argv, "quick");
     long n = peer_flag_long(argc, argv, "n", quick ? 1024 : 4096);
-    long reps = peer_flag_long(argc, argv, "reps", quick ? 3 : 5);
+    long reps = peer_flag_long(argc, argv, "reps", 3);
     long threads = peer_flag_long(argc, argv, "threads", sysconf(_SC_NPROCESSORS_ONLN));
     if (n <= 0 || reps <= 0 || threads <= 0) {
         fputs(usage, stderr);

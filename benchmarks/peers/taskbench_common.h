@@ -14,7 +14,7 @@
  * duration (wall time x processors / tasks) at which the achieved FLOP/s is
  * still >= 50% of the kernel's FLOP/s with no runtime, measured on the same
  * processors in the same program. tb_metg() sweeps `iters` downwards by a
- * constant factor (stopping after two runs in a row below 50%) and
+ * constant factor (stopping after three runs in a row below 50%) and
  * interpolates (log of granularity, linear in efficiency) between the last run
  * at or above 50% and the run just after it.
  *
@@ -328,7 +328,7 @@ static const char tb_usage_flags[] =
     "  --factor F          divide iterations by F per sweep step (default 2; 4 quick)\n"
     "  --target-ms MS      approximate length of one run (default 100; 15 quick)\n"
     "  --max-steps S       cap on rows per run (default 2000; 400 quick)\n"
-    "  --reps R            best of R runs per sweep point (default 3; 1 quick)\n";
+    "  --reps R            best of R runs per sweep point (default 3; 2 quick)\n";
 
 #define TB_KNOWN_FLAGS "quick", "patterns=", "width=", "max-iters=", "min-iters=", "factor=", \
                        "target-ms=", "max-steps=", "reps="
@@ -344,7 +344,7 @@ static const char tb_usage_flags[] =
         (o)->target_s = 1e-3 * (double)peer_flag_long(argc, argv, "target-ms", (o)->quick ? 15 : 100); \
         (o)->min_steps = 4;                                                              \
         (o)->max_steps = peer_flag_long(argc, argv, "max-steps", (o)->quick ? 400 : 2000); \
-        (o)->reps = (int)peer_flag_long(argc, argv, "reps", (o)->quick ? 1 : 3);         \
+        (o)->reps = (int)peer_flag_long(argc, argv, "reps", (o)->quick ? 2 : 3);         \
         (o)->patterns = peer_flag_str(argc, argv, "patterns");                           \
         if ((o)->width < 0 || (o)->max_iters < (o)->min_iters || (o)->min_iters < 1 ||   \
             (o)->factor < 2 || (o)->target_s <= 0 || (o)->max_steps < 4 || (o)->reps < 1) { \
@@ -433,13 +433,13 @@ static inline tb_metg_result_t tb_metg(const tb_options_t *o, const tb_pattern_t
         }
         /* Below 50%: interpolate against the run just before, if that one
          * passed. A single failure may be noise (another process on the
-         * machine), so the sweep stops only after two in a row. */
+         * machine), so the sweep stops only after three in a row. */
         if (fails == 0 && !isnan(gran_p) && eff_p > eff) {
             double f = (0.5 - eff) / (eff_p - eff);
             res.metg_s = exp(log(gran) + f * (log(gran_p) - log(gran)));
             res.upper_bound = false;
         }
-        if (++fails >= 2)
+        if (++fails >= 3)
             break;
     }
     return res;
