@@ -62,10 +62,19 @@ void grt__dg_destroy(grt_dg_t *dg); /* NULL is a no-op */
 int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
                 grt_dg_edge_fn edge, void *ctx);
 
-/* Drops every entry whose id done(ctx, id) reports complete. O(live). */
+/* Drops every entry whose id done(ctx, id) reports complete. O(live), and
+ * done() is asked once per live access. Contract (any executing runtime
+ * keeps it): completion is monotone, and an access is reported complete only
+ * once every access it was given an edge to has completed; retiring relies on
+ * it (a pruned writer may have been the only live witness of older ones). */
 void grt__dg_prune(grt_dg_t *dg, grt_dg_done_fn done, void *ctx);
 
 /* Number of live entries (rectangle pieces) the analyzer holds. */
 size_t grt__dg_live(const grt_dg_t *dg);
+
+/* Test hook: makes the @p countdown-th next internal allocation (of a piece
+ * or an access record) fail, so tests can check that grt__dg_add() returns
+ * -2 with the analyzer unchanged. 0 disables it. */
+void grt__dg_debug_fail_alloc(grt_dg_t *dg, long countdown);
 
 #endif

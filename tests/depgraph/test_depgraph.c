@@ -1,0 +1,441 @@
+/* test_depgraph.c - unit tests for each rule of the dependence analyzer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "depgraph.h"
+
+#define MAXE 4096
+
+typedef struct {
+  int n;
+  int i[MAXE];
+  uint64_t id[MAXE];
+} edges_t;
+
+static void collect(void *ctx, int i, uint64_t id) {
+  edges_t *e = ctx;
+  assert_true(e->n < MAXE);
+  e->i[e->n] = i;
+  e->id[e->n] = id;
+  e->n++;
+}
+
+static int has_edge(const edges_t *e, int i, uint64_t id) {
+  for (int k = 0; k < e->n; k++)
+    if (e->i[k] == i && e->id[k] == id) return 1;
+  return 0;
+}
+
+static grt_rect_t r1(int64_t lo, int64_t hi) {
+  grt_rect_t r = {.ndim = 1};
+  r.lo[0] = lo;
+  r.hi[0] = hi;
+  return r;
+}
+
+static grt_rect_t r2(int64_t x0, int64_t x1, int64_t y0, int64_t y1) {
+  grt_rect_t r = {.ndim = 2};
+  r.lo[0] = x0;
+  r.hi[0] = x1;
+  r.lo[1] = y0;
+  r.hi[1] = y1;
+  return r;
+}
+
+/* Adds one access with one rectangle; returns the edges it got. */
+static edges_t *add1(grt_dg_t *dg, uint64_t id, grt_dg_priv_t priv, int redop,
+                     grt_rect_t r) {
+  static edges_t e;
+  e.n = 0;
+  grt_dg_access_t a = {.id = id, .priv = priv, .redop = redop, .rects = &r,
+                       .nrects = 1};
+  assert_int_equal(grt__dg_add(dg, &a, 1, collect, &e), 0);
+  return &e;
+}
+
+static void test_depgraph_create_rejects_bad_ndim(void **state) {
+  (void)state;
+  assert_null(grt__dg_create(0));
+  assert_null(grt__dg_create(5));
+  grt__dg_destroy(NULL);
+  for (int d = 1; d <= 4; d++) {
+    grt_dg_t *dg = grt__dg_create(d);
+    assert_non_null(dg);
+    assert_int_equal(grt__dg_live(dg), 0);
+    grt__dg_destroy(dg);
+  }
+}
+
+static void test_depgraph_add_rejects_bad_arguments(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(2);
+  edges_t e = {0};
+  grt_rect_t bad = r1(0, 3); /* 1-D rect for a 2-D analyzer */
+  grt_dg_access_t a = {.id = 1, .priv = GRT_DG_WRITE, .rects = &bad, .nrects = 1};
+  assert_int_equal(grt__dg_add(dg, &a, 1, collect, &e), -1);
+  grt_rect_t ok = r2(0, 1, 0, 1);
+  a.rects = &ok;
+  a.priv = (grt_dg_priv_t)7;
+  assert_int_equal(grt__dg_add(dg, &a, 1, collect, &e), -1);
+  a.priv = GRT_DG_WRITE;
+  assert_int_equal(grt__dg_add(dg, &a, -1, collect, &e), -1);
+  assert_int_equal(grt__dg_add(dg, &a, 1, NULL, &e), -1);
+  assert_int_equal(grt__dg_add(NULL, &a, 1, collect, &e), -1);
+  assert_int_equal(grt__dg_live(dg), 0);
+  assert_int_equal(grt__dg_add(dg, &a, 1, collect, &e), 0);
+  assert_int_equal(grt__dg_live(dg), 1);
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_read_after_write(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(1);
+  add1(dg, 1, GRT_DG_WRITE, 0, r1(0, 9));
+  edges_t *e = add1(dg, 2, GRT_DG_READ, 0, r1(5, 20));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 1));
+  e = add1(dg, 3, GRT_DG_READ, 0, r1(10, 20)); /* disjoint from the write */
+  assert_int_equal(e->n, 0);
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_reads_do_not_conflict(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(2);
+  for (uint64_t id = 1; id <= 10; id++) {
+    edges_t *e = add1(dg, id, GRT_DG_READ, 0, r2(0, 9, 0, 9));
+    assert_int_equal(e->n, 0);
+  }
+  assert_int_equal(grt__dg_live(dg), 10);
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_disjoint_rects_do_not_conflict(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(2);
+  add1(dg, 1, GRT_DG_WRITE, 0, r2(0, 4, 0, 4));
+  add1(dg, 2, GRT_DG_WRITE, 0, r2(5, 9, 0, 4));
+  add1(dg, 3, GRT_DG_WRITE, 0, r2(0, 4, 5, 9));
+  edges_t *e = add1(dg, 4, GRT_DG_WRITE, 0, r2(5, 9, 5, 9));
+  assert_int_equal(e->n, 0);
+  /* Touching only at a corner of the box in one dim but not the other. */
+  e = add1(dg, 5, GRT_DG_READ, 0, r2(4, 5, 4, 4));
+  assert_int_equal(e->n, 2);
+  assert_true(has_edge(e, 0, 1));
+  assert_true(has_edge(e, 0, 2));
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_write_after_reads_waits_for_all(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(1);
+  add1(dg, 1, GRT_DG_WRITE, 0, r1(0, 99));
+  for (uint64_t id = 2; id <= 6; id++) add1(dg, id, GRT_DG_READ, 0, r1(0, 99));
+  edges_t *e = add1(dg, 7, GRT_DG_WRITE, 0, r1(50, 50));
+  /* All five reads; the first write too (transitively implied, allowed). */
+  for (uint64_t id = 2; id <= 6; id++) assert_true(has_edge(e, 0, id));
+  assert_true(e->n == 5 || e->n == 6);
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_read_after_write_skips_older_reads(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(1);
+  add1(dg, 1, GRT_DG_READ, 0, r1(0, 9));
+  add1(dg, 2, GRT_DG_READ, 0, r1(0, 9));
+  edges_t *e = add1(dg, 3, GRT_DG_READ_WRITE, 0, r1(0, 9));
+  assert_int_equal(e->n, 2);
+  e = add1(dg, 4, GRT_DG_READ, 0, r1(0, 9));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 3));
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_same_op_reductions_do_not_conflict(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(2);
+  add1(dg, 1, GRT_DG_WRITE, 0, r2(0, 9, 0, 9));
+  for (uint64_t id = 2; id <= 9; id++) {
+    edges_t *e = add1(dg, id, GRT_DG_REDUCE, 3, r2(0, 9, 0, 9));
+    assert_int_equal(e->n, 1); /* only the write */
+    assert_true(has_edge(e, 0, 1));
+  }
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_different_op_reductions_conflict(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(1);
+  add1(dg, 1, GRT_DG_REDUCE, 1, r1(0, 9));
+  add1(dg, 2, GRT_DG_REDUCE, 1, r1(5, 14));
+  edges_t *e = add1(dg, 3, GRT_DG_REDUCE, 2, r1(8, 8));
+  assert_int_equal(e->n, 2);
+  assert_true(has_edge(e, 0, 1));
+  assert_true(has_edge(e, 0, 2));
+  e = add1(dg, 4, GRT_DG_REDUCE, 1, r1(12, 12)); /* conflicts with op 2? no: 12 */
+  assert_int_equal(e->n, 0);
+  e = add1(dg, 5, GRT_DG_REDUCE, 1, r1(8, 8)); /* only the op-2 reduction */
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 3));
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_read_after_reductions_waits_for_all(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(1);
+  for (uint64_t id = 1; id <= 20; id++)
+    add1(dg, id, GRT_DG_REDUCE, 0, r1((int64_t)id, (int64_t)id + 10));
+  edges_t *e = add1(dg, 100, GRT_DG_READ, 0, r1(15, 15));
+  /* Reductions 5..15 cover point 15. */
+  assert_int_equal(e->n, 11);
+  for (uint64_t id = 5; id <= 15; id++) assert_true(has_edge(e, 0, id));
+  /* A read and a later reduction conflict both ways. */
+  e = add1(dg, 101, GRT_DG_REDUCE, 0, r1(15, 15));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 100));
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_batch_accesses_do_not_depend(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(1);
+  add1(dg, 1, GRT_DG_WRITE, 0, r1(0, 14));
+  grt_rect_t ra = r1(0, 9), rb = r1(5, 9), rc = r1(0, 14);
+  grt_dg_access_t a[3] = {
+      {.id = 2, .priv = GRT_DG_WRITE, .rects = &ra, .nrects = 1},
+      {.id = 3, .priv = GRT_DG_WRITE, .rects = &rb, .nrects = 1},
+      {.id = 4, .priv = GRT_DG_READ, .rects = &rc, .nrects = 1},
+  };
+  edges_t e = {0};
+  assert_int_equal(grt__dg_add(dg, a, 3, collect, &e), 0);
+  /* Each waits for the old write (even though access 0 retires it), never
+   * for each other. */
+  assert_int_equal(e.n, 3);
+  assert_true(has_edge(&e, 0, 1));
+  assert_true(has_edge(&e, 1, 1));
+  assert_true(has_edge(&e, 2, 1));
+  /* Both writers stay live where they overlap; a reader waits for both. */
+  edges_t *e2 = add1(dg, 5, GRT_DG_READ, 0, r1(7, 7));
+  assert_int_equal(e2->n, 2);
+  assert_true(has_edge(e2, 0, 2));
+  assert_true(has_edge(e2, 0, 3));
+  /* The old write survives only at 10..14 (trimmed), with the batch read. */
+  e2 = add1(dg, 6, GRT_DG_WRITE, 0, r1(12, 12));
+  assert_int_equal(e2->n, 2);
+  assert_true(has_edge(e2, 0, 1));
+  assert_true(has_edge(e2, 0, 4));
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_full_overwrite_retires_entries(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(2);
+  uint64_t id = 1;
+  for (int x = 0; x < 10; x++)
+    for (int y = 0; y < 10; y++)
+      add1(dg, id++, (x + y) % 3 == 0 ? GRT_DG_READ : GRT_DG_WRITE, 0,
+           r2(x * 4, x * 4 + 3, y * 4, y * 4 + 3));
+  assert_int_equal(grt__dg_live(dg), 100);
+  edges_t *e = add1(dg, 1000, GRT_DG_WRITE, 0, r2(0, 39, 0, 39));
+  assert_int_equal(e->n, 100);
+  assert_int_equal(grt__dg_live(dg), 1);
+  e = add1(dg, 1001, GRT_DG_READ, 0, r2(13, 13, 13, 13));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 1000));
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_partial_cover_trims(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(2);
+  add1(dg, 1, GRT_DG_WRITE, 0, r2(0, 9, 0, 9));
+  edges_t *e = add1(dg, 2, GRT_DG_WRITE, 0, r2(3, 5, 3, 5));
+  assert_int_equal(e->n, 1);
+  /* The old write is cut into 4 slabs around the hole, plus the new one. */
+  assert_int_equal(grt__dg_live(dg), 5);
+  e = add1(dg, 3, GRT_DG_READ, 0, r2(4, 4, 4, 4));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 2));
+  e = add1(dg, 4, GRT_DG_READ, 0, r2(0, 9, 0, 0));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 1));
+  e = add1(dg, 5, GRT_DG_READ, 0, r2(2, 6, 4, 4)); /* old left, hole, old right */
+  assert_int_equal(e->n, 2);
+  assert_true(has_edge(e, 0, 1));
+  assert_true(has_edge(e, 0, 2));
+  /* A write over the whole root retires all of it. */
+  add1(dg, 6, GRT_DG_WRITE, 0, r2(-5, 20, -5, 20));
+  assert_int_equal(grt__dg_live(dg), 1);
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_retired_history_still_orders(void **state) {
+  (void)state;
+  /* R(1) then W(2) retires it; a later write waits for 2 only, which is
+   * ordered after 1, so the order 1 -> 3 still holds transitively. */
+  grt_dg_t *dg = grt__dg_create(1);
+  add1(dg, 1, GRT_DG_READ, 0, r1(0, 9));
+  edges_t *e = add1(dg, 2, GRT_DG_WRITE, 0, r1(0, 9));
+  assert_true(has_edge(e, 0, 1));
+  assert_int_equal(grt__dg_live(dg), 1);
+  e = add1(dg, 3, GRT_DG_WRITE, 0, r1(0, 4));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 2));
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_multi_rect_reports_each_id_once(void **state) {
+  (void)state;
+  grt_rect_t w[3] = {r1(0, 4), r1(10, 14), r1(20, 24)};
+  grt_rect_t q[3] = {r1(0, 24), r1(3, 12), r1(13, 21)}; /* all hit all pieces */
+  for (int p = 0; p < 4; p++) {
+    grt_dg_t *dg = grt__dg_create(1);
+    grt_dg_access_t a = {.id = 1, .priv = GRT_DG_WRITE, .rects = w, .nrects = 3};
+    edges_t e = {0};
+    assert_int_equal(grt__dg_add(dg, &a, 1, collect, &e), 0);
+    assert_int_equal(grt__dg_live(dg), 3);
+    grt_dg_access_t b = {.id = 2, .rects = q, .nrects = 3,
+                         .priv = (grt_dg_priv_t)p, .redop = 0};
+    assert_int_equal(grt__dg_add(dg, &b, 1, collect, &e), 0);
+    assert_int_equal(e.n, 1); /* the earlier access once, whatever pieces */
+    assert_true(has_edge(&e, 0, 1));
+    grt__dg_destroy(dg);
+  }
+}
+
+static void test_depgraph_empty_access_records_nothing(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(3);
+  add1(dg, 1, GRT_DG_WRITE, 0,
+       (grt_rect_t){.ndim = 3, .lo = {0, 0, 0}, .hi = {9, 9, 9}});
+  edges_t *e = add1(dg, 2, GRT_DG_WRITE, 0,
+                    (grt_rect_t){.ndim = 3, .lo = {0, 5, 0}, .hi = {9, 4, 9}});
+  assert_int_equal(e->n, 0);
+  grt_dg_access_t none = {.id = 3, .priv = GRT_DG_WRITE, .rects = NULL, .nrects = 0};
+  edges_t e2 = {0};
+  assert_int_equal(grt__dg_add(dg, &none, 1, collect, &e2), 0);
+  assert_int_equal(e2.n, 0);
+  assert_int_equal(grt__dg_live(dg), 1);
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_four_dims(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(4);
+  grt_rect_t a = {.ndim = 4, .lo = {0, 0, 0, 0}, .hi = {3, 3, 3, 3}};
+  grt_rect_t b = {.ndim = 4, .lo = {3, 3, 3, 4}, .hi = {5, 5, 5, 5}};
+  grt_rect_t c = {.ndim = 4, .lo = {3, 3, 3, 3}, .hi = {5, 5, 5, 5}};
+  add1(dg, 1, GRT_DG_WRITE, 0, a);
+  assert_int_equal(add1(dg, 2, GRT_DG_READ, 0, b)->n, 0);
+  edges_t *e = add1(dg, 3, GRT_DG_READ, 0, c);
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 1));
+  grt__dg_destroy(dg);
+}
+
+typedef struct {
+  uint64_t done_below; /* ids below this are complete */
+  int calls;
+} done_ctx_t;
+
+static int done_below(void *ctx, uint64_t id) {
+  done_ctx_t *d = ctx;
+  d->calls++;
+  return id < d->done_below;
+}
+
+static void test_depgraph_prune_drops_completed(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(1);
+  grt_rect_t three[3] = {r1(0, 0), r1(2, 2), r1(4, 4)};
+  grt_dg_access_t a = {.id = 1, .priv = GRT_DG_READ, .rects = three, .nrects = 3};
+  edges_t e = {0};
+  assert_int_equal(grt__dg_add(dg, &a, 1, collect, &e), 0);
+  for (uint64_t id = 2; id <= 10; id++)
+    add1(dg, id, GRT_DG_REDUCE, 0, r1((int64_t)id * 10, (int64_t)id * 10 + 5));
+  assert_int_equal(grt__dg_live(dg), 12);
+  done_ctx_t d = {.done_below = 6};
+  grt__dg_prune(dg, done_below, &d);
+  assert_int_equal(grt__dg_live(dg), 5); /* reductions 6..10 */
+  assert_int_equal(d.calls, 10);         /* once per access, not per piece */
+  edges_t *e2 = add1(dg, 20, GRT_DG_WRITE, 0, r1(0, 200));
+  assert_int_equal(e2->n, 5);
+  for (uint64_t id = 6; id <= 10; id++) assert_true(has_edge(e2, 0, id));
+  d.done_below = 20;
+  grt__dg_prune(dg, done_below, &d);
+  assert_int_equal(grt__dg_live(dg), 1);
+  d.done_below = 1000;
+  grt__dg_prune(dg, done_below, &d);
+  assert_int_equal(grt__dg_live(dg), 0);
+  assert_int_equal(add1(dg, 21, GRT_DG_READ, 0, r1(0, 200))->n, 0);
+  grt__dg_destroy(dg);
+}
+
+static grt_dg_t *eight_writers(void) {
+  grt_dg_t *dg = grt__dg_create(2);
+  for (int x = 0; x < 8; x++)
+    add1(dg, (uint64_t)x + 1, GRT_DG_WRITE, 0, r2(x * 10, x * 10 + 9, 0, 9));
+  return dg;
+}
+
+static void test_depgraph_alloc_failure_leaves_state(void **state) {
+  (void)state;
+  grt_rect_t hole = r2(5, 74, 2, 6); /* splits the first and last, retires 6 */
+  grt_dg_access_t a = {.id = 100, .priv = GRT_DG_WRITE, .rects = &hole, .nrects = 1};
+  int failed = 0;
+  for (long k = 1; k <= 16; k++) {
+    grt_dg_t *dg = eight_writers();
+    assert_int_equal(grt__dg_live(dg), 8);
+    edges_t e = {0};
+    grt__dg_debug_fail_alloc(dg, k);
+    int rc = grt__dg_add(dg, &a, 1, collect, &e);
+    grt__dg_debug_fail_alloc(dg, 0);
+    if (rc == 0) { /* fewer allocations than k: the add went through */
+      assert_int_equal(e.n, 8);
+      assert_int_equal(grt__dg_live(dg), 2 * 3 + 1 + 6 * 2);
+      grt__dg_destroy(dg);
+      break;
+    }
+    failed++;
+    assert_int_equal(rc, -2);
+    /* Still the old state: eight whole writers, each found at row 4. */
+    assert_int_equal(grt__dg_live(dg), 8);
+    edges_t *e2 = add1(dg, 200, GRT_DG_READ, 0, r2(0, 79, 4, 4));
+    assert_int_equal(e2->n, 8);
+    e2 = add1(dg, 201, GRT_DG_WRITE, 0, r2(0, 79, 0, 9));
+    assert_int_equal(e2->n, 9);
+    assert_int_equal(grt__dg_live(dg), 1);
+    grt__dg_destroy(dg);
+  }
+  assert_true(failed >= 3);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_depgraph_create_rejects_bad_ndim),
+      cmocka_unit_test(test_depgraph_add_rejects_bad_arguments),
+      cmocka_unit_test(test_depgraph_read_after_write),
+      cmocka_unit_test(test_depgraph_reads_do_not_conflict),
+      cmocka_unit_test(test_depgraph_disjoint_rects_do_not_conflict),
+      cmocka_unit_test(test_depgraph_write_after_reads_waits_for_all),
+      cmocka_unit_test(test_depgraph_read_after_write_skips_older_reads),
+      cmocka_unit_test(test_depgraph_same_op_reductions_do_not_conflict),
+      cmocka_unit_test(test_depgraph_different_op_reductions_conflict),
+      cmocka_unit_test(test_depgraph_read_after_reductions_waits_for_all),
+      cmocka_unit_test(test_depgraph_batch_accesses_do_not_depend),
+      cmocka_unit_test(test_depgraph_full_overwrite_retires_entries),
+      cmocka_unit_test(test_depgraph_partial_cover_trims),
+      cmocka_unit_test(test_depgraph_retired_history_still_orders),
+      cmocka_unit_test(test_depgraph_multi_rect_reports_each_id_once),
+      cmocka_unit_test(test_depgraph_empty_access_records_nothing),
+      cmocka_unit_test(test_depgraph_four_dims),
+      cmocka_unit_test(test_depgraph_prune_drops_completed),
+      cmocka_unit_test(test_depgraph_alloc_failure_leaves_state),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
