@@ -471,6 +471,14 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
     grt__future_ref(op->result); /* the op's reference; the caller gets the other */
   }
 
+  /* Into the table before the analysis: a prune during it must see them live. */
+  int nnodes = npoints + op->nfolds;
+  atomic_fetch_add(&op->refs, nnodes);
+  atomic_fetch_add(&rt->outstanding, nnodes);
+  for (int p = 0; p < npoints; p++)
+    if (grt__table_insert(rt, &op->points[p].node) < 0) abort();
+  for (int fo = 0; fo < op->nfolds; fo++)
+    if (grt__table_insert(rt, &op->folds[fo].node) < 0) abort();
   rc = analyze(rt, op);
   if (rc < 0) {
     /* Edges may already point at the op's nodes: it cannot be taken back.
@@ -502,13 +510,6 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
       st->has_current = true;
     }
   }
-  int nnodes = npoints + op->nfolds;
-  atomic_fetch_add(&op->refs, nnodes);
-  atomic_fetch_add(&rt->outstanding, nnodes);
-  for (int p = 0; p < npoints; p++)
-    if (grt__table_insert(rt, &op->points[p].node) < 0) abort();
-  for (int fo = 0; fo < op->nfolds; fo++)
-    if (grt__table_insert(rt, &op->folds[fo].node) < 0) abort();
   if (result) *result = op->result;
   for (int fo = 0; fo < op->nfolds; fo++) grt__node_release(rt, &op->folds[fo].node);
   for (int p = 0; p < npoints; p++) grt__node_release(rt, &op->points[p].node);
