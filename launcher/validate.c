@@ -55,7 +55,12 @@ int grt_launcher_probe(grt_machine_t *m, bool want_gpus, char *err, size_t errle
     snprintf(err, errlen, "hwloc: cannot initialize the topology");
     return -1;
   }
-  if (want_gpus) hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+  if (want_gpus) {
+    hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+    /* hwloc's Linux backend reads PCI devices from sysfs; its libpciaccess
+     * plugin ("pci") finds the same ones but leaks at every load. */
+    hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "pci");
+  }
   if (hwloc_topology_load(topo) < 0) {
     hwloc_topology_destroy(topo);
     snprintf(err, errlen, "hwloc: cannot load the topology of this node");
@@ -76,7 +81,8 @@ void grt_launcher_resolve(grt_launcher_opts_t *o, const grt_machine_t *m) {
   if (rpn < 1) rpn = 1;
   /* Same rule as runtime/config.c, in MiB: 80% of available, per rank. */
   if (m->mem_available_mib == 0) s->num = 1024;
-  else s->num = (long long)(m->mem_available_mib * 1024 / 10 * 8 / (unsigned long long)rpn / 1024);
+  else
+    s->num = (long long)((m->mem_available_mib << 20) / 10 * 8 / (unsigned long long)rpn >> 20);
 }
 
 static bool has_oversubscribe(const grt_launcher_opts_t *o) {

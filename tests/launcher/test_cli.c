@@ -119,7 +119,9 @@ static void test_cli_bad_flags(void **state) {
     for (int j = 0; j < 2 && b->expect[j]; j++)
       if (!strstr(err, b->expect[j]))
         fail_msg("case %zu: stderr lacks \"%s\": %s", c, b->expect[j], err);
-    if (strncmp(err, "grt: ", 5) != 0) fail_msg("case %zu: message not prefixed: %s", c, err);
+    /* (Other lines may come from hwloc, e.g. under valgrind.) */
+    if (strncmp(err, "grt: ", 5) != 0 && !strstr(err, "\ngrt: "))
+      fail_msg("case %zu: message not prefixed: %s", c, err);
     if (access(marker, F_OK) == 0) fail_msg("case %zu: the program was started", c);
     assert_string_equal(out, "");
     free(out);
@@ -187,7 +189,7 @@ static void dry_run(const char *const *args, const char *want_cmd, const char *c
   for (const char *p = out; p < c; p = strchr(p, '\n') + 1)
     keys += *p != '#' && strstr(p, " = ") && strstr(p, " = ") < strchr(p, '\n');
   assert_int_equal(keys, 21);
-  assert_string_equal(err, "");
+  assert_null(strstr(err, "grt:"));
   free(out);
   free(err);
 }
@@ -254,12 +256,16 @@ static void test_cli_dry_run(void **state) {
   clear_env();
 
   /* A TMPDIR with a space is quoted in the printed command. */
-  setenv("TMPDIR", "/tmp/a b", 1);
+  char tmp[64];
+  snprintf(tmp, sizeof tmp, "/tmp/grt test %d", (int)getpid());
+  assert_int_equal(mkdir(tmp, 0700), 0); /* (valgrind wants TMPDIR to exist) */
+  setenv("TMPDIR", tmp, 1);
   const char *q[] = {"--dry-run", "--launcher", "mpirun", "./app", "$(id)", NULL};
   snprintf(want, sizeof want,
-           "mpirun -np 1 --map-by ppr:1:node %s-x 'GRT_CONFIG=/tmp/a b/grt-XXXXXX/grt.conf' "
-           "./app '$(id)'\n", root);
+           "mpirun -np 1 --map-by ppr:1:node %s-x 'GRT_CONFIG=%s/grt-XXXXXX/grt.conf' "
+           "./app '$(id)'\n", root, tmp);
   dry_run(q, want, NULL);
+  rmdir(tmp);
 }
 
 static void test_cli_show_config(void **state) {
