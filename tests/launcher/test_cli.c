@@ -32,10 +32,13 @@ static int setup(void **state) {
   clear_env();
   return 0;
 }
+static char *saved_tmpdir; /* restored after each test */
+
 static int teardown(void **state) {
   (void)state;
   clear_env();
-  unsetenv("TMPDIR");
+  if (saved_tmpdir) setenv("TMPDIR", saved_tmpdir, 1);
+  else unsetenv("TMPDIR");
   return 0;
 }
 
@@ -476,6 +479,8 @@ int main(int argc, char **argv) {
   }
   grt_bin = argv[1];
   dump_bin = argv[2];
+  const char *t = getenv("TMPDIR");
+  saved_tmpdir = t ? strdup(t) : NULL;
   snprintf(marker, sizeof marker, "/tmp/grt-test-marker-%d", (int)getpid());
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_cli_bad_flags, setup, teardown),
@@ -489,5 +494,6 @@ int main(int argc, char **argv) {
   };
   int rc = cmocka_run_group_tests_name("launcher cli", tests, NULL, NULL);
   unlink(marker);
+  free(saved_tmpdir);
   return rc;
 }

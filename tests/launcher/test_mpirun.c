@@ -64,6 +64,11 @@ int main(int argc, char **argv) {
   }
   grt_bin = argv[1];
   cfgprog_bin = argv[2];
+  /* The expected lines assume these come from the flags or the defaults. */
+  static const char *const vars[] = {"GRT_CPUS", "GRT_SYSMEM", "GRT_LOGDIR", "GRT_PROFILE",
+                                     "GRT_NODES", "GRT_RANKS_PER_NODE", "GRT_LAUNCHER",
+                                     "GRT_LAUNCHER_EXTRA", "GRT_CONFIG"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) unsetenv(vars[i]);
   char *which[] = {"sh", "-c", "command -v mpirun", NULL};
   if (run_capture(which, NULL, NULL, NULL) != 0) {
     printf("mpirun not found: skipped\n");
