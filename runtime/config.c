@@ -62,6 +62,7 @@ _Static_assert(NKEYS <= (int)(sizeof ((grt_settings_t *)0)->source /
                               sizeof ((grt_settings_t *)0)->source[0]),
                "settings->source[] is too small for the key table");
 
+/* Indices of keys[] used by the cross-key rules (tests/config checks them). */
 enum { KEY_SYSMEM = 5, KEY_SIM_RANKS = 13, KEY_SIM_RANK = 14, KEY_RANKS_PER_NODE = 20 };
 
 int grt__settings_nkeys(void) { return NKEYS; }

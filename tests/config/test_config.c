@@ -99,6 +99,10 @@ static void test_config_keys_table(void **state) {
   assert_int_equal(grt__settings_nkeys(), 21);
   assert_string_equal(grt__settings_key(0), "cpus");
   assert_string_equal(grt__settings_key(20), "ranks_per_node");
+  /* config.c names these indices (KEY_SYSMEM, ...) for cross-key rules. */
+  assert_string_equal(grt__settings_key(5), "sysmem");
+  assert_string_equal(grt__settings_key(13), "sim_ranks");
+  assert_string_equal(grt__settings_key(14), "sim_rank");
   assert_null(grt__settings_key(21));
   assert_null(grt__settings_key(-1));
   assert_int_equal(grt__settings_key_index("nope"), -1);
