@@ -158,20 +158,17 @@ static inline void pull(dg_node_t *x, int nd) {
   x->omax = omax;
 }
 
-/* Floor of the midpoint without overflow, mapped to an unsigned order. */
-static inline uint64_t centre(int64_t lo, int64_t hi) {
-  int64_t c = (lo >> 1) + (hi >> 1) + (lo & hi & 1);
-  return (uint64_t)c ^ (UINT64_C(1) << 63);
-}
+/* A coordinate mapped so that unsigned order is signed order. */
+static inline uint64_t ucoord(int64_t v) { return (uint64_t)v ^ (UINT64_C(1) << 63); }
 
-/* Key order: Morton order of the centres (the dimension whose coordinates
- * differ in the most significant bit decides), then seq. Returns <0, 0, >0. */
+/* Key order: Morton (Z) order of the pieces' low corners -- the dimension
+ * whose coordinates differ in the most significant bit decides, dimension 0
+ * first on ties -- then seq. Returns <0, 0, >0. */
 static int key_cmp(dg_node_t *a, dg_node_t *b, int nd) {
-  const int64_t *al = plo(a, nd), *ah = phi(a, nd);
-  const int64_t *bl = plo(b, nd), *bh = phi(b, nd);
+  const int64_t *al = plo(a, nd), *bl = plo(b, nd);
   uint64_t best = 0, ca = 0, cb = 0;
   for (int d = 0; d < nd; d++) {
-    uint64_t x = centre(al[d], ah[d]), y = centre(bl[d], bh[d]);
+    uint64_t x = ucoord(al[d]), y = ucoord(bl[d]);
     uint64_t diff = x ^ y;
     if (best < diff && best < (best ^ diff)) {
       best = diff;
@@ -182,6 +179,19 @@ static int key_cmp(dg_node_t *a, dg_node_t *b, int nd) {
   if (ca != cb) return ca < cb ? -1 : 1;
   if (a->seq != b->seq) return a->seq < b->seq ? -1 : 1;
   return 0;
+}
+
+/* Trailing zero bits of the Morton code of lo: how coarse a quadtree cell
+ * (2^k-aligned block) starts at this corner. */
+static unsigned morton_tz(const int64_t *lo, int nd) {
+  unsigned best = 64u * (unsigned)nd;
+  for (int d = 0; d < nd; d++) {
+    uint64_t u = ucoord(lo[d]);
+    unsigned tz = u ? (unsigned)__builtin_ctzll(u) : 64u;
+    unsigned z = (unsigned)nd * tz + (unsigned)(nd - 1 - d);
+    if (z < best) best = z;
+  }
+  return best;
 }
 
 /* ---- pools ------------------------------------------------------------ */
@@ -248,14 +258,19 @@ static void rec_free(grt_dg_t *dg, dg_rec_t *r) {
   dg->rfree = r;
 }
 
-static uint32_t next_prio(grt_dg_t *dg) {
-  /* xorshift64*: deterministic, so every rank builds the same trees. */
-  uint64_t x = dg->rng;
+/* Treap priority of a piece with low corner lo: the Morton trailing-zero
+ * count in the high bits, a deterministic pseudo-random number below (so
+ * every rank builds the same trees). Corners of coarser quadtree cells sit
+ * higher, which makes subtrees unions of aligned Z-order blocks, whose boxes
+ * are compact; among equals the order is random, as in a plain treap. */
+static uint32_t next_prio(grt_dg_t *dg, const int64_t *lo) {
+  uint64_t x = dg->rng; /* xorshift64* */
   x ^= x >> 12;
   x ^= x << 25;
   x ^= x >> 27;
   dg->rng = x;
-  return (uint32_t)((x * UINT64_C(2685821657736338717)) >> 32);
+  uint32_t r = (uint32_t)((x * UINT64_C(2685821657736338717)) >> 41); /* 23 bits */
+  return ((uint32_t)morton_tz(lo, dg->nd) << 23) | r;
 }
 
 /* ---- treap primitives ------------------------------------------------- */
@@ -387,7 +402,7 @@ static int add_piece(grt_dg_t *dg, dg_rec_t *rec, const int64_t *lo,
   x->rec = rec;
   x->flags = 0;
   x->seq = dg->seq++;
-  x->prio = next_prio(dg);
+  x->prio = next_prio(dg, lo);
   memcpy(plo(x, nd), lo, (size_t)nd * sizeof(int64_t));
   memcpy(phi(x, nd), hi, (size_t)nd * sizeof(int64_t));
   x->next = dg->fresh;
