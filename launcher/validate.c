@@ -168,7 +168,8 @@ int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, 
   long long gpus = v[GRT_LK_GPUS].num;
   if (gpus > 0) {
     if (!m->have_cuda)
-      return fail(err, errlen, "--gpus %lld: this grt was built without CUDA", gpus);
+      return fail(err, errlen, "--gpus %lld: this grt was built without CUDA, so it cannot use "
+                  "GPUs", gpus);
     if (m->gpus == 0)
       return fail(err, errlen, "--gpus %lld: no GPU found on this node", gpus);
     if (gpus * rpn > m->gpus)
