@@ -1,6 +1,8 @@
 /* fuzz_flags.c - fuzz harness for the launcher's flag parser, checks, config writer and command.
  *
- * The input is split at NUL bytes into argv. Properties checked: no crash, no
+ * The input is split at NUL bytes into argv; a leading piece "@NAME=VALUE"
+ * sets GRT_NAME=VALUE in the environment for this input instead (the
+ * parser's other source). Properties checked: no crash, no
  * leak, no sanitizer report; a rejected command line always has a message; an
  * accepted one writes a config that the runtime's loader accepts with the same
  * values, and a command that ends with the program's arguments intact. */
@@ -22,6 +24,9 @@ const fuzz_seed_t fuzz_seeds[] = {
     FUZZ_SEED(S("--omps") S("2") S("--ompthreads") S("auto") S("--utility") S("2") S("--eager-alloc-percentage") S("100") "p"),
     FUZZ_SEED(S("--show-config") S("--verbose") S("--keep=no") S("--zcmem") S("0") S("--numamem") S("1") S("--regmem") "2"),
     FUZZ_SEED(S("--mem-bind") S("local") S("--launcher") S("srun") "a"),
+    FUZZ_SEED(S("@SYSMEM=64") S("@LAUNCHER=srun") S("@LAUNCHER_EXTRA=--a  --b") S("@LOGDIR=/x\ny") S("--cpus") S("2") "app"),
+    FUZZ_SEED(S("@RANKS_PER_NODE=2") S("@PROFILE=yes") S("@SIM_RANKS=3") S("@SIM_RANK=2") S("@TILES=4") "app"),
+    FUZZ_SEED(S("@CPU_BIND=core") S("@MEM_BIND=local") S("@KEEP=1") S("@VERBOSE=no") S("--launcher=srun") "app"),
     FUZZ_SEED("--help"),
     FUZZ_SEED(""),
 };
@@ -32,7 +37,8 @@ const char *const fuzz_dict[] = {
     "--launcher", "--launcher-extra", "--cpu-bind", "--mem-bind", "--profile", "--dataflow",
     "--event", "--logdir", "--show-config", "--dry-run", "--verbose", "--keep", "--help",
     "--version", "--", "=", "mpirun", "srun", "jsrun", "none", "auto", "-1", "2147483648",
-    "17592186044416", "\"", "\\", "\n", "#", "oversubscribe"};
+    "17592186044416", "\"", "\\", "\n", "#", "oversubscribe", "@CPUS=", "@SYSMEM=",
+    "@LAUNCHER=", "@LAUNCHER_EXTRA=", "@MIN_CPU_CHUNK=", "@SIM_RANK=", "@LOGDIR=", "@KEEP="};
 const size_t fuzz_ndict = sizeof fuzz_dict / sizeof fuzz_dict[0];
 
 /* A large machine, so that most parsed requests get through the checks. */
@@ -62,6 +68,19 @@ static void check_loaded(const grt_launcher_opts_t *o, const grt_settings_t *s) 
   }
 }
 
+/* Every variable the launcher reads, so each input starts from a clean slate. */
+static const char *const env_vars[] = {
+    "GRT_CPUS", "GRT_GPUS", "GRT_OMPS", "GRT_OMPTHREADS", "GRT_UTILITY", "GRT_SYSMEM",
+    "GRT_NUMAMEM", "GRT_FBMEM", "GRT_ZCMEM", "GRT_REGMEM", "GRT_EAGER_ALLOC_PERCENTAGE",
+    "GRT_MIN_CPU_CHUNK", "GRT_TILES", "GRT_SIM_RANKS", "GRT_SIM_RANK", "GRT_PROFILE",
+    "GRT_DATAFLOW", "GRT_EVENT", "GRT_LOGDIR", "GRT_NODES", "GRT_RANKS_PER_NODE",
+    "GRT_LAUNCHER", "GRT_LAUNCHER_EXTRA", "GRT_CPU_BIND", "GRT_MEM_BIND", "GRT_VERBOSE",
+    "GRT_KEEP"};
+
+static void clear_env(void) {
+  for (size_t i = 0; i < sizeof env_vars / sizeof env_vars[0]; i++) unsetenv(env_vars[i]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *buf = malloc(size + 1);
   memcpy(buf, data, size);
@@ -69,7 +88,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *argv[66];
   int argc = 0;
   argv[argc++] = "grt";
-  for (size_t at = 0; at <= size && argc < 65;) {
+  size_t at = 0;
+  clear_env();
+  /* Leading "@NAME=VALUE" pieces set GRT_NAME. */
+  while (at < size && buf[at] == '@') {
+    char *eq = strchr(buf + at, '=');
+    size_t next = at + strlen(buf + at) + 1;
+    if (eq && eq > buf + at + 1) {
+      *eq = '\0';
+      char name[64];
+      snprintf(name, sizeof name, "GRT_%s", buf + at + 1);
+      for (size_t i = 0; i < sizeof env_vars / sizeof env_vars[0]; i++)
+        if (strcmp(name, env_vars[i]) == 0) setenv(name, eq + 1, 1);
+    }
+    at = next;
+  }
+  while (at <= size && argc < 65) {
     argv[argc++] = buf + at;
     at += strlen(buf + at) + 1;
   }
@@ -125,6 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
 done:
   grt_launcher_opts_free(&o);
+  clear_env();
   free(buf);
   return 0;
 }
