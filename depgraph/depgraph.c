@@ -67,23 +67,33 @@ typedef struct dg_rec {
 
 enum { NODE_REMOVED = 1 };
 
-/* One live piece, a treap node. The variable tail holds, for nd dims:
- * box lo[nd], box hi[nd] (the subtree's bounding box), then lo[nd], hi[nd]
- * (the piece). The key is (Morton order of the centre, seq). */
+/* One live piece, a treap node; see depgraph_tree.h for the tail v[]
+ * (children's boxes, then the piece). The key is (Morton order of the low
+ * corner, seq); the priority puts coarse quadtree corners on top. */
 typedef struct dg_node {
   struct dg_node *l, *r;
   dg_rec_t *rec;
-  int omin, omax;       /* min/max redop in the subtree */
+  int lop[2], rop[2];    /* min/max redop of the left / right subtree */
   uint32_t prio;
   uint32_t flags;
-  uint64_t seq;         /* unique; ties in the key; batch tag via dg->seq_batch */
-  struct dg_node *next; /* free list / dg->fresh / dg->removed */
+  uint64_t seq;          /* unique; ties in the key; >= dg->seq_batch: fresh */
+  struct dg_node *next;  /* free list / dg->fresh / dg->removed */
   struct dg_node *pnext; /* dg->pass (a fresh node can be on both) */
   int64_t v[];
 } dg_node_t;
 
+typedef struct grt_dg grt_dg_t;
+typedef struct dg_ops {
+  void (*query)(grt_dg_t *dg, dg_node_t *t);
+  dg_node_t *(*cut)(grt_dg_t *dg, dg_node_t *t, int *changed);
+  dg_node_t *(*insert)(dg_node_t *t, dg_node_t *x);
+  dg_node_t *(*erase)(dg_node_t *t, dg_node_t *x);
+  dg_node_t *(*prune)(grt_dg_t *dg, dg_node_t *t, grt_dg_done_fn done, void *ctx);
+} dg_ops_t;
+
 struct grt_dg {
   int nd;
+  const dg_ops_t *ops; /* the tree code specialised for nd */
   size_t node_size;
   dg_node_t *root[NCLS];
   size_t live;
@@ -114,7 +124,7 @@ struct grt_dg {
   const int64_t *qlo, *qhi;
   int qcls;            /* class of the querying access */
   int qop;
-  int qtree;           /* class of the tree being queried */
+  int qskipop;         /* a reduction querying the reduction tree */
   int qi;
   int report;          /* report edges during a cut pass */
   grt_dg_edge_fn edge;
@@ -123,63 +133,13 @@ struct grt_dg {
   long fail_countdown; /* test hook: >0 fails the n-th node/record allocation */
 };
 
-/* ---- node accessors -------------------------------------------------- */
+/* ---- helpers shared by the specialised tree code ------------------- */
 
-static inline int64_t *blo(dg_node_t *x, int nd) { (void)nd; return x->v; }
-static inline int64_t *bhi(dg_node_t *x, int nd) { return x->v + nd; }
-static inline int64_t *plo(dg_node_t *x, int nd) { return x->v + 2 * nd; }
-static inline int64_t *phi(dg_node_t *x, int nd) { return x->v + 3 * nd; }
-
-static inline int boxes_meet(const int64_t *alo, const int64_t *ahi,
-                             const int64_t *blo_, const int64_t *bhi_, int nd) {
-  for (int d = 0; d < nd; d++)
-    if (ahi[d] < blo_[d] || bhi_[d] < alo[d]) return 0;
-  return 1;
-}
-
-/* Recomputes x's subtree box and operator range from its piece and children. */
-static inline void pull(dg_node_t *x, int nd) {
-  int64_t *bl = blo(x, nd), *bh = bhi(x, nd);
-  memcpy(bl, plo(x, nd), (size_t)nd * sizeof(int64_t));
-  memcpy(bh, phi(x, nd), (size_t)nd * sizeof(int64_t));
-  int omin = x->rec->redop, omax = omin;
-  for (int c = 0; c < 2; c++) {
-    dg_node_t *y = c ? x->r : x->l;
-    if (!y) continue;
-    const int64_t *yl = blo(y, nd), *yh = bhi(y, nd);
-    for (int d = 0; d < nd; d++) {
-      if (yl[d] < bl[d]) bl[d] = yl[d];
-      if (yh[d] > bh[d]) bh[d] = yh[d];
-    }
-    if (y->omin < omin) omin = y->omin;
-    if (y->omax > omax) omax = y->omax;
-  }
-  x->omin = omin;
-  x->omax = omax;
-}
+static inline int64_t *plo(dg_node_t *x, int nd) { return x->v + 4 * nd; }
+static inline int64_t *phi(dg_node_t *x, int nd) { return x->v + 5 * nd; }
 
 /* A coordinate mapped so that unsigned order is signed order. */
 static inline uint64_t ucoord(int64_t v) { return (uint64_t)v ^ (UINT64_C(1) << 63); }
-
-/* Key order: Morton (Z) order of the pieces' low corners -- the dimension
- * whose coordinates differ in the most significant bit decides, dimension 0
- * first on ties -- then seq. Returns <0, 0, >0. */
-static int key_cmp(dg_node_t *a, dg_node_t *b, int nd) {
-  const int64_t *al = plo(a, nd), *bl = plo(b, nd);
-  uint64_t best = 0, ca = 0, cb = 0;
-  for (int d = 0; d < nd; d++) {
-    uint64_t x = ucoord(al[d]), y = ucoord(bl[d]);
-    uint64_t diff = x ^ y;
-    if (best < diff && best < (best ^ diff)) {
-      best = diff;
-      ca = x;
-      cb = y;
-    }
-  }
-  if (ca != cb) return ca < cb ? -1 : 1;
-  if (a->seq != b->seq) return a->seq < b->seq ? -1 : 1;
-  return 0;
-}
 
 /* Trailing zero bits of the Morton code of lo: how coarse a quadtree cell
  * (2^k-aligned block) starts at this corner. */
@@ -273,75 +233,7 @@ static uint32_t next_prio(grt_dg_t *dg, const int64_t *lo) {
   return ((uint32_t)morton_tz(lo, dg->nd) << 23) | r;
 }
 
-/* ---- treap primitives ------------------------------------------------- */
-
-/* Joins two treaps where every key of a is below every key of b. */
-static dg_node_t *merge(dg_node_t *a, dg_node_t *b, int nd) {
-  if (!a) return b;
-  if (!b) return a;
-  if (a->prio > b->prio) {
-    a->r = merge(a->r, b, nd);
-    pull(a, nd);
-    return a;
-  }
-  b->l = merge(a, b->l, nd);
-  pull(b, nd);
-  return b;
-}
-
-/* Splits t into keys below k (*a) and above k (*b); k is not in t. */
-static void split(dg_node_t *t, dg_node_t *k, int nd, dg_node_t **a,
-                  dg_node_t **b) {
-  if (!t) {
-    *a = *b = NULL;
-    return;
-  }
-  if (key_cmp(t, k, nd) < 0) {
-    split(t->r, k, nd, &t->r, b);
-    pull(t, nd);
-    *a = t;
-  } else {
-    split(t->l, k, nd, a, &t->l);
-    pull(t, nd);
-    *b = t;
-  }
-}
-
-/* Inserts x (piece, rec, seq and prio set) into t; returns the new root. */
-static dg_node_t *insert(dg_node_t *t, dg_node_t *x, int nd) {
-  if (!t || x->prio > t->prio) {
-    split(t, x, nd, &x->l, &x->r);
-    pull(x, nd);
-    return x;
-  }
-  if (key_cmp(x, t, nd) < 0)
-    t->l = insert(t->l, x, nd);
-  else
-    t->r = insert(t->r, x, nd);
-  /* Growing the box is enough: nothing left the subtree. */
-  int64_t *bl = blo(t, nd), *bh = bhi(t, nd);
-  const int64_t *xl = plo(x, nd), *xh = phi(x, nd);
-  for (int d = 0; d < nd; d++) {
-    if (xl[d] < bl[d]) bl[d] = xl[d];
-    if (xh[d] > bh[d]) bh[d] = xh[d];
-  }
-  if (x->rec->redop < t->omin) t->omin = x->rec->redop;
-  if (x->rec->redop > t->omax) t->omax = x->rec->redop;
-  return t;
-}
-
-/* Removes node x (by key) from t; returns the new root. x must be in t. */
-static dg_node_t *erase(dg_node_t *t, dg_node_t *x, int nd) {
-  if (t == x) return merge(t->l, t->r, nd);
-  if (key_cmp(x, t, nd) < 0)
-    t->l = erase(t->l, x, nd);
-  else
-    t->r = erase(t->r, x, nd);
-  pull(t, nd);
-  return t;
-}
-
-/* ---- queries ---------------------------------------------------------- */
+/* ---- conflict rule, reporting, pruning helpers ----------------------- */
 
 static inline int conflicts(const grt_dg_t *dg, const dg_rec_t *r) {
   if (dg->qcls == CLS_READ) return r->cls != CLS_READ;
@@ -349,46 +241,41 @@ static inline int conflicts(const grt_dg_t *dg, const dg_rec_t *r) {
   return 1;
 }
 
+/* Reports access r to the querying access, once per query serial. */
 static inline void report(grt_dg_t *dg, dg_rec_t *r) {
   if (r->stamp == dg->qserial) return;
   r->stamp = dg->qserial;
   dg->edge(dg->ectx, dg->qi, r->id);
 }
 
-/* Reports every piece of t that overlaps the query and conflicts with it. */
-static void query(grt_dg_t *dg, dg_node_t *t) {
-  const int nd = dg->nd;
-  while (t) {
-    if (!boxes_meet(blo(t, nd), bhi(t, nd), dg->qlo, dg->qhi, nd)) return;
-    if (dg->qtree == CLS_REDUCE && dg->qcls == CLS_REDUCE &&
-        t->omin == dg->qop && t->omax == dg->qop)
-      return; /* only same-operator reductions below: none conflicts */
-    if (t->l) query(dg, t->l);
-    if (boxes_meet(plo(t, nd), phi(t, nd), dg->qlo, dg->qhi, nd) &&
-        conflicts(dg, t->rec))
-      report(dg, t->rec);
-    t = t->r;
+/* done(ctx, id) for r, asked at most once per prune pass. */
+static inline int is_done(grt_dg_t *dg, dg_rec_t *r, grt_dg_done_fn done,
+                          void *ctx) {
+  if (r->pstamp != dg->pserial) {
+    r->pstamp = dg->pserial;
+    r->pdone = done(ctx, r->id) != 0;
   }
+  return r->pdone;
 }
 
-/* Removes from t every piece overlapping the query rectangle (reporting it
- * when dg->report), linking removed nodes on dg->pass. Returns the new root. */
-static dg_node_t *cut(grt_dg_t *dg, dg_node_t *t) {
-  const int nd = dg->nd;
-  if (!t || !boxes_meet(blo(t, nd), bhi(t, nd), dg->qlo, dg->qhi, nd)) return t;
-  t->l = cut(dg, t->l);
-  t->r = cut(dg, t->r);
-  if (boxes_meet(plo(t, nd), phi(t, nd), dg->qlo, dg->qhi, nd)) {
-    if (dg->report) report(dg, t->rec);
-    dg_node_t *m = merge(t->l, t->r, nd);
-    t->l = t->r = NULL;
-    t->pnext = dg->pass;
-    dg->pass = t;
-    return m;
-  }
-  pull(t, nd);
-  return t;
+/* Frees a node already unlinked from its tree, and its record if last. */
+static void drop_node(grt_dg_t *dg, dg_node_t *x) {
+  dg->live--;
+  if (--x->rec->npieces == 0) rec_free(dg, x->rec);
+  node_free(dg, x);
 }
+
+#define ND 1
+#include "depgraph_tree.h"
+#define ND 2
+#include "depgraph_tree.h"
+#define ND 3
+#include "depgraph_tree.h"
+#define ND 4
+#include "depgraph_tree.h"
+
+static const dg_ops_t *const ops_by_nd[GRT_RECT_MAX_DIM] = {&ops_1, &ops_2,
+                                                            &ops_3, &ops_4};
 
 /* ---- batch bookkeeping ------------------------------------------------ */
 
@@ -408,7 +295,7 @@ static int add_piece(grt_dg_t *dg, dg_rec_t *rec, const int64_t *lo,
   x->next = dg->fresh;
   dg->fresh = x;
   rec->npieces++;
-  dg->root[rec->cls] = insert(dg->root[rec->cls], x, nd);
+  dg->root[rec->cls] = dg->ops->insert(dg->root[rec->cls], x);
   dg->live++;
   return 0;
 }
@@ -456,7 +343,10 @@ static int finish_pass(grt_dg_t *dg, const int64_t *wlo, const int64_t *whi) {
 static int cut_all(grt_dg_t *dg, const int64_t *lo, const int64_t *hi) {
   dg->qlo = lo;
   dg->qhi = hi;
-  for (int c = 0; c < NCLS; c++) dg->root[c] = cut(dg, dg->root[c]);
+  for (int c = 0; c < NCLS; c++) {
+    int changed = 0;
+    if (dg->root[c]) dg->root[c] = dg->ops->cut(dg, dg->root[c], &changed);
+  }
   return finish_pass(dg, lo, hi);
 }
 
@@ -489,7 +379,6 @@ static void commit(grt_dg_t *dg) {
 
 /* Undoes the open batch: the trees hold exactly the pre-batch pieces again. */
 static void undo(grt_dg_t *dg) {
-  const int nd = dg->nd;
   dg_node_t *x, *nx;
   /* Nodes of an unfinished cut pass are out of the trees: treat as removed. */
   while (dg->pass) {
@@ -505,7 +394,7 @@ static void undo(grt_dg_t *dg) {
   for (x = dg->fresh; x; x = nx) {
     nx = x->next;
     if (!(x->flags & NODE_REMOVED)) {
-      dg->root[x->rec->cls] = erase(dg->root[x->rec->cls], x, nd);
+      dg->root[x->rec->cls] = dg->ops->erase(dg->root[x->rec->cls], x);
       dg->live--;
     }
     x->rec->npieces--;
@@ -515,7 +404,7 @@ static void undo(grt_dg_t *dg) {
     nx = x->next;
     x->flags = 0;
     x->l = x->r = NULL;
-    dg->root[x->rec->cls] = insert(dg->root[x->rec->cls], x, nd);
+    dg->root[x->rec->cls] = dg->ops->insert(dg->root[x->rec->cls], x);
     dg->live++;
   }
   dg_rec_t *r, *nr;
@@ -535,7 +424,8 @@ grt_dg_t *grt__dg_create(int ndim) {
   grt_dg_t *dg = calloc(1, sizeof(*dg));
   if (!dg) return NULL;
   dg->nd = ndim;
-  size_t sz = sizeof(dg_node_t) + 4 * (size_t)ndim * sizeof(int64_t);
+  dg->ops = ops_by_nd[ndim - 1];
+  size_t sz = sizeof(dg_node_t) + 6 * (size_t)ndim * sizeof(int64_t);
   dg->node_size = (sz + _Alignof(dg_node_t) - 1) & ~(_Alignof(dg_node_t) - 1);
   dg->rng = UINT64_C(0x9E3779B97F4A7C15);
   dg->seq = 1;
@@ -585,8 +475,8 @@ static void query_access(grt_dg_t *dg, const grt_dg_access_t *a, int i) {
     dg->qhi = r->hi;
     for (int c = 0; c < NCLS; c++) {
       if (dg->qcls == CLS_READ && c == CLS_READ) continue;
-      dg->qtree = c;
-      query(dg, dg->root[c]);
+      dg->qskipop = c == CLS_REDUCE && dg->qcls == CLS_REDUCE;
+      if (dg->root[c]) dg->ops->query(dg, dg->root[c]);
     }
   }
 }
@@ -669,33 +559,11 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
   return 0;
 }
 
-/* Removes the pieces of completed accesses from t; returns the new root. */
-static dg_node_t *prune_tree(grt_dg_t *dg, dg_node_t *t, grt_dg_done_fn done,
-                             void *ctx) {
-  if (!t) return NULL;
-  t->l = prune_tree(dg, t->l, done, ctx);
-  t->r = prune_tree(dg, t->r, done, ctx);
-  dg_rec_t *r = t->rec;
-  if (r->pstamp != dg->pserial) {
-    r->pstamp = dg->pserial;
-    r->pdone = done(ctx, r->id) != 0;
-  }
-  if (!r->pdone) {
-    pull(t, dg->nd);
-    return t;
-  }
-  dg_node_t *m = merge(t->l, t->r, dg->nd);
-  dg->live--;
-  if (--r->npieces == 0) rec_free(dg, r);
-  node_free(dg, t);
-  return m;
-}
-
 void grt__dg_prune(grt_dg_t *dg, grt_dg_done_fn done, void *ctx) {
   if (!dg || !done) return;
   dg->pserial++;
   for (int c = 0; c < NCLS; c++)
-    dg->root[c] = prune_tree(dg, dg->root[c], done, ctx);
+    dg->root[c] = dg->ops->prune(dg, dg->root[c], done, ctx);
 }
 
 size_t grt__dg_live(const grt_dg_t *dg) { return dg ? dg->live : 0; }

@@ -10,8 +10,11 @@
  *   stencil - a 2-D root of n tiles; iterations of "read tile + 1-point halo"
  *             for every tile, then "write tile" for every tile (one access per
  *             call, as the runtime adds point tasks of a Jacobi sweep).
- * Stream accesses complete after a window of 1024 later accesses and are
- * pruned every 1024 accesses (prune time included), so live stays near n.
+ * Stream reads and reductions complete after a window of later accesses
+ * (1024 for random, 2n -- a whole read+write sweep pair -- for stencil);
+ * writes stay live (the frontier), so live stays near n. Pruning
+ * (time included) runs every max(1024, live/4) accesses, since its cost is
+ * O(live).
  * Output: CSV rows case,variant,ranks,metric,value,unit on stdout.
  * --quick stops at n = 10^5 (list scan at 10^4) with shorter timings;
  * --no-baseline skips the list scan.
@@ -142,6 +145,7 @@ static void ls_free(listscan_t *ls) {
 
 typedef struct {
   uint64_t edges;
+  uint64_t window;       /* stream reads complete this many accesses later */
   uint64_t stream_base;  /* first stream id; ids below are the background */
   uint64_t done_below;   /* stream ids below this are complete */
   unsigned char *is_write; /* per id: writers stay live as the last writer */
@@ -231,11 +235,15 @@ static result_t run(int pat, int64_t n, int use_grt, double min_s, long min_acc,
     an_add(&an, &a);
   }
   an.sink.stream_base = id;
+  /* random: a fixed window of in-flight accesses; stencil: one sweep pair
+   * (reads then writes of every tile) in flight, so the writes of a sweep
+   * always find the reads of that sweep, at every n. */
+  an.sink.window = pat == PAT_STENCIL ? (uint64_t)(2 * n) : WINDOW;
   an.sink.done_below = id;
   result_t res = {0};
   res.live_start = (double)an_live(&an);
   uint64_t edges0 = an.sink.edges;
-  long k = 0;
+  long k = 0, next_prune = 0;
   int64_t tile = 0;
   int phase = 0;
   double t0 = now(), t1 = t0;
@@ -274,6 +282,7 @@ static result_t run(int pat, int64_t n, int use_grt, double min_s, long min_acc,
     a.id = id++;
     if (a.id >= an.sink.nids) {
       size_t m = 2 * an.sink.nids + 1024;
+      while (m <= a.id) m *= 2;
       an.sink.is_write = realloc(an.sink.is_write, m);
       if (!an.sink.is_write) abort();
       an.sink.nids = m;
@@ -282,8 +291,14 @@ static result_t run(int pat, int64_t n, int use_grt, double min_s, long min_acc,
     an_add(&an, &a);
     k++;
     if (k % WINDOW == 0) {
-      an.sink.done_below = id > WINDOW ? id - WINDOW : 0;
-      an_prune(&an);
+      /* Prune is O(live): do it when garbage may be a quarter of live, so
+       * its cost per access stays constant (what a runtime should do). */
+      if (k >= next_prune) {
+        an.sink.done_below = id > an.sink.window ? id - an.sink.window : 0;
+        an_prune(&an);
+        size_t lv = an_live(&an);
+        next_prune = k + (lv / 4 > WINDOW ? (long)(lv / 4) : WINDOW);
+      }
       t1 = now();
       if ((min_s >= 0 && t1 - t0 >= min_s && k >= min_acc) || k >= max_acc)
         break;
