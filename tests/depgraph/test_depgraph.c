@@ -338,6 +338,46 @@ static void test_depgraph_four_dims(void **state) {
   grt__dg_destroy(dg);
 }
 
+static void test_depgraph_extreme_coordinates(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(2);
+  add1(dg, 1, GRT_DG_WRITE, 0, r2(INT64_MIN, INT64_MAX, INT64_MIN, INT64_MAX));
+  edges_t *e = add1(dg, 2, GRT_DG_WRITE, 0, r2(-1, 0, INT64_MAX, INT64_MAX));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 1));
+  /* The universe minus a 2x1 hole at the top edge: 3 slabs, plus the write. */
+  assert_int_equal(grt__dg_live(dg), 4);
+  e = add1(dg, 3, GRT_DG_READ, 0, r2(INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 1));
+  e = add1(dg, 4, GRT_DG_READ, 0, r2(0, 0, INT64_MAX, INT64_MAX));
+  assert_int_equal(e->n, 1);
+  assert_true(has_edge(e, 0, 2));
+  add1(dg, 5, GRT_DG_WRITE, 0, r2(INT64_MIN, INT64_MAX, INT64_MIN, INT64_MAX));
+  assert_int_equal(grt__dg_live(dg), 1);
+  grt__dg_destroy(dg);
+}
+
+static void test_depgraph_many_tiles_then_queries(void **state) {
+  (void)state;
+  /* 64x64 tiles in 3-D slabs: every point query finds exactly its tile. */
+  grt_dg_t *dg = grt__dg_create(3);
+  for (int x = 0; x < 64; x++)
+    for (int y = 0; y < 64; y++) {
+      grt_rect_t r = {.ndim = 3, .lo = {x * 3, y * 5, 0}, .hi = {x * 3 + 2, y * 5 + 4, 7}};
+      add1(dg, (uint64_t)(x * 64 + y) + 1, GRT_DG_WRITE, 0, r);
+    }
+  assert_int_equal(grt__dg_live(dg), 64 * 64);
+  for (int k = 0; k < 500; k++) {
+    int64_t px = (k * 37) % 192, py = (k * 101) % 320, pz = k % 8;
+    grt_rect_t q = {.ndim = 3, .lo = {px, py, pz}, .hi = {px, py, pz}};
+    edges_t *e = add1(dg, 100000 + (uint64_t)k, GRT_DG_READ, 0, q);
+    assert_int_equal(e->n, 1);
+    assert_true(has_edge(e, 0, (uint64_t)((px / 3) * 64 + py / 5) + 1));
+  }
+  grt__dg_destroy(dg);
+}
+
 typedef struct {
   uint64_t done_below; /* ids below this are complete */
   int calls;
@@ -434,6 +474,8 @@ int main(void) {
       cmocka_unit_test(test_depgraph_multi_rect_reports_each_id_once),
       cmocka_unit_test(test_depgraph_empty_access_records_nothing),
       cmocka_unit_test(test_depgraph_four_dims),
+      cmocka_unit_test(test_depgraph_extreme_coordinates),
+      cmocka_unit_test(test_depgraph_many_tiles_then_queries),
       cmocka_unit_test(test_depgraph_prune_drops_completed),
       cmocka_unit_test(test_depgraph_alloc_failure_leaves_state),
   };
