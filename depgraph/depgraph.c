@@ -88,7 +88,8 @@ typedef struct dg_ops {
   dg_node_t *(*cut)(grt_dg_t *dg, dg_node_t *t, int *changed);
   dg_node_t *(*insert)(dg_node_t *t, dg_node_t *x);
   dg_node_t *(*erase)(dg_node_t *t, dg_node_t *x);
-  dg_node_t *(*prune)(grt_dg_t *dg, dg_node_t *t, grt_dg_done_fn done, void *ctx);
+  dg_node_t *(*prune)(grt_dg_t *dg, dg_node_t *t, grt_dg_done_fn done, void *ctx,
+                      int *changed);
 } dg_ops_t;
 
 struct grt_dg {
@@ -562,8 +563,11 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
 void grt__dg_prune(grt_dg_t *dg, grt_dg_done_fn done, void *ctx) {
   if (!dg || !done) return;
   dg->pserial++;
-  for (int c = 0; c < NCLS; c++)
-    dg->root[c] = dg->ops->prune(dg, dg->root[c], done, ctx);
+  for (int c = 0; c < NCLS; c++) {
+    int changed = 0;
+    if (dg->root[c])
+      dg->root[c] = dg->ops->prune(dg, dg->root[c], done, ctx, &changed);
+  }
 }
 
 size_t grt__dg_live(const grt_dg_t *dg) { return dg ? dg->live : 0; }

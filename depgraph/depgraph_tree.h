@@ -235,17 +235,34 @@ static dg_node_t *T(cut)(grt_dg_t *dg, dg_node_t *t, int *changed) {
   return t;
 }
 
-/* Removes the pieces of completed accesses from t; returns the new root. */
+/* Removes the pieces of completed accesses from t; sets *changed when t's
+ * subtree changed (boxes are only recomputed then). Returns the new root. */
 static dg_node_t *T(prune)(grt_dg_t *dg, dg_node_t *t, grt_dg_done_fn done,
-                           void *ctx) {
-  if (!t) return NULL;
-  t->l = T(prune)(dg, t->l, done, ctx);
-  T(fix_l)(t);
-  t->r = T(prune)(dg, t->r, done, ctx);
-  T(fix_r)(t);
-  if (!is_done(dg, t->rec, done, ctx)) return t;
+                           void *ctx, int *changed) {
+  int ch = 0, c;
+  if (t->l) {
+    c = 0;
+    t->l = T(prune)(dg, t->l, done, ctx, &c);
+    if (c) {
+      ch = 1;
+      T(fix_l)(t);
+    }
+  }
+  if (t->r) {
+    c = 0;
+    t->r = T(prune)(dg, t->r, done, ctx, &c);
+    if (c) {
+      ch = 1;
+      T(fix_r)(t);
+    }
+  }
+  if (!is_done(dg, t->rec, done, ctx)) {
+    *changed = ch;
+    return t;
+  }
   dg_node_t *m = T(merge)(t->l, t->r);
   drop_node(dg, t);
+  *changed = 1;
   return m;
 }
 
