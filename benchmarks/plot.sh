@@ -50,8 +50,8 @@ EOF
 }
 
 bars task_overhead "Empty-task overhead (per task, lower is better)" "microseconds per task" 1 \
-    "pattern / workers" -- -v casere='^task_overhead_' -v metric=time_per_task -v row=case_ranks \
-    -v roworder='nodeps/1 nodeps/2 chain/1 chain/2 indep/1 indep/2 fan/1 fan/2'
+    "pattern and workers" -- -v casere='^task_' -v strip='^task_' -v metric=us_per_task \
+    -v roworder='empty_w1 empty_w2 chain_w1 chain_w2 independent_w1 independent_w2 fanout_w1 fanout_w2'
 bars taskbench_metg "Task Bench METG(50%) (lower is better)" "METG (microseconds)" 1 \
     "pattern" -- -v casere='^taskbench_' -v exclude='^taskbench_kernel$' -v metric=metg50 -v col=variant_ranks \
     -v roworder='trivial no_comm stencil_1d nearest_r3 nearest_r5 fft tree spread all_to_all'

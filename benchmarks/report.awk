@@ -3,8 +3,10 @@
 # Input: CSV with header case,variant,ranks,metric,value,unit.
 # For each (case, ranks, metric) that has a grt row, one line per peer variant
 # with grt's value, the peer's value and grt/peer. Keys with no grt row print
-# the peer values alone (grt and ratio shown as "-"). Lower-is-better units
-# (us, ms, s) are marked so the ratio reads the right way round.
+# the peer values alone (grt and ratio shown as "-"). Time units (ns, us, ms,
+# s) are marked lower-is-better and rates (*/s, x) higher-is-better, so the
+# ratio reads the right way round; other units (1, counts) are unmarked.
+# After the table: the stencil's bandwidth as a fraction of STREAM triad.
 #
 # Variables: fmt=text (default, aligned columns) or fmt=md (a Markdown table).
 # Usage: awk -F, -v fmt=text -f report.awk results.csv
@@ -36,13 +38,17 @@ function num(x) {
     return sprintf("%.4g", x)
 }
 
-function better(u) { return (u == "us" || u == "ms" || u == "s") ? "lower" : (u == "1" ? "-" : "higher") }
+function better(u) {
+    if (u == "ns" || u == "us" || u == "ms" || u == "s") return "lower"
+    if (u ~ /\/s$/ || u == "x") return "higher"
+    return "-"
+}
 
 function line(c, r, m, u, b, g, p, pv, ratio) {
     if (fmt == "md")
         printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, r, m, u, b, g, p, pv, ratio
     else
-        printf "%-28s %5s  %-14s %-8s %-6s %12s  %-7s %12s  %9s\n", c, r, m, u, b, g, p, pv, ratio
+        printf "%-28s %5s  %-20s %-8s %-6s %12s  %-8s %12s  %9s\n", c, r, m, u, b, g, p, pv, ratio
 }
 
 END {
