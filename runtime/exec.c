@@ -95,6 +95,9 @@ static void make_ready(grt_runtime_t *rt, grt_node_t *n) {
   case GRT_NODE_FOLD:
     queue_push(n->op->kind == GRT_PROC_OMP && rt->nomp > 0 ? &rt->omp_q : &rt->cpu_q, n);
     break;
+  case GRT_NODE_XFER:
+    queue_push(rt->ncpu > 0 ? &rt->cpu_q : &rt->omp_q, n);
+    break;
   case GRT_NODE_WAIT:
     wake_waiters(rt); /* the waiting application thread checks pending == 0 */
     break;
@@ -179,7 +182,7 @@ void grt__drain_completed(grt_runtime_t *rt) {
     if (n->op)
       grt__op_unref(n->op);
     else
-      free(n); /* a wait node owns itself */
+      free(n); /* wait and transfer nodes own themselves */
     n = next;
   }
 }
@@ -201,8 +204,10 @@ void grt__wait_all(grt_runtime_t *rt) {
 static void run_node(grt_runtime_t *rt, grt_node_t *n, grt_worker_t *w) {
   if (n->kind == GRT_NODE_TASK)
     grt__run_point(rt, (grt_point_t *)n, w);
-  else
+  else if (n->kind == GRT_NODE_FOLD)
     grt__run_fold(rt, (grt_fold_t *)n);
+  else
+    n->run(rt, n);
   grt__node_complete(rt, n);
 }
 

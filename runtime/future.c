@@ -64,6 +64,7 @@ static void future_block(grt_future_t *f) {
 GRT_EXPORT int grt_future_wait(grt_future_t *f) {
   int rc = future_check(f, "grt_future_wait");
   if (rc < 0) return rc;
+  if ((rc = grt__check_sync(f->rt, GRT_CHECK_FUTURE_WAIT, 0, NULL)) < 0) return rc;
   future_block(f);
   if (f->error) return grt__error(f->error, "grt_future_wait: the operation producing the future failed");
   return 0;
@@ -74,6 +75,7 @@ GRT_EXPORT int grt_future_get(grt_future_t *f, void *out, size_t size) {
   int rc = future_check(f, fn);
   if (rc < 0) return rc;
   if (!out && size) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
+  if ((rc = grt__check_sync(f->rt, GRT_CHECK_FUTURE_GET, size, NULL)) < 0) return rc;
   future_block(f);
   if (f->error)
     return grt__error(f->error, "%s: the operation producing the future failed (%s)", fn,

@@ -144,7 +144,13 @@ static grt_node_t *wait_for_store(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv
     free(n);
     return NULL;
   }
-  *rc = grt__access_whole(rt, s, priv, n, n->seq);
+  *rc = 0;
+  if (rt->nranks > 1) { /* every rank sees the whole store: gather what it lacks */
+    *rc = grt__plan_whole(rt, s);
+    if (*rc == 0) *rc = grt__xfers_analyze(rt, s->root);
+  }
+  if (*rc == 0) *rc = grt__access_whole(rt, s, priv, n, n->seq);
+  grt__xfers_release(rt);
   grt__node_release(rt, n); /* drop the hold; its edges decide now */
   pthread_mutex_lock(&rt->fence_mu);
   while (atomic_load(&n->pending) > 0) pthread_cond_wait(&rt->fence_cv, &rt->fence_mu);
@@ -155,6 +161,8 @@ static grt_node_t *wait_for_store(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv
 struct grt_mapping {
   grt_runtime_t *rt;
   grt_node_t *wait;
+  grt_store_t view;              /* a copy of the mapped handle */
+  grt_privilege_t priv;
   grt_store_root_t *root;
   void *ptr;
   int ndim;
@@ -172,6 +180,7 @@ GRT_EXPORT int grt_store_map(grt_store_t *s, grt_privilege_t priv, grt_mapping_t
                       (int)priv);
   grt_runtime_t *rt = s->root->rt;
   if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  if ((rc = grt__check_sync(rt, GRT_CHECK_MAP, s->root->id, NULL)) < 0) return rc;
   if ((rc = grt__root_ensure_instance(s->root, &rt->mems[GRT_MEM_SYSMEM])) < 0) return rc;
   grt_mapping_t *m = calloc(1, sizeof *m);
   if (!m) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
@@ -181,6 +190,8 @@ GRT_EXPORT int grt_store_map(grt_store_t *s, grt_privilege_t priv, grt_mapping_t
     return rc;
   }
   m->rt = rt;
+  m->view = *s;
+  m->priv = priv;
   m->root = s->root;
   grt__root_acquire(s->root);
   m->ndim = s->ndim;
@@ -203,10 +214,14 @@ GRT_EXPORT void *grt_mapping_ptr(grt_mapping_t *m, int64_t *strides) {
 
 GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *m) {
   if (!m) return grt__error(GRT_EINVAL, "grt_mapping_unmap: mapping is NULL");
+  int rc = 0;
+  grt__check_op(m->rt, GRT_CHECK_UNMAP, m->root->id);
+  /* Every rank wrote the same values through its mapping (one program). */
+  if (m->rt->nranks > 1 && m->priv != GRT_READ) rc = grt__coh_everywhere_store(m->rt, &m->view);
   grt__node_complete(m->rt, m->wait);
   grt__root_release(m->root);
   free(m);
-  return 0;
+  return rc;
 }
 
 GRT_EXPORT int grt_store_detach(grt_store_t *s) {
@@ -217,6 +232,7 @@ GRT_EXPORT int grt_store_detach(grt_store_t *s) {
     return grt__error(GRT_EINVAL, "%s: store was not made by grt_store_attach", fn);
   grt_runtime_t *rt = s->root->rt;
   if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  if ((rc = grt__check_sync(rt, GRT_CHECK_DETACH, s->root->id, NULL)) < 0) return rc;
   /* Every task touching the root, through any view, must be done. */
   grt_store_t whole = *s;
   whole.ndim = s->root->ndim;

@@ -89,6 +89,9 @@ static void runtime_free(grt_runtime_t *rt) {
     free(s);
   }
   if (rt->types) grt__type_registry_destroy(rt->types);
+  grt__distrib_free(rt);
+  grt__comm_fini(rt->comm);
+  grt__check_fini(rt);
   grt__machine_fini(rt);
   free(rt->table);
   pthread_mutex_destroy(&rt->shell_lock);
@@ -100,8 +103,6 @@ static void runtime_free(grt_runtime_t *rt) {
 
 GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
                                grt_runtime_t **out) {
-  (void)argc;
-  (void)argv;
   if (!out) return grt__error(GRT_EINVAL, "grt_init: rt (output) is NULL");
   *out = NULL;
   grt_runtime_t *rt = calloc(1, sizeof *rt);
@@ -126,6 +127,10 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   }
   rt->table_mask = ((size_t)1 << GRT_TABLE_BITS) - 1;
   if ((rc = grt__machine_init(rt)) < 0) goto fail;
+  if ((rc = grt__comm_init(argc, argv, rt->settings.sim_ranks, rt->settings.sim_rank, &rt->comm,
+                           &rt->rank, &rt->nranks)) < 0)
+    goto fail;
+  if ((rc = grt__check_init(rt)) < 0 || (rc = grt__check_start(rt)) < 0) goto fail;
   resolve_procs(rt);
   if ((rc = live_add(rt)) < 0) goto fail;
   if ((rc = grt__internal_library(rt)) < 0 || (rc = grt__workers_start(rt)) < 0) {
@@ -143,22 +148,29 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   int rc = grt__runtime_check(rt, "grt_finalize");
   if (rc < 0) return rc;
   grt__wait_all(rt);
+  int crc = grt__check_sync(rt, GRT_CHECK_FINALIZE, 0, NULL);
   grt__workers_stop(rt);
   grt__drain_completed(rt);
   live_remove(rt);
   grt__submit_scratch_free();
   runtime_free(rt);
-  return 0;
+  return crc;
 }
 
 GRT_EXPORT int grt_fence(grt_runtime_t *rt) {
   int rc = grt__runtime_check(rt, "grt_fence");
   if (rc < 0) return rc;
   grt__wait_all(rt);
+  bool any_failed = false;
+  if ((rc = grt__check_sync(rt, GRT_CHECK_FENCE, 0, &any_failed)) < 0) return rc;
   if (atomic_exchange(&rt->task_failed, 0)) {
     pthread_mutex_lock(&rt->fail_mu);
     rc = grt__error(GRT_ETASK, "grt_fence: %s", rt->fail_msg);
     pthread_mutex_unlock(&rt->fail_mu);
+  } else if (any_failed) {
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", grt_last_error());
+    rc = grt__error(GRT_ETASK, "grt_fence: a task failed %s", msg);
   }
   return rc;
 }

@@ -9,6 +9,8 @@
 
 #include "grt.h"
 #include "config.h"
+#include "coherence.h"
+#include "comm.h"
 #include "depgraph.h"
 #include "error.h"
 #include "memory.h"
@@ -34,7 +36,10 @@ typedef struct grt_worker grt_worker_t;
  * when its value is set; a wait node (map, detach) wakes the application
  * thread when ready and completes when the application lets go (unmap).
  * ------------------------------------------------------------------------- */
-typedef enum { GRT_NODE_TASK, GRT_NODE_FOLD, GRT_NODE_FUTURE, GRT_NODE_WAIT } grt_node_kind_t;
+typedef enum {
+  GRT_NODE_TASK, GRT_NODE_FOLD, GRT_NODE_FUTURE, GRT_NODE_WAIT,
+  GRT_NODE_XFER /* a send or receive of a rank's values; runs `run` on a worker */
+} grt_node_kind_t;
 
 struct grt_node {
   uint64_t seq;                  /* unique, increasing; depgraph ids derive from it */
@@ -48,7 +53,8 @@ struct grt_node {
   grt_node_t *next_done;         /* completion stack link */
   grt_node_t *next_ready;        /* ready queue link */
   grt_node_t *table_next;        /* id table chain */
-  grt_op_t *op;                  /* owning operation (NULL for futures, waits) */
+  grt_op_t *op;                  /* owning operation (NULL for futures, waits, xfers) */
+  void (*run)(grt_runtime_t *rt, grt_node_t *n); /* GRT_NODE_XFER */
 };
 
 /* ---------------------------------------------------------------------------
@@ -197,6 +203,14 @@ struct grt_op {
   bool aborted;                  /* submission failed half-way: bodies are skipped */
   char *fail_msg;
   void *ret;                     /* single point's return: size_t size, then bytes */
+  int nlocal;                    /* points this rank runs */
+  bool *fold_active;             /* per fold: runs on this rank */
+  bool *fold_gather;             /* per fold: every point's buffer goes to rank 0 */
+  uint64_t red_tag;              /* tags of gathered reduction buffers: red_tag + point */
+  uint64_t fut_tag;              /* tag of the future exchange */
+  atomic_int fut_pending;        /* exchange: arrivals still expected (+1 local) */
+  unsigned char **fut_in;        /* exchange: receive buffer per rank */
+  size_t fut_in_bytes;
   void (*cleanup)(grt_op_t *op); /* extra state of internal ops */
   void *extra;
 };
@@ -207,8 +221,8 @@ struct grt_op {
 typedef struct grt_root_state {
   grt_dg_t *dg;
   size_t prune_at;               /* prune when dg live entries exceed this */
-  grt_node_t *last_fold;         /* folds on a root run in program order */
-  uint64_t last_fold_seq;
+  uint64_t last_fold_seq;        /* folds on a root run in program order */
+  grt_coh_t coh;                 /* which ranks hold which values (nranks > 1) */
   grt_tiling_t current;          /* the root's current partition, if has_current */
   bool has_current;
 } grt_root_state_t;
@@ -243,6 +257,9 @@ struct grt_runtime {
   pthread_mutex_t shell_lock;      /* guards shells */
   grt_store_t *shells;             /* destroyed handles, freed at finalize */
   int rank, nranks;
+  grt_comm_t *comm;
+  uint64_t xfer_seq;               /* replicated: tags of data transfers */
+  uint64_t future_seq;             /* replicated: tags of future exchanges */
   int ncores, nnuma;               /* machine model (hwloc) */
   void *topology;                  /* hwloc_topology_t */
   grt_library_t *libs;
@@ -263,6 +280,10 @@ struct grt_runtime {
   pthread_cond_t fence_cv;
   atomic_int fence_waiters;
   atomic_int task_failed;          /* a task failed since the last fence */
+  void *plan;                      /* distrib.c scratch (app thread) */
+  void *checker;                   /* check.c state */
+  void *check_ctx;
+  uint64_t op_count, op_hash;      /* the divergence check's running record */
   pthread_mutex_t fail_mu;
   char fail_msg[256];
 };
@@ -299,6 +320,50 @@ grt_root_state_t *grt__root_state(grt_runtime_t *rt, grt_store_root_t *root);
 /* Registers one access of a wait node on a whole store and wires its edges. */
 int grt__access_whole(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv_t priv, grt_node_t *n,
                       uint64_t id);
+
+/* ---- distribution across ranks (distrib.c) ---- */
+/* The rank that runs point @p p of an op with @p npoints points. */
+static inline int grt__shard(const grt_runtime_t *rt, int p, int npoints) {
+  return (int)((int64_t)p * rt->nranks / npoints);
+}
+/* Plans the op's transfers and coherence updates (every rank alike) and makes
+ * this rank's send/receive nodes; they enter the analysis before the op. */
+int grt__plan_op(grt_runtime_t *rt, grt_op_t *op);
+/* Same for a whole-store access by every rank (map, detach). */
+int grt__plan_whole(grt_runtime_t *rt, grt_store_t *s);
+/* Adds this rank's pending transfer nodes of @p root to its analyzer. */
+int grt__xfers_analyze(grt_runtime_t *rt, grt_store_root_t *root);
+/* Releases the transfer nodes made by the last plan. */
+void grt__xfers_release(grt_runtime_t *rt);
+/* Called when this rank's points of @p op are done: exchanges point results
+ * with the other ranks, then completes the op's future. */
+void grt__op_local_done(grt_runtime_t *rt, grt_op_t *op);
+void grt__op_finish_future(grt_runtime_t *rt, grt_op_t *op);
+/* Sends a point's reduction buffer to the gathering rank. */
+void grt__send_redbuf(grt_runtime_t *rt, grt_op_t *op, int p, int arg);
+void grt__distrib_free(grt_runtime_t *rt);
+int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f);
+int grt__post_future_exchange(grt_runtime_t *rt, grt_op_t *op);
+int grt__coh_everywhere_store(grt_runtime_t *rt, grt_store_t *s);
+/* Adds accesses whose edges go to @p targets (submit.c), pruning as needed. */
+int grt__dg_add_targets(grt_runtime_t *rt, grt_root_state_t *st, const grt_dg_access_t *acc, int n,
+                        grt_node_t **targets);
+
+/* ---- divergence check (check.c) ---- */
+enum {
+  GRT_CHECK_LAUNCH, GRT_CHECK_MAP, GRT_CHECK_UNMAP, GRT_CHECK_DETACH, GRT_CHECK_FENCE,
+  GRT_CHECK_FUTURE_GET, GRT_CHECK_FUTURE_WAIT, GRT_CHECK_FINALIZE
+};
+uint64_t grt__hash_bytes(uint64_t h, const void *data, size_t n);
+int grt__check_init(grt_runtime_t *rt);
+int grt__check_start(grt_runtime_t *rt);
+void grt__check_fini(grt_runtime_t *rt);
+/* Folds one operation into the running record (non-blocking). */
+void grt__check_op(grt_runtime_t *rt, uint32_t kind, uint64_t h);
+/* A blocking call: records it, and waits until rank 0 has seen every rank
+ * agree up to here. Returns GRT_EDIVERGED (message names the operation) if
+ * not. With @p any_failed, also learns whether a task failed on any rank. */
+int grt__check_sync(grt_runtime_t *rt, uint32_t kind, uint64_t h, bool *any_failed);
 
 /* ---- futures (future.c) ---- */
 grt_future_t *grt__future_new(grt_runtime_t *rt);

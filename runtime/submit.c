@@ -14,6 +14,7 @@ static void root_state_free(grt_store_root_t *root) {
   grt_root_state_t *st = root->rt_state;
   if (!st) return;
   grt__dg_destroy(st->dg);
+  grt__coh_free(&st->coh);
   free(st);
   root->rt_state = NULL;
 }
@@ -186,6 +187,10 @@ void grt__op_unref(grt_op_t *op) {
         if (op->points[p].redbuf[i])
           grt__mem_free(&op->rt->mems[GRT_MEM_SYSMEM], op->points[p].redbuf[i],
                         op->points[p].redbytes[i]);
+  if (op->fut_in) {
+    for (int r = 0; r < op->rt->nranks; r++) free(op->fut_in[r]);
+    free(op->fut_in);
+  }
   free(op->fail_msg);
   free(op->ret);
   free(op);
@@ -204,6 +209,8 @@ static grt_op_t *op_alloc(const grt_launch_t *l, int npoints, int nfolds, size_t
   size_t o_red = CARVE(nfolds ? np * nargs : 0, void *);
   size_t o_redb = CARVE(nfolds ? np * nargs : 0, size_t);
   size_t o_folds = CARVE((size_t)nfolds, grt_fold_t);
+  size_t o_fact = CARVE((size_t)nfolds, bool);
+  size_t o_fgat = CARVE((size_t)nfolds, bool);
   size_t o_results = CARVE(np * result_size, max_align_t);
   size_t o_has = CARVE(result_size ? np : 0, unsigned char);
   size_t o_sbuf = CARVE(l->sbuf_size, max_align_t);
@@ -227,6 +234,8 @@ static grt_op_t *op_alloc(const grt_launch_t *l, int npoints, int nfolds, size_t
     }
   }
   op->folds = (grt_fold_t *)(base + o_folds);
+  op->fold_active = (bool *)(base + o_fact);
+  op->fold_gather = (bool *)(base + o_fgat);
   op->results = result_size ? (unsigned char *)(base + o_results) : NULL;
   op->has_result = result_size ? (unsigned char *)(base + o_has) : NULL;
   op->sbuf = (unsigned char *)(base + o_sbuf);
@@ -309,6 +318,8 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
     grt_store_root_t *root = op->args[i].root;
     grt_root_state_t *st = grt__root_state(rt, root);
     if (!st) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
+    int rc0 = grt__xfers_analyze(rt, root); /* this op's receives and sends come first */
+    if (rc0 < 0) return rc0;
     int nacc = 0;
     scratch.rects.n = 0;
     /* Point accesses (every non-reduction argument on this root). */
@@ -318,6 +329,7 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
       seen[j] = true;
       if (a->priv == GRT_REDUCE) continue;
       for (int p = 0; p < op->npoints; p++) {
+        if (grt__shard(rt, p, op->npoints) != rt->rank) continue;
         grt_rect_t r = {.ndim = a->ndim};
         const grt_buffer_t *b = &op->points[p].ctx.args[j];
         memcpy(r.lo, b->lo, sizeof r.lo);
@@ -339,9 +351,10 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
     for (int f = 0; f < op->nfolds; f++) {
       int j = op->folds[f].arg;
       grt_arg_t *a = &op->args[j];
-      if (a->root != root) continue;
+      if (a->root != root || !op->fold_active[f]) continue;
       int start = scratch.rects.n;
       for (int p = 0; p < op->npoints; p++) {
+        if (!op->fold_gather[f] && grt__shard(rt, p, op->npoints) != rt->rank) continue;
         grt_rect_t r = {.ndim = a->ndim};
         const grt_buffer_t *b = &op->points[p].ctx.args[j];
         memcpy(r.lo, b->lo, sizeof r.lo);
@@ -362,14 +375,21 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
     if (nacc == 0) continue;
     /* The rects array may have moved while growing: set pointers last. */
     for (int k = 0; k < nacc; k++) scratch.acc[k].rects = scratch.rects.v + scratch.rect_start[k];
-    edge_ctx_t ec = {rt, scratch.targets};
-    if (grt__dg_add(st->dg, scratch.acc, nacc, on_edge, &ec) < 0)
-      return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory in the analyzer");
-    if (grt__dg_live(st->dg) > st->prune_at) {
-      grt__dg_prune(st->dg, on_done, rt);
-      size_t live = grt__dg_live(st->dg);
-      st->prune_at = live * 2 > 256 ? live * 2 : 256;
-    }
+    int rc = grt__dg_add_targets(rt, st, scratch.acc, nacc, scratch.targets);
+    if (rc < 0) return rc;
+  }
+  return 0;
+}
+
+int grt__dg_add_targets(grt_runtime_t *rt, grt_root_state_t *st, const grt_dg_access_t *acc, int n,
+                        grt_node_t **targets) {
+  edge_ctx_t ec = {rt, targets};
+  if (grt__dg_add(st->dg, acc, n, on_edge, &ec) < 0)
+    return grt__error(GRT_ENOMEM, "grt: out of host memory in the analyzer");
+  if (grt__dg_live(st->dg) > st->prune_at) {
+    grt__dg_prune(st->dg, on_done, rt);
+    size_t live = grt__dg_live(st->dg);
+    st->prune_at = live * 2 > 256 ? live * 2 : 256;
   }
   return 0;
 }
@@ -392,10 +412,7 @@ int grt__access_whole(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv_t priv, grt
   grt_dg_access_t acc = {.id = ACCESS_ID(id, 0), .priv = priv, .rects = scratch.rects.v,
                          .nrects = scratch.rects.n};
   grt_node_t *target = n;
-  edge_ctx_t ec = {rt, &target};
-  if (grt__dg_add(st->dg, &acc, 1, on_edge, &ec) < 0)
-    return grt__error(GRT_ENOMEM, "out of host memory in the analyzer");
-  return 0;
+  return grt__dg_add_targets(rt, st, &acc, 1, &target);
 }
 
 /* ---- submit ---- */
@@ -436,7 +453,6 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   if (l->sbuf_size) memcpy(op->sbuf, l->sbuf, l->sbuf_size);
   op->result_type = l->result_type;
   op->result_redop = l->result_redop;
-  atomic_init(&op->remaining, npoints);
   atomic_init(&op->refs, 1);
 
   for (int p = 0; p < npoints; p++) {
@@ -471,15 +487,34 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
     grt__future_ref(op->result); /* the op's reference; the caller gets the other */
   }
 
+  /* Which nodes run here: this rank's points, and the folds it performs
+   * (its own points' buffers, or every buffer when they gather on rank 0). */
+  op->nlocal = 0;
+  for (int p = 0; p < npoints; p++) op->nlocal += grt__shard(rt, p, npoints) == rt->rank;
+  bool any_gather = false;
+  for (int fo = 0; fo < op->nfolds; fo++) {
+    grt_arg_t *a = &op->args[op->folds[fo].arg];
+    op->fold_gather[fo] = rt->nranks > 1 && a->tiling.kind == GRT_PART_BROADCAST && npoints > 1;
+    op->fold_active[fo] = op->fold_gather[fo] ? rt->rank == 0 : op->nlocal > 0;
+    any_gather |= op->fold_gather[fo];
+  }
+  if (any_gather) { /* replicated: every rank reserves the same tags */
+    op->red_tag = rt->xfer_seq + 1;
+    rt->xfer_seq += (uint64_t)npoints;
+  }
+  atomic_init(&op->remaining, op->nlocal);
   /* Into the table before the analysis: a prune during it must see them live. */
-  int nnodes = npoints + op->nfolds;
+  int nnodes = op->nlocal;
+  for (int fo = 0; fo < op->nfolds; fo++) nnodes += op->fold_active[fo];
   atomic_fetch_add(&op->refs, nnodes);
   atomic_fetch_add(&rt->outstanding, nnodes);
   for (int p = 0; p < npoints; p++)
-    if (grt__table_insert(rt, &op->points[p].node) < 0) abort();
+    if (grt__shard(rt, p, npoints) == rt->rank && grt__table_insert(rt, &op->points[p].node) < 0)
+      abort();
   for (int fo = 0; fo < op->nfolds; fo++)
-    if (grt__table_insert(rt, &op->folds[fo].node) < 0) abort();
-  rc = analyze(rt, op);
+    if (op->fold_active[fo] && grt__table_insert(rt, &op->folds[fo].node) < 0) abort();
+  if (rt->nranks > 1) rc = grt__plan_op(rt, op);
+  if (rc == 0) rc = analyze(rt, op);
   if (rc < 0) {
     /* Edges may already point at the op's nodes: it cannot be taken back.
      * Run it with its hold released but mark it failed, so nothing hangs. */
@@ -487,18 +522,22 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   }
   for (int fo = 0; fo < op->nfolds; fo++) {
     grt_fold_t *fd = &op->folds[fo];
-    for (int p = 0; p < npoints; p++) grt__node_add_edge(&op->points[p].node, &fd->node);
+    if (!op->fold_active[fo]) continue;
+    for (int p = 0; p < npoints; p++)
+      if (grt__shard(rt, p, npoints) == rt->rank) grt__node_add_edge(&op->points[p].node, &fd->node);
     grt_root_state_t *st = op->args[fd->arg].root->rt_state;
     if (st) {
       grt_node_t *prev = st->last_fold_seq ? grt__table_find(rt, st->last_fold_seq) : NULL;
       if (prev) grt__node_add_edge(prev, &fd->node);
       st->last_fold_seq = fd->node.seq;
     }
+    if (op->fold_gather[fo] && grt__post_red_gather(rt, op, fo) < 0) op->aborted = true;
   }
   for (int s = 0; s < op->nscalars; s++)
     if (op->scalars[s].future)
       for (int p = 0; p < npoints; p++)
-        grt__node_add_edge(&op->scalars[s].future->node, &op->points[p].node);
+        if (grt__shard(rt, p, npoints) == rt->rank)
+          grt__node_add_edge(&op->scalars[s].future->node, &op->points[p].node);
   /* Remember the written stores' partitions, so the next launch reuses them. */
   for (int i = 0; i < op->nargs; i++) {
     grt_arg_t *a = &op->args[i];
@@ -511,8 +550,13 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
     }
   }
   if (result) *result = op->result;
-  for (int fo = 0; fo < op->nfolds; fo++) grt__node_release(rt, &op->folds[fo].node);
-  for (int p = 0; p < npoints; p++) grt__node_release(rt, &op->points[p].node);
+  if (op->result && rt->nranks > 1 && grt__post_future_exchange(rt, op) < 0) op->aborted = true;
+  grt__xfers_release(rt);
+  for (int fo = 0; fo < op->nfolds; fo++)
+    if (op->fold_active[fo]) grt__node_release(rt, &op->folds[fo].node);
+  for (int p = 0; p < npoints; p++)
+    if (grt__shard(rt, p, npoints) == rt->rank) grt__node_release(rt, &op->points[p].node);
+  if (op->nlocal == 0) grt__op_local_done(rt, op);
   grt__op_unref(op);
   return rc;
 }
@@ -520,6 +564,27 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
 int grt__submit(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind, grt_future_t **result) {
   grt__drain_completed(l->rt);
   return submit_op(l, fn, kind, result);
+}
+
+/* What the divergence check compares of a launch: the task, every argument
+ * (store id, view, privilege), scalar bytes and the result reduction. */
+static uint64_t launch_hash(const grt_launch_t *l) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  h = grt__hash_bytes(h, l->lib->name, strlen(l->lib->name));
+  h = grt__hash_bytes(h, &l->task->id, sizeof l->task->id);
+  h = grt__hash_bytes(h, &l->manual, sizeof l->manual);
+  h = grt__hash_bytes(h, l->launch_shape, sizeof l->launch_shape);
+  for (int i = 0; i < l->nargs; i++) {
+    const grt_arg_t *a = &l->args[i];
+    h = grt__hash_bytes(h, &a->root->id, sizeof a->root->id);
+    h = grt__hash_bytes(h, &a->priv, sizeof a->priv);
+    h = grt__hash_bytes(h, &a->redop, sizeof a->redop);
+    h = grt__hash_bytes(h, a->shape, sizeof(int64_t) * (size_t)a->ndim);
+    h = grt__hash_bytes(h, &a->tf, sizeof a->tf);
+  }
+  if (l->sbuf_size) h = grt__hash_bytes(h, l->sbuf, l->sbuf_size);
+  h = grt__hash_bytes(h, &l->result_redop, sizeof l->result_redop);
+  return h;
 }
 
 GRT_EXPORT int grt_launch_submit(grt_launch_t *l, grt_future_t **result) {
@@ -535,6 +600,7 @@ GRT_EXPORT int grt_launch_submit(grt_launch_t *l, grt_future_t **result) {
       rc = grt__error(GRT_ESTATE, "%s: argument %d was detached", fn, i);
   grt_proc_kind_t kind = GRT_PROC_CPU;
   grt_task_fn f = NULL;
+  if (rc == 0) grt__check_op(l->rt, GRT_CHECK_LAUNCH, launch_hash(l));
   if (rc == 0) rc = choose_kind(l->rt, l->lib, l->task, &kind, &f);
   if (rc == 0) rc = grt__submit(l, f, kind, result);
   grt__launch_free(l);

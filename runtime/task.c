@@ -109,7 +109,7 @@ static int make_redbuf(grt_runtime_t *rt, grt_point_t *pt, int i) {
 
 /* ---- point results and the op's future ---- */
 
-static void finish_op(grt_runtime_t *rt, grt_op_t *op) {
+void grt__op_finish_future(grt_runtime_t *rt, grt_op_t *op) {
   if (!op->result) return;
   int err = op->aborted ? GRT_ENOMEM : atomic_load(&op->failed) ? GRT_ETASK : 0;
   if (err || !op->result_type) {
@@ -156,7 +156,11 @@ void grt__run_point(grt_runtime_t *rt, grt_point_t *pt, grt_worker_t *w) {
       run = false;
     }
   if (run) op->fn(ctx);
-  if (atomic_fetch_sub_explicit(&op->remaining, 1, memory_order_acq_rel) == 1) finish_op(rt, op);
+  for (int f = 0; f < op->nfolds; f++)
+    if (op->fold_gather[f] && rt->rank != 0 && pt->redbuf[op->folds[f].arg])
+      grt__send_redbuf(rt, op, ctx->index, op->folds[f].arg);
+  if (atomic_fetch_sub_explicit(&op->remaining, 1, memory_order_acq_rel) == 1)
+    grt__op_local_done(rt, op);
 }
 
 /* ---- the task ABI ---- */

@@ -1,0 +1,61 @@
+/* comm.h - communication between ranks: point-to-point messages driven by one
+ * progress thread, and the job-wide abort.
+ *
+ * Backends (chosen in comm.c, the only place that knows them):
+ *   - mpi: Open MPI. Every MPI call after MPI_Init_thread is made by the
+ *     progress thread (MPI_THREAD_SERIALIZED), which runs a libuv loop: other
+ *     threads enqueue requests and wake it with uv_async_send; it posts
+ *     MPI_Isend/MPI_Irecv and polls them with MPI_Testsome.
+ *   - loopback: one rank, no MPI; messages to self are delivered in process.
+ *   - sim: rank r of R simulated in one process (GRT_SIM_RANKS/GRT_SIM_RANK):
+ *     sends are counted, not sent; receives complete at once.
+ *
+ * Channels separate the tag spaces of data transfers, future exchanges and
+ * control (divergence checks) so that their sequence numbers never collide.
+ */
+#ifndef GRT_COMM_H
+#define GRT_COMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct grt_comm grt_comm_t;
+
+typedef enum { GRT_CHAN_DATA, GRT_CHAN_FUTURE, GRT_CHAN_CONTROL, GRT_CHAN_COUNT } grt_chan_t;
+
+/* Called on the progress thread when a message has gone (send: the buffer
+ * may be reused) or arrived (receive: the buffer holds it; @p bytes is the
+ * received size). */
+typedef void (*grt_comm_done_fn)(void *arg, size_t bytes);
+
+typedef struct grt_comm_stats {
+  uint64_t sends, recvs;           /* messages */
+  uint64_t send_bytes, recv_bytes;
+} grt_comm_stats_t;
+
+/* Starts the communication layer. Under mpirun (or when MPI is already
+ * initialized) it is the MPI backend; with sim_ranks > 0 the simulated one;
+ * otherwise loopback. Writes this process's rank and the job's size. */
+int grt__comm_init(int *argc, char ***argv, int sim_ranks, int sim_rank, grt_comm_t **out,
+                   int *rank, int *nranks);
+/* Stops the progress thread (after every queued message completed) and
+ * finalizes MPI if grt initialized it. */
+void grt__comm_fini(grt_comm_t *c);
+
+/* Queues a message; @p done (may be NULL) runs on the progress thread. The
+ * buffer must stay valid until then. Tags are any 64-bit value; they are
+ * folded into MPI's tag range. Thread-safe. */
+int grt__comm_send(grt_comm_t *c, grt_chan_t ch, int dst, uint64_t tag, const void *buf,
+                   size_t bytes, grt_comm_done_fn done, void *arg);
+int grt__comm_recv(grt_comm_t *c, grt_chan_t ch, int src, uint64_t tag, void *buf, size_t bytes,
+                   grt_comm_done_fn done, void *arg);
+
+/* True when messages are only counted (simulated ranks). */
+int grt__comm_simulated(const grt_comm_t *c);
+void grt__comm_stats(const grt_comm_t *c, grt_comm_stats_t *out);
+
+/* Ends the whole job: prints @p msg once (on this rank) and aborts every
+ * rank (MPI_Abort), or exits this process on a single rank. Never returns. */
+_Noreturn void grt__comm_abort(grt_comm_t *c, int code, const char *msg);
+
+#endif
