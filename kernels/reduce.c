@@ -307,14 +307,12 @@ GRTK_EXPORT int grtk_future_sqrt(grtk_t *k, grt_future_t *a, grt_future_t **out)
 
 GRTK_EXPORT int grtk_norm2(grtk_t *k, grt_store_t *x, grt_future_t **out) {
   const char *fn = "grtk_norm2";
-  grt_future_t *sq;
-  int rc = reduce(k, GRTK_RED_SUMSQ, fn, x, GRTK_FLOAT, &sq);
+  int rc;
   if (out) *out = NULL;
-  if (rc < 0) return rc;
-  if (!out) {
-    grt_future_destroy(sq);
-    return grtk__error(GRT_EINVAL, fn, "out is NULL");
-  }
+  if ((rc = grtk__check_handle(k, fn)) < 0) return rc;
+  if (!out) return grtk__error(GRT_EINVAL, fn, "out is NULL");
+  grt_future_t *sq;
+  if ((rc = reduce(k, GRTK_RED_SUMSQ, fn, x, GRTK_FLOAT, &sq)) < 0) return rc;
   int op = grt_type_code(grt_store_type(x)) == GRT_TYPE_FLOAT32 ? GRTK_FOP_SQRT_F32
                                                                  : GRTK_FOP_SQRT;
   rc = future_op(k, op, fn, sq, NULL, out);
