@@ -3,21 +3,27 @@
  * Structure (the choice the issue asks us to document; see docs/depgraph.md).
  * Every live entry is one rectangle piece of an earlier access. Pieces live in
  * three treaps, one per privilege class (READ, WRITE/READ_WRITE, REDUCE), so a
- * read never walks over reads. Each treap is a randomized balanced binary
- * search tree keyed by the Z-order (Morton order) of the piece's centre, ties
- * broken by a unique sequence number, and augmented with the bounding box of
- * its subtree in every dimension (plus the min/max reduction operator). That
- * makes it a binary R-tree in space-filling-curve order (a "Hilbert R-tree"
- * with Morton order and fan-out 2):
- *   - insert, delete: O(log n) expected (treap split/merge, boxes recomputed
- *     on the path);
+ * read never walks over reads. Each treap is a balanced binary search tree
+ * keyed by the Z-order (Morton order) of the piece's low corner, ties broken
+ * by a unique sequence number; each node stores the bounding boxes (and
+ * min/max reduction operator) of its two subtrees. The heap priority is the
+ * number of trailing zero bits of the corner's Morton code (random bits
+ * below): corners of coarse quadtree cells rise to the top, so subtrees are
+ * unions of aligned Z-order blocks and their boxes are compact -- a binary,
+ * dynamically balanced cousin of a Morton-ordered R-tree / quadtree. Random
+ * priorities alone made subtrees straddle the curve's jumps and cost 4x more
+ * node visits.
+ *   - insert, delete: O(log n) expected (treap split/merge, boxes fixed on
+ *     the path);
  *   - overlap query: visits only subtrees whose box meets the query. For
  *     pieces and queries of comparable size (tiles, halos, random boxes) this
  *     is O(log n + k) expected, k the number of overlapping pieces; the
  *     worst case for adversarial shapes (long thin slabs crossing many small
  *     pieces) is the kd-tree bound O(n^(1-1/d) + k). A 1-D interval tree per
  *     dimension would not help there either (it returns the slab's candidates
- *     in one dimension); range trees that would cost O(n log^(d-1) n) memory.
+ *     in one dimension); a range tree would cost O(n log^(d-1) n) memory.
+ *   - the tree code lives in depgraph_tree.h, compiled once per dimension
+ *     count behind a table of function pointers (dg_ops_t).
  *
  * Semantics (the invariants the proofs in docs/depgraph.md rely on):
  *   I1 every live piece is a subset of its access's rectangles;

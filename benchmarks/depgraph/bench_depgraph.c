@@ -346,24 +346,29 @@ int main(int argc, char **argv) {
     for (int i = 0; i < nn; i++) {
       char cs[64];
       snprintf(cs, sizeof cs, "depgraph_%s_n%lld", pats[p], (long long)ns[i]);
-      result_t g = run(p, ns[i], 1, min_s, 4 * WINDOW, 100000000);
+      /* stencil: at least one whole read+write sweep pair */
+      long min_acc = p == PAT_STENCIL ? (long)(2 * ns[i]) : 4 * WINDOW;
+      result_t g = run(p, ns[i], 1, min_s, min_acc, 100000000);
       grt_ns[p][i] = g.ns;
       grt_aps[p][i] = g.aps;
       row(cs, "grt", "accesses_per_s", g.aps, "1/s");
       row(cs, "grt", "ns_per_access", g.ns, "ns");
+      row(cs, "grt", "accesses_measured", (double)g.accesses, "accesses");
       row(cs, "grt", "live_entries_start", g.live_start, "entries");
       row(cs, "grt", "live_entries_end", g.live_end, "entries");
       row(cs, "grt", "edges_per_access", (double)g.edges / (double)g.accesses,
           "edges");
       if (baseline && ns[i] <= ls_cap) {
-        /* Same accesses as the grt run's first part, so edge counts match. */
-        result_t l = run(p, ns[i], 0, ls_min_s, WINDOW, (long)g.accesses);
+        /* The list scan runs a prefix of the same access stream (it is too
+         * slow for whole sweeps at large n); grt is timed again on exactly
+         * that prefix for the ratio, and both must find the same edges. */
+        result_t l = run(p, ns[i], 0, ls_min_s, 4 * WINDOW, (long)g.accesses);
+        result_t g2 = run(p, ns[i], 1, -1.0, 0, (long)l.accesses);
         row(cs, "listscan", "accesses_per_s", l.aps, "1/s");
         row(cs, "listscan", "ns_per_access", l.ns, "ns");
-        row(cs, "listscan", "live_entries_end", l.live_end, "entries");
-        row(cs, "grt", "speedup_vs_listscan", g.aps / l.aps, "x");
-        /* Cross-check: both analyzers must find the same edges. */
-        result_t g2 = run(p, ns[i], 1, -1.0, 0, (long)l.accesses);
+        row(cs, "listscan", "accesses_measured", (double)l.accesses, "accesses");
+        row(cs, "grt", "ns_per_access_same_prefix", g2.ns, "ns");
+        row(cs, "grt", "speedup_vs_listscan", l.ns / g2.ns, "x");
         if (g2.edges != l.edges)
           fprintf(stderr, "MISMATCH %s: grt %llu edges, listscan %llu\n", cs,
                   (unsigned long long)g2.edges, (unsigned long long)l.edges);
@@ -375,7 +380,7 @@ int main(int argc, char **argv) {
       fflush(stdout);
     }
   }
-  /* The two targets of issue 3, on the random pattern (the harder one). */
+  /* The two targets of issue 3, for each pattern. */
   for (int p = 0; p < 2; p++) {
     char cs[64];
     snprintf(cs, sizeof cs, "depgraph_%s_target", pats[p]);
