@@ -62,8 +62,10 @@ struct grt_comm {
   req_t *self_sends, *self_recvs;
 };
 
-static void count(grt_comm_t *c, bool send, size_t bytes) {
-  if (send) {
+/* Counts data-channel messages (the transfers between ranks). */
+static void count(grt_comm_t *c, grt_chan_t ch, bool send, size_t bytes) {
+  if (ch != GRT_CHAN_DATA) {
+  } else if (send) {
     atomic_fetch_add_explicit(&c->sends, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->send_bytes, bytes, memory_order_relaxed);
   } else {
@@ -78,16 +80,16 @@ static void count(grt_comm_t *c, bool send, size_t bytes) {
  * ---------------------------------------------------------------------- */
 static int sim_send(grt_comm_t *c, grt_chan_t ch, int dst, uint64_t tag, const void *buf,
                     size_t bytes, grt_comm_done_fn done, void *arg) {
-  (void)ch, (void)dst, (void)tag, (void)buf;
-  count(c, true, bytes);
+  (void)dst, (void)tag, (void)buf;
+  count(c, ch, true, bytes);
   if (done) done(arg, bytes);
   return 0;
 }
 
 static int sim_recv(grt_comm_t *c, grt_chan_t ch, int src, uint64_t tag, void *buf, size_t bytes,
                     grt_comm_done_fn done, void *arg) {
-  (void)ch, (void)src, (void)tag, (void)buf;
-  count(c, false, bytes);
+  (void)src, (void)tag, (void)buf;
+  count(c, ch, false, bytes);
   if (done) done(arg, bytes);
   return 0;
 }
@@ -112,8 +114,8 @@ static req_t *take_match(req_t **list, grt_chan_t ch, uint64_t tag) {
 static void deliver(grt_comm_t *c, req_t *s, req_t *r) {
   size_t n = s->bytes < r->bytes ? s->bytes : r->bytes;
   if (n) memcpy(r->buf, s->buf, n);
-  count(c, true, s->bytes);
-  count(c, false, n);
+  count(c, s->ch, true, s->bytes);
+  count(c, r->ch, false, n);
   if (s->done) s->done(s->arg, s->bytes);
   if (r->done) r->done(r->arg, n);
   free(s);
@@ -211,7 +213,7 @@ static int poll_mpi(grt_comm_t *c) {
       MPI_Get_count(&c->statuses[i], MPI_BYTE, &n);
       bytes = (size_t)n;
     }
-    count(c, r->is_send, bytes);
+    count(c, r->ch, r->is_send, bytes);
     if (r->done) r->done(r->arg, bytes);
     free(r);
     c->active[k] = NULL;

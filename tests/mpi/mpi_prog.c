@@ -1,0 +1,113 @@
+/* mpi_prog.c - programs the MPI job tests launch under mpirun (or as simulated
+ * ranks): a stencil that reports its transfers, diverging ranks, a fatal
+ * error on one rank, and a rank killed mid-run. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "grt.h"
+#include "runtime_internal.h"
+
+static void relax(grt_task_context_t *ctx) {
+  grt_buffer_t o, h;
+  grt_task_arg(ctx, 0, &o);
+  grt_task_arg(ctx, 1, &h);
+  for (int64_t i = o.lo[0]; i <= o.hi[0]; i++) {
+    double *out = (double *)o.ptr + (i - o.lo[0]) * o.stride[0];
+    const double *in = (const double *)h.ptr + (i - h.lo[0]) * h.stride[0];
+    double l = i > h.lo[0] ? in[-h.stride[0]] : 0, r = i < h.hi[0] ? in[h.stride[0]] : 0;
+    *out = 0.5 * in[0] + 0.25 * (l + r);
+  }
+}
+
+static void sum(grt_task_context_t *ctx) {
+  grt_buffer_t b;
+  grt_task_arg(ctx, 0, &b);
+  double s = 0;
+  for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) s += ((const double *)b.ptr)[(i - b.lo[0]) * b.stride[0]];
+  grt_task_return(ctx, &s, sizeof s);
+}
+
+static void noop(grt_task_context_t *ctx) { (void)ctx; }
+
+#define CHECK(x)                                                                 \
+  do {                                                                           \
+    int rc_ = (x);                                                               \
+    if (rc_ < 0) {                                                               \
+      fprintf(stderr, "mpi_prog: %s failed: %s (%s)\n", #x, grt_strerror(rc_),   \
+              grt_last_error());                                                 \
+      return rc_ == GRT_EDIVERGED ? 3 : 1;                                       \
+    }                                                                            \
+  } while (0)
+
+int main(int argc, char **argv) {
+  const char *mode = argc > 1 ? argv[1] : "stencil";
+  grt_config_t *cfg;
+  CHECK(grt_config_create(&cfg));
+  CHECK(grt_config_set(cfg, "cpus", "1"));
+  CHECK(grt_config_set(cfg, "tiles", "4"));
+  CHECK(grt_config_set(cfg, "min_cpu_chunk", "0"));
+  grt_runtime_t *rt;
+  CHECK(grt_init_config(&argc, &argv, cfg, &rt));
+  grt_config_destroy(cfg);
+  grt_library_t *lib;
+  CHECK(grt_library_create(rt, "mpi_prog", &lib));
+  CHECK(grt_task_register(lib, 1, "relax", &(grt_variants_t){.cpu = relax}));
+  CHECK(grt_task_register(lib, 2, "sum", &(grt_variants_t){.cpu = sum}));
+  CHECK(grt_task_register(lib, 3, "noop", &(grt_variants_t){.cpu = noop}));
+  CHECK(grt_task_register(lib, 4, "noop2", &(grt_variants_t){.cpu = noop}));
+  int rank = grt_rank(rt);
+  int64_t n = 4096;
+  grt_store_t *a, *b;
+  CHECK(grt_store_create(rt, grt_type_float64(), 1, &n, &a));
+  CHECK(grt_store_create(rt, grt_type_float64(), 1, &n, &b));
+  double one = 1.0;
+  CHECK(grt_fill(a, &one));
+
+  if (strcmp(mode, "diverge") == 0) {
+    grt_launch_t *l;
+    CHECK(grt_launch_create(lib, rank == 1 ? 4 : 3, &l));
+    CHECK(grt_launch_submit(l, NULL));
+    int rc = grt_fence(rt);
+    printf("rank %d: fence returned %s: %s\n", rank, grt_strerror(rc), grt_last_error());
+    fflush(stdout);
+    if (rc == GRT_EDIVERGED) return 3;
+    return 0;
+  }
+  for (int it = 0; it < 20; it++) {
+    grt_store_t *src = it % 2 ? b : a, *dst = it % 2 ? a : b;
+    grt_launch_t *l;
+    CHECK(grt_launch_create(lib, 1, &l));
+    CHECK(grt_launch_add_output(l, dst));
+    CHECK(grt_launch_add_input(l, src));
+    CHECK(grt_launch_add_input(l, src));
+    CHECK(grt_launch_align(l, 0, 2));
+    CHECK(grt_launch_bloat(l, 1, 2, (int64_t[]){1}, (int64_t[]){1}));
+    CHECK(grt_launch_submit(l, NULL));
+    if (it == 10 && rank == 1 && strcmp(mode, "abort") == 0)
+      grt__comm_abort(rt->comm, GRT_EINVAL, "mpi_prog: a deliberate fatal error on rank 1");
+    if (it == 10 && rank == 1 && strcmp(mode, "kill") == 0) raise(SIGKILL);
+    if (it == 10 && strcmp(mode, "kill") == 0) sleep(1);
+  }
+  grt_launch_t *l;
+  grt_future_t *f;
+  CHECK(grt_launch_create(lib, 2, &l));
+  CHECK(grt_launch_add_input(l, a));
+  CHECK(grt_launch_reduce_result(l, grt_type_float64(), GRT_REDOP_SUM));
+  CHECK(grt_launch_submit(l, &f));
+  double s;
+  CHECK(grt_future_get(f, &s, sizeof s));
+  grt_future_destroy(f);
+  CHECK(grt_fence(rt));
+  grt_comm_stats_t st;
+  grt__comm_stats(rt->comm, &st);
+  printf("rank %d sends %llu recvs %llu send_bytes %llu recv_bytes %llu sum %.17g\n", rank,
+         (unsigned long long)st.sends, (unsigned long long)st.recvs,
+         (unsigned long long)st.send_bytes, (unsigned long long)st.recv_bytes, s);
+  grt_store_destroy(a);
+  grt_store_destroy(b);
+  CHECK(grt_finalize(rt));
+  return 0;
+}

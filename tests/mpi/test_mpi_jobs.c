@@ -1,0 +1,155 @@
+/* test_mpi_jobs.c - whole MPI jobs: divergence, faults, and simulated ranks
+ * checked against real runs. Each case starts `mpirun` (or the program alone
+ * as a simulated rank) and checks its exit status, output and duration. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+typedef struct job {
+  int status;      /* exit status, or 128 + signal */
+  double seconds;
+  char out[65536];
+} job_t;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Runs argv (NULL-terminated) with extra env "K=V" strings; kills it after
+ * @p limit seconds (then status is -1). */
+static void run(job_t *j, char *const argv[], const char *const *env, double limit) {
+  char path[] = "/tmp/grt-mpi-job-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  double t0 = now();
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    setpgid(0, 0);
+    for (const char *const *e = env; e && *e; e++) putenv((char *)*e);
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  int st = 0;
+  j->status = -1;
+  for (;;) {
+    pid_t w = waitpid(pid, &st, WNOHANG);
+    if (w == pid) {
+      j->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      break;
+    }
+    if (now() - t0 > limit) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      break;
+    }
+    usleep(20000);
+  }
+  j->seconds = now() - t0;
+  ssize_t n = pread(fd, j->out, sizeof j->out - 1, 0);
+  j->out[n > 0 ? n : 0] = '\0';
+  close(fd);
+  unlink(path);
+}
+
+static const char *mpiexec(void) { return getenv("GRT_TEST_MPIEXEC"); }
+static const char *prog(void) { return getenv("GRT_TEST_MPI_PROG"); }
+
+static void mpirun(job_t *j, int np, const char *mode, double limit) {
+  char nps[8];
+  snprintf(nps, sizeof nps, "%d", np);
+  char *argv[] = {(char *)mpiexec(), "-np", nps, "--oversubscribe", (char *)prog(), (char *)mode, NULL};
+  static const char *const env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                                    NULL};
+  run(j, argv, env, limit);
+}
+
+static void test_mpi_jobs_divergence(void **state) {
+  (void)state;
+  static job_t j;
+  mpirun(&j, 2, "diverge", 30);
+  if (j.status == 0 || j.seconds > 10.0 || !strstr(j.out, "diverged at operation #"))
+    fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
+  /* Every rank that waited learned it from its fence. */
+  assert_non_null(strstr(j.out, "fence returned ranks issued different operations"));
+}
+
+static void test_mpi_jobs_fatal_error(void **state) {
+  (void)state;
+  static job_t j;
+  mpirun(&j, 2, "abort", 30);
+  if (j.status == 0 || j.seconds > 10.0 || !strstr(j.out, "a deliberate fatal error on rank 1"))
+    fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
+}
+
+static void test_mpi_jobs_sigkill(void **state) {
+  (void)state;
+  static job_t j;
+  mpirun(&j, 2, "kill", 30);
+  if (j.status == 0 || j.seconds > 10.0)
+    fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
+}
+
+/* Extracts "rank R sends ... recv_bytes ..." for rank r from a job's output. */
+static void stats_line(const char *out, int r, char *line, size_t n) {
+  char key[32];
+  snprintf(key, sizeof key, "rank %d sends ", r);
+  const char *p = strstr(out, key);
+  if (!p) fail_msg("no stats for rank %d in:\n%s", r, out);
+  const char *e = strstr(p, " sum ");
+  assert_non_null(e);
+  size_t len = (size_t)(e - p) < n - 1 ? (size_t)(e - p) : n - 1;
+  memcpy(line, p, len);
+  line[len] = '\0';
+}
+
+static void test_mpi_jobs_simulated_ranks(void **state) {
+  (void)state;
+  for (int np = 2; np <= 4; np += 2) {
+    static job_t real;
+    mpirun(&real, np, "stencil", 60);
+    if (real.status != 0) fail_msg("real run on %d ranks: status %d:\n%s", np, real.status, real.out);
+    for (int r = 0; r < np; r++) {
+      static job_t sim;
+      char e1[32], e2[32];
+      snprintf(e1, sizeof e1, "GRT_SIM_RANKS=%d", np);
+      snprintf(e2, sizeof e2, "GRT_SIM_RANK=%d", r);
+      const char *const env[] = {e1, e2, NULL};
+      char *argv[] = {(char *)prog(), "stencil", NULL};
+      run(&sim, argv, env, 60);
+      if (sim.status != 0) fail_msg("simulated rank %d of %d: status %d:\n%s", r, np, sim.status, sim.out);
+      char a[256], b[256];
+      stats_line(real.out, r, a, sizeof a);
+      stats_line(sim.out, r, b, sizeof b);
+      if (strcmp(a, b) != 0) fail_msg("rank %d of %d: real '%s', simulated '%s'", r, np, a, b);
+    }
+  }
+}
+
+int main(void) {
+  if (!mpiexec() || !prog()) {
+    fprintf(stderr, "test_mpi_jobs: GRT_TEST_MPIEXEC / GRT_TEST_MPI_PROG not set: skipped\n");
+    return 77;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_mpi_jobs_divergence),
+      cmocka_unit_test(test_mpi_jobs_fatal_error),
+      cmocka_unit_test(test_mpi_jobs_sigkill),
+      cmocka_unit_test(test_mpi_jobs_simulated_ranks),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
