@@ -7,8 +7,65 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* float16 folds compute in float and round back: gcc's _Float16 on x86-64. */
+/* float16 folds use the compiler's _Float16 (gcc 12 on x86-64); where there
+ * is none (clang 14), half-precision values are converted by hand. */
+#if defined(__FLT16_MAX__)
 typedef _Float16 f16_t;
+#else
+#define GRT_SOFT_F16 1
+static float h2f(uint16_t h) {
+  uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 31, man = h & 1023, bits;
+  if (exp == 31)
+    bits = sign | 0x7f800000u | (man << 13);
+  else if (exp)
+    bits = sign | ((exp + 112) << 23) | (man << 13);
+  else if (man) { /* subnormal */
+    int e = -1;
+    do {
+      man <<= 1;
+      e++;
+    } while (!(man & 1024));
+    bits = sign | ((uint32_t)(112 - e) << 23) | ((man & 1023) << 13);
+  } else
+    bits = sign;
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+static uint16_t f2h(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
+  int32_t exp = (int32_t)((x >> 23) & 255) - 112;
+  uint32_t man = x & 0x7fffff;
+  if (((x >> 23) & 255) == 255) return sign | 0x7c00 | (man ? 0x200 : 0);
+  if (exp >= 31) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    man |= 0x800000;
+    uint32_t shift = (uint32_t)(14 - exp), half = 1u << (shift - 1);
+    uint32_t r = man >> shift, rem = man & ((1u << shift) - 1);
+    if (rem > half || (rem == half && (r & 1))) r++;
+    return sign | (uint16_t)r;
+  }
+  uint32_t r = ((uint32_t)exp << 10) | (man >> 13), rem = man & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (r & 1))) r++;
+  return sign | (uint16_t)r;
+}
+#define SOFT(NAME, EXPR)                                                                \
+  static void NAME##_f16(void *d, const void *s, size_t n) {                            \
+    uint16_t *a = d;                                                                    \
+    const uint16_t *b = s;                                                              \
+    for (size_t i = 0; i < n; i++) {                                                    \
+      float x = h2f(a[i]), y = h2f(b[i]);                                               \
+      a[i] = f2h(EXPR);                                                                 \
+    }                                                                                   \
+  }
+SOFT(sum, x + y)
+SOFT(prod, x * y)
+SOFT(min, y < x ? y : x)
+SOFT(max, y > x ? y : x)
+#endif
 
 #define DEFINE_ARITH(NAME, T)                                                           \
   static void sum_##NAME(void *d, const void *s, size_t n) {                            \
@@ -44,7 +101,9 @@ DEFINE_MINMAX(u8, uint8_t)
 DEFINE_MINMAX(u16, uint16_t)
 DEFINE_MINMAX(u32, uint32_t)
 DEFINE_MINMAX(u64, uint64_t)
+#ifndef GRT_SOFT_F16
 DEFINE_FOLDS(f16, f16_t)
+#endif
 DEFINE_FOLDS(f32, float)
 DEFINE_FOLDS(f64, double)
 
@@ -145,7 +204,12 @@ static void builtins_init(void) {
   SET_FOLDS(GRT_TYPE_UINT64, wsum_u64, wprod_u64, min_u64, max_u64);
   SET_IDS(GRT_TYPE_UINT64, uint64_t, 0, UINT64_MAX);
   SET_FOLDS(GRT_TYPE_FLOAT16, sum_f16, prod_f16, min_f16, max_f16);
+#ifdef GRT_SOFT_F16
+  SET_IDS(GRT_TYPE_FLOAT16, uint16_t, 0xfc00, 0x7c00);
+  { uint16_t one = 0x3c00; memcpy(builtins[GRT_TYPE_FLOAT16].id[GRT_REDOP_PROD], &one, 2); }
+#else
   SET_IDS(GRT_TYPE_FLOAT16, f16_t, (f16_t)-INFINITY, (f16_t)INFINITY);
+#endif
   SET_FOLDS(GRT_TYPE_FLOAT32, sum_f32, prod_f32, min_f32, max_f32);
   SET_IDS(GRT_TYPE_FLOAT32, float, -INFINITY, INFINITY);
   SET_FOLDS(GRT_TYPE_FLOAT64, sum_f64, prod_f64, min_f64, max_f64);
