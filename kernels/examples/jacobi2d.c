@@ -53,6 +53,16 @@ static int parse(int argc, char **argv, long *n, long *iters) {
   return 0;
 }
 
+/* The interior [1, n] x [1, n] of an (n+2) x (n+2) grid, as a view. */
+static int interior(grt_store_t *s, long n, grt_store_t **out) {
+  grt_store_t *rows;
+  int rc = grt_store_slice(s, 0, 1, n + 1, &rows);
+  if (rc < 0) return rc;
+  rc = grt_store_slice(rows, 1, 1, n + 1, out);
+  grt_store_destroy(rows);
+  return rc;
+}
+
 #define CHECK(call)                                                                    \
   do {                                                                                 \
     int rc_ = (call);                                                                  \
@@ -87,6 +97,8 @@ int main(int argc, char **argv) {
   CHECK(grtk_fill(k, u, 0.0));
   CHECK(grt_store_slice(u, 0, 0, 1, &top));
   CHECK(grtk_fill(k, top, 1.0));
+  grt_store_destroy(top);
+  top = NULL;
   CHECK(grt_copy(v, u)); /* v's ring is u's ring: a sweep copies it */
   CHECK(grt_fence(rt));
 
@@ -103,14 +115,7 @@ int main(int argc, char **argv) {
   /* checksum = sum of the interior; residual = ||A u - b|| over the interior
    * where b carries the ring: (A u)_ij = 4u_ij - neighbours, so with the ring
    * included in u the residual is the interior of the Laplacian of the grid. */
-  CHECK(grt_store_slice(u, 0, 1, n + 1, &top)); /* reuse the handle slot below */
-  {
-    grt_store_t *rows = top;
-    top = NULL;
-    int rc = grt_store_slice(rows, 1, 1, n + 1, &in_u);
-    grt_store_destroy(rows);
-    CHECK(rc);
-  }
+  CHECK(interior(u, n, &in_u));
   CHECK(grtk_sum(k, in_u, &f));
   double checksum = 0.0;
   CHECK(grt_future_get(f, &checksum, sizeof checksum));
@@ -118,13 +123,7 @@ int main(int argc, char **argv) {
   f = NULL;
   CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &q));
   CHECK(grtk_laplacian2d(k, q, u));
-  {
-    grt_store_t *rows;
-    CHECK(grt_store_slice(q, 0, 1, n + 1, &rows));
-    int rc = grt_store_slice(rows, 1, 1, n + 1, &in_q);
-    grt_store_destroy(rows);
-    CHECK(rc);
-  }
+  CHECK(interior(q, n, &in_q));
   CHECK(grtk_norm2(k, in_q, &f));
   double residual = 0.0;
   CHECK(grt_future_get(f, &residual, sizeof residual));

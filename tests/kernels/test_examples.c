@@ -1,8 +1,9 @@
-/* test_cg2d.c - runs the grt-cg2d example small on 1-3 workers (path in
- * argv[1]) and checks that it converges like a sequential CG on host arrays. */
+/* test_examples.c - runs the example applications small on 1-3 workers:
+ * grt-cg2d (path in argv[1]) must converge like a sequential CG on host
+ * arrays, grt-jacobi2d (argv[2]) must print a sequential Jacobi's checksum. */
 #include "kernels_test_util.h"
 
-static const char *app;
+static const char *app, *jacobi_app;
 
 typedef struct cg_out {
   long iterations;
@@ -11,9 +12,9 @@ typedef struct cg_out {
   int status;
 } cg_out_t;
 
-static cg_out_t run_app(const char *env, const char *args) {
+static cg_out_t run_prog(const char *prog, const char *env, const char *args) {
   char cmd[1024];
-  snprintf(cmd, sizeof cmd, "env %s '%s' %s 2>&1", env, app, args);
+  snprintf(cmd, sizeof cmd, "env %s '%s' %s 2>&1", env, prog, args);
   FILE *p = popen(cmd, "r");
   assert_non_null(p);
   cg_out_t o = {-1, NAN, NAN, NAN, false, -1};
@@ -28,6 +29,8 @@ static cg_out_t run_app(const char *env, const char *args) {
   o.status = pclose(p);
   return o;
 }
+
+static cg_out_t run_app(const char *env, const char *args) { return run_prog(app, env, args); }
 
 /* Sequential CG on the same problem (b = 1, x0 = 0); returns iterations. */
 static long ref_cg(int n, double tol, long max_iters, double *res, double *checksum) {
@@ -102,15 +105,43 @@ static void test_cg2d_iteration_limit_and_flags(void **state) {
   assert_int_equal(WEXITSTATUS(o.status), 2);
 }
 
+/* grt-jacobi2d prints "checksum:" (parsed into .checksum) and "residual:". */
+static void test_jacobi2d_checksum(void **state) {
+  (void)state;
+  enum { G = 30, IT = 40 };
+  static double u[(G + 2) * (G + 2)], v[(G + 2) * (G + 2)];
+  const int w = G + 2;
+  for (int j = 0; j < w; j++) u[j] = v[j] = 1.0;
+  for (int it = 0; it < IT; it++) {
+    for (int i = 1; i <= G; i++)
+      for (int j = 1; j <= G; j++)
+        v[i * w + j] = (u[(i - 1) * w + j] + u[(i + 1) * w + j] + u[i * w + j - 1] + u[i * w + j + 1]) * 0.25;
+    memcpy(u, v, sizeof u);
+  }
+  double sum = 0;
+  for (int i = 1; i <= G; i++)
+    for (int j = 1; j <= G; j++) sum += u[i * w + j];
+  for (int cpus = 1; cpus <= 3; cpus++) {
+    char env[128];
+    snprintf(env, sizeof env, "GRT_CPUS=%d GRT_MIN_CPU_CHUNK=0", cpus);
+    cg_out_t o = run_prog(jacobi_app, env, "-n 30 -iters 40");
+    assert_int_equal(o.status, 0);
+    kt_assert_close(o.checksum, sum, 1e-11, "jacobi checksum", env);
+    assert_true(o.residual >= 0.0);
+  }
+}
+
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: test_cg2d PATH-TO-grt-cg2d\n");
+  if (argc < 3) {
+    fprintf(stderr, "usage: test_examples PATH-TO-grt-cg2d PATH-TO-grt-jacobi2d\n");
     return 1;
   }
   app = argv[1];
+  jacobi_app = argv[2];
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cg2d_converges),
       cmocka_unit_test(test_cg2d_iteration_limit_and_flags),
+      cmocka_unit_test(test_jacobi2d_checksum),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
