@@ -396,6 +396,42 @@ static void test_elementwise_chain_1d(void **state) {
   }
 }
 
+/* A promoted (broadcast, stride 0) input: out[i][j] = a[i][j] * row[j]. */
+static void test_elementwise_broadcast_input(void **state) {
+  (void)state;
+  static double a[M * N], row[N], got[M * N], want[M * N];
+  kt_host_fill(GRT_TYPE_FLOAT64, a, M * N, 51);
+  kt_host_fill(GRT_TYPE_FLOAT64, row, N, 52);
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) want[i * N + j] = a[i * N + j] * row[j];
+  for (int c = 0; c < KT_NCONFIGS; c++) {
+    kt_t t = kt_start(&kt_configs[c]);
+    int64_t shape[2] = {M, N}, n = N;
+    grt_store_t *out = kt_store(&t, grt_type_float64(), 2, shape);
+    grt_store_t *sa = kt_store(&t, grt_type_float64(), 2, shape);
+    grt_store_t *r = kt_store(&t, grt_type_float64(), 1, &n), *pr;
+    kt_write(sa, a);
+    kt_write(r, row);
+    assert_int_equal(grt_store_promote(r, 0, M, &pr), 0);
+    assert_int_equal(grtk_mul(t.k, out, sa, pr), 0);
+    kt_read(out, got);
+    kt_assert_bits(got, want, M * N, sizeof(double), "mul by a promoted row", t.cfg->name);
+    /* and as the x of an axpy: out += 2 * row (broadcast) */
+    assert_int_equal(grtk_axpy(t.k, out, 2.0, pr), 0);
+    kt_read(out, got);
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) want[i * N + j] = 2.0 * row[j] + want[i * N + j];
+    kt_assert_bits(got, want, M * N, sizeof(double), "axpy of a promoted row", t.cfg->name);
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) want[i * N + j] = a[i * N + j] * row[j];
+    grt_store_destroy(pr);
+    grt_store_destroy(r);
+    grt_store_destroy(sa);
+    grt_store_destroy(out);
+    kt_stop(&t);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_elementwise_fill_arange),
@@ -404,6 +440,7 @@ int main(void) {
       cmocka_unit_test(test_elementwise_binary),
       cmocka_unit_test(test_elementwise_transpose_copy),
       cmocka_unit_test(test_elementwise_chain_1d),
+      cmocka_unit_test(test_elementwise_broadcast_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
