@@ -44,6 +44,8 @@ static acc_t identity(const red_data_t *r) {
   return a;
 }
 
+#if GRT_HAVE_OPENMP
+/* Folds partial @p b into @p a (OpenMP partials, in thread order). */
 static void combine(const red_data_t *r, acc_t *a, acc_t b) {
   bool flt = r->code != GRT_TYPE_INT64;
   switch (r->op) {
@@ -61,6 +63,7 @@ static void combine(const red_data_t *r, acc_t *a, acc_t b) {
     break;
   }
 }
+#endif
 
 #define RED_LOOP(T, INIT, STEP, FINISH)                                 \
   do {                                                            \
