@@ -128,6 +128,7 @@ static void one_pattern(const tb_pattern_t *p, void *vctx)
         peer_note("taskbench_mpi", "%s on %d ranks", p->name, c->size);
     tb_metg_result_t r = tb_metg(&c->opt, p, c->size, c->peak, run_graph, c,
                                  c->rank == 0 ? stderr : NULL);
+    c->peak = r.peak_flops; /* keep the highest peak seen (see tb_metg) */
     char kase[64];
     snprintf(kase, sizeof kase, "taskbench_%s", p->name);
     if (c->rank == 0) {
@@ -154,14 +155,15 @@ int main(int argc, char **argv)
     TB_PARSE_OPTIONS(&c.opt, argc, argv);
 
     /* No-runtime peak: every rank runs the kernel at the same time. */
-    double rate = tb_kernel_rate(c.opt.max_iters, 3, peer_now);
+    double rate = tb_kernel_rate(c.opt.max_iters, 10, peer_now);
     double slowest;
     MPI_Allreduce(&rate, &slowest, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
     c.peak = slowest * c.size;
-    if (c.rank == 0)
-        peer_row("taskbench_kernel", "mpi", c.size, "peak", c.peak / 1e9, "GFLOP/s");
 
     int rc = tb_for_each_pattern(&c.opt, one_pattern, &c) == 0 ? 0 : 2;
+    /* The peak every efficiency was computed against (after any raise). */
+    if (c.rank == 0)
+        peer_row("taskbench_kernel", "mpi", c.size, "peak", c.peak / 1e9, "GFLOP/s");
     long errors;
     MPI_Allreduce(&c.errors, &errors, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
     if (errors) {

@@ -110,6 +110,7 @@ static void one_pattern(const tb_pattern_t *p, void *vctx)
     ctx_t *c = vctx;
     peer_note("taskbench_starpu", "%s on %d workers", p->name, c->workers);
     tb_metg_result_t r = tb_metg(&c->opt, p, c->workers, c->peak, run_graph, c, stderr);
+    c->peak = r.peak_flops; /* keep the highest peak seen (see tb_metg) */
     char kase[64];
     snprintf(kase, sizeof kase, "taskbench_%s", p->name);
     if (isnan(r.metg_s))
@@ -136,7 +137,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < nw && rc == 0; i++) {
         c.workers = workers[i];
         c.peak = tb_peak_threads(c.workers, c.opt.max_iters, peer_now);
-        peer_row("taskbench_kernel", "starpu", c.workers, "peak", c.peak / 1e9, "GFLOP/s");
         if (peer_starpu_start(c.workers) != 0) {
             fprintf(stderr, "taskbench_starpu: starpu_init failed for %d workers\n", c.workers);
             return 1;
@@ -144,6 +144,7 @@ int main(int argc, char **argv)
         if (tb_for_each_pattern(&c.opt, one_pattern, &c) != 0)
             rc = 2;
         starpu_shutdown();
+        peer_row("taskbench_kernel", "starpu", c.workers, "peak", c.peak / 1e9, "GFLOP/s");
     }
     if (atomic_load(&errors)) {
         fprintf(stderr, "taskbench_starpu: %ld tasks saw wrong inputs\n", (long)atomic_load(&errors));
