@@ -71,7 +71,10 @@ typedef struct dg_rec {
   uint8_t pdone;        /* done() answer for pstamp */
 } dg_rec_t;
 
-enum { NODE_REMOVED = 1 };
+/* Node flags. NODE_SLAB: the node was cut and its low slab in dimension
+ * (flags >> SLAB_SHIFT) already took its place in the tree (see take_place in
+ * depgraph_tree.h); finish_pass makes the other remainders. */
+enum { NODE_REMOVED = 1, NODE_FRESH = 2, NODE_SLAB = 4, SLAB_SHIFT = 8 };
 
 /* One live piece, a treap node; see depgraph_tree.h for the tail v[]
  * (children's boxes, then the piece). The key is (Morton order of the low
@@ -82,7 +85,7 @@ typedef struct dg_node {
   int lop[2], rop[2];    /* min/max redop of the left / right subtree */
   uint32_t prio;
   uint32_t flags;
-  uint64_t seq;          /* unique; ties in the key; >= dg->seq_batch: fresh */
+  uint64_t seq;          /* ties in the key (a node taking another's place keeps its seq) */
   struct dg_node *next;  /* free list / dg->fresh / dg->removed */
   struct dg_node *pnext; /* dg->pass (a fresh node can be on both) */
   int64_t v[];
@@ -117,7 +120,6 @@ struct grt_dg {
 
   uint64_t rng;
   uint64_t seq;
-  uint64_t seq_batch;  /* nodes with seq >= seq_batch were made by the open batch */
   uint64_t qserial;
   uint64_t pserial;
 
@@ -132,6 +134,9 @@ struct grt_dg {
   int qcls;            /* class of the querying access */
   int qop;
   int qskipop;         /* a reduction querying the reduction tree */
+  int qtree;           /* class of the tree being cut */
+  dg_rec_t *wrec;      /* lone single-rect writer: may take a cut node's place */
+  int wplaced;         /* ... and did */
   int qi;
   int report;          /* report edges during a cut pass */
   grt_dg_edge_fn edge;
@@ -294,7 +299,7 @@ static int add_piece(grt_dg_t *dg, dg_rec_t *rec, const int64_t *lo,
   if (!x) return DG_ENOMEM;
   x->l = x->r = NULL;
   x->rec = rec;
-  x->flags = 0;
+  x->flags = NODE_FRESH;
   x->seq = dg->seq++;
   x->prio = next_prio(dg, lo);
   memcpy(plo(x, nd), lo, (size_t)nd * sizeof(int64_t));
@@ -317,7 +322,7 @@ static int finish_pass(grt_dg_t *dg, const int64_t *wlo, const int64_t *whi) {
     dg->pass = x->pnext;
     dg->live--;
     x->flags |= NODE_REMOVED;
-    if (x->seq < dg->seq_batch) {
+    if (!(x->flags & NODE_FRESH)) {
       x->next = dg->removed;
       dg->removed = x;
     } /* fresh nodes stay on dg->fresh */
@@ -325,6 +330,8 @@ static int finish_pass(grt_dg_t *dg, const int64_t *wlo, const int64_t *whi) {
     int64_t lo[GRT_RECT_MAX_DIM], hi[GRT_RECT_MAX_DIM];
     memcpy(lo, plo(x, nd), (size_t)nd * sizeof(int64_t));
     memcpy(hi, phi(x, nd), (size_t)nd * sizeof(int64_t));
+    if (x->flags & NODE_SLAB) /* that low slab is already in the tree */
+      lo[x->flags >> SLAB_SHIFT] = wlo[x->flags >> SLAB_SHIFT];
     for (int d = 0; d < nd && !rc; d++) {
       if (lo[d] < wlo[d]) {
         int64_t keep = hi[d];
@@ -352,6 +359,7 @@ static int cut_all(grt_dg_t *dg, const int64_t *lo, const int64_t *hi) {
   dg->qhi = hi;
   for (int c = 0; c < NCLS; c++) {
     int changed = 0;
+    dg->qtree = c;
     if (dg->root[c]) dg->root[c] = dg->ops->cut(dg, dg->root[c], &changed);
   }
   return finish_pass(dg, lo, hi);
@@ -372,6 +380,8 @@ static void commit(grt_dg_t *dg) {
        * pre-batch and still counted it */
       if (--x->rec->npieces == 0) rec_free(dg, x->rec);
       node_free(dg, x);
+    } else {
+      x->flags = 0; /* an ordinary live piece from now on */
     }
   }
   dg_rec_t *r, *nr;
@@ -393,7 +403,7 @@ static void undo(grt_dg_t *dg) {
     dg->pass = x->pnext;
     dg->live--;
     x->flags |= NODE_REMOVED;
-    if (x->seq < dg->seq_batch) {
+    if (!(x->flags & NODE_FRESH)) {
       x->next = dg->removed;
       dg->removed = x;
     }
@@ -501,7 +511,6 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
   if (n == 0) return 0;
 
   /* Records first: failing here leaves everything untouched. */
-  dg->seq_batch = dg->seq;
   dg_rec_t *first = NULL;
   for (int i = n - 1; i >= 0; i--) {
     dg_rec_t *r = rec_alloc(dg);
@@ -523,6 +532,8 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
 
   dg->edge = edge;
   dg->ectx = ctx;
+  dg->wrec = NULL;
+  dg->wplaced = 0;
   int rc = 0;
   if (n == 1 && cls_of(acc[0].priv) == CLS_WRITE) {
     /* The common case: one writer. Report and cut in one pass per rect;
@@ -531,12 +542,16 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
     dg->qi = 0;
     dg->qcls = CLS_WRITE;
     dg->report = 1;
+    /* With one rectangle no later pass can see the new piece, so it may
+     * take the place of a cut writer piece with the same low corner. */
+    dg->wrec = acc[0].nrects == 1 ? first : NULL;
     for (int j = 0; j < acc[0].nrects && !rc; j++) {
       const grt_rect_t *r = &acc[0].rects[j];
       if (is_empty(r->lo, r->hi, dg->nd)) continue;
       rc = cut_all(dg, r->lo, r->hi);
     }
     dg->report = 0;
+    dg->wrec = NULL;
   } else {
     for (int i = 0; i < n; i++) query_access(dg, &acc[i], i);
     for (int i = 0; i < n && !rc; i++) {
@@ -552,6 +567,7 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
   /* Record the new accesses. */
   dg_rec_t *rec = first;
   for (int i = 0; i < n && !rc; i++, rec = rec->next) {
+    if (dg->wplaced) break; /* the lone writer's piece is in place */
     for (int j = 0; j < acc[i].nrects && !rc; j++) {
       const grt_rect_t *r = &acc[i].rects[j];
       if (is_empty(r->lo, r->hi, dg->nd)) continue;

@@ -200,6 +200,43 @@ static void T(query)(grt_dg_t *dg, dg_node_t *t) {
   }
 }
 
+/* Node t is being cut by the query rectangle. When a piece with t's low
+ * corner will replace it -- the lone writer itself (same corner, writer
+ * tree), or t's low slab in the first dimension where t starts below the
+ * query -- that piece goes into a fresh node that takes t's place: same key
+ * (corner and seq), same priority, same children, so no merge and no
+ * insertion. t keeps its data for undo. Returns the fresh node, or NULL
+ * (no such piece, or no memory: the caller then merges as usual and the
+ * batch fails later on its own allocation). */
+static dg_node_t *T(take_place)(grt_dg_t *dg, dg_node_t *t) {
+  const int64_t *pl = T(plo)(t), *qlo = dg->qlo;
+  int slab = -1, same = 1;
+  for (int d = 0; d < ND; d++) {
+    if (pl[d] != qlo[d]) same = 0;
+    if (slab < 0 && pl[d] < qlo[d]) slab = d;
+  }
+  int writer = same && dg->wrec && !dg->wplaced && dg->qtree == CLS_WRITE;
+  if (!writer && slab < 0) return NULL;
+  dg_node_t *f = node_alloc(dg);
+  if (!f) return NULL;
+  memcpy(f, t, dg->node_size);
+  f->flags = NODE_FRESH;
+  f->next = dg->fresh;
+  dg->fresh = f;
+  if (writer) {
+    f->rec = dg->wrec;
+    int64_t *fh = T(phi)(f);
+    for (int d = 0; d < ND; d++) fh[d] = dg->qhi[d];
+    dg->wplaced = 1;
+  } else {
+    T(phi)(f)[slab] = qlo[slab] - 1;
+    t->flags |= NODE_SLAB | ((uint32_t)slab << SLAB_SHIFT);
+  }
+  f->rec->npieces++;
+  dg->live++;
+  return f;
+}
+
 /* Removes from the non-empty treap t every piece overlapping the query
  * (reporting it when dg->report), linking removed nodes on dg->pass. Sets
  * *changed when t's subtree changed. Returns the new root. */
@@ -224,7 +261,8 @@ static dg_node_t *T(cut)(grt_dg_t *dg, dg_node_t *t, int *changed) {
   }
   if (T(meet)(T(plo)(t), T(phi)(t), qlo, qhi)) {
     if (dg->report) report(dg, t->rec);
-    dg_node_t *m = T(merge)(t->l, t->r);
+    dg_node_t *m = T(take_place)(dg, t);
+    if (!m) m = T(merge)(t->l, t->r);
     t->l = t->r = NULL;
     t->pnext = dg->pass;
     dg->pass = t;
