@@ -58,7 +58,10 @@ void grt__dg_destroy(grt_dg_t *dg); /* NULL is a no-op */
  * implied by transitivity through reported edges may be omitted). Then records
  * the accesses, retiring or trimming entries that a write fully covers.
  * Returns 0, or -2 (GRT_ENOMEM) with the analyzer unchanged on allocation
- * failure. */
+ * failure (edges already reported for this call are then void), or -1
+ * (GRT_EINVAL) before reporting anything when dg, edge or a needed acc/rects
+ * pointer is NULL, n or nrects is negative, a privilege is unknown or a
+ * rectangle's ndim is not the analyzer's. Empty rectangles are ignored. */
 int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
                 grt_dg_edge_fn edge, void *ctx);
 
