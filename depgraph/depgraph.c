@@ -1,12 +1,14 @@
 /* depgraph.c - the dependence analyzer: live access pieces in spatial treaps.
  *
  * Structure (the choice the issue asks us to document; see docs/depgraph.md).
- * Every live entry is one rectangle piece of an earlier access. Pieces live in
- * three treaps, one per privilege class (READ, WRITE/READ_WRITE, REDUCE), so a
- * read never walks over reads. Each treap is a balanced binary search tree
- * keyed by the Z-order (Morton order) of the piece's low corner, ties broken
- * by a unique sequence number; each node stores the bounding boxes (and
- * min/max reduction operator) of its two subtrees. The heap priority is the
+ * Every live entry is one rectangle piece of an earlier access. All pieces
+ * live in one treap: a balanced binary search tree keyed by the Z-order
+ * (Morton order) of the piece's low corner, ties broken by a unique sequence
+ * number; each node stores, for each of its two subtrees, the bounding box,
+ * the privilege classes present and the min/max reduction operator, so a
+ * read skips subtrees holding only reads and a reduction skips subtrees
+ * holding only its own operator's reductions. (Three trees, one per class,
+ * cost one or two extra root-to-leaf walks per access: ~1.4x slower.) The heap priority is the
  * number of trailing zero bits of the corner's Morton code (random bits
  * below): corners of coarse quadtree cells rise to the top, so subtrees are
  * unions of aligned Z-order blocks and their boxes are compact -- a binary,
@@ -53,7 +55,8 @@
 #define DG_EINVAL (-1) /* same values as GRT_EINVAL / GRT_ENOMEM in grt.h */
 #define DG_ENOMEM (-2)
 
-enum { CLS_READ = 0, CLS_WRITE = 1, CLS_REDUCE = 2, NCLS = 3 };
+enum { CLS_READ = 0, CLS_WRITE = 1, CLS_REDUCE = 2 };
+#define CLS_BIT(c) ((uint8_t)(1u << (c)))
 
 #define NODE_CHUNK 1024
 #define REC_CHUNK 512
@@ -84,7 +87,8 @@ typedef struct dg_node {
   dg_rec_t *rec;
   int lop[2], rop[2];    /* min/max redop of the left / right subtree */
   uint32_t prio;
-  uint32_t flags;
+  uint16_t flags;
+  uint8_t lmask, rmask;  /* CLS_BITs of the classes in the left / right subtree */
   uint64_t seq;          /* ties in the key (a node taking another's place keeps its seq) */
   struct dg_node *next;  /* free list / dg->fresh / dg->removed */
   struct dg_node *pnext; /* dg->pass (a fresh node can be on both) */
@@ -105,7 +109,7 @@ struct grt_dg {
   int nd;
   const dg_ops_t *ops; /* the tree code specialised for nd */
   size_t node_size;
-  dg_node_t *root[NCLS];
+  dg_node_t *root;     /* all live pieces, every class */
   size_t live;
 
   /* pools */
@@ -133,8 +137,7 @@ struct grt_dg {
   const int64_t *qlo, *qhi;
   int qcls;            /* class of the querying access */
   int qop;
-  int qskipop;         /* a reduction querying the reduction tree */
-  int qtree;           /* class of the tree being cut */
+  uint8_t qmask;       /* classes that conflict with the querying access */
   dg_rec_t *wrec;      /* lone single-rect writer: may take a cut node's place */
   int wplaced;         /* ... and did */
   int qi;
@@ -307,7 +310,7 @@ static int add_piece(grt_dg_t *dg, dg_rec_t *rec, const int64_t *lo,
   x->next = dg->fresh;
   dg->fresh = x;
   rec->npieces++;
-  dg->root[rec->cls] = dg->ops->insert(dg->root[rec->cls], x);
+  dg->root = dg->ops->insert(dg->root, x);
   dg->live++;
   return 0;
 }
@@ -357,11 +360,8 @@ static int finish_pass(grt_dg_t *dg, const int64_t *wlo, const int64_t *whi) {
 static int cut_all(grt_dg_t *dg, const int64_t *lo, const int64_t *hi) {
   dg->qlo = lo;
   dg->qhi = hi;
-  for (int c = 0; c < NCLS; c++) {
-    int changed = 0;
-    dg->qtree = c;
-    if (dg->root[c]) dg->root[c] = dg->ops->cut(dg, dg->root[c], &changed);
-  }
+  int changed = 0;
+  if (dg->root) dg->root = dg->ops->cut(dg, dg->root, &changed);
   return finish_pass(dg, lo, hi);
 }
 
@@ -411,7 +411,7 @@ static void undo(grt_dg_t *dg) {
   for (x = dg->fresh; x; x = nx) {
     nx = x->next;
     if (!(x->flags & NODE_REMOVED)) {
-      dg->root[x->rec->cls] = dg->ops->erase(dg->root[x->rec->cls], x);
+      dg->root = dg->ops->erase(dg->root, x);
       dg->live--;
     }
     x->rec->npieces--;
@@ -421,7 +421,7 @@ static void undo(grt_dg_t *dg) {
     nx = x->next;
     x->flags = 0;
     x->l = x->r = NULL;
-    dg->root[x->rec->cls] = dg->ops->insert(dg->root[x->rec->cls], x);
+    dg->root = dg->ops->insert(dg->root, x);
     dg->live++;
   }
   dg_rec_t *r, *nr;
@@ -484,17 +484,15 @@ static void query_access(grt_dg_t *dg, const grt_dg_access_t *a, int i) {
   dg->qserial++;
   dg->qi = i;
   dg->qcls = cls_of(a->priv);
+  dg->qmask = dg->qcls == CLS_READ ? (uint8_t)(CLS_BIT(CLS_WRITE) | CLS_BIT(CLS_REDUCE))
+                                   : (uint8_t)0x7;
   dg->qop = a->redop;
   for (int j = 0; j < a->nrects; j++) {
     const grt_rect_t *r = &a->rects[j];
     if (is_empty(r->lo, r->hi, dg->nd)) continue;
     dg->qlo = r->lo;
     dg->qhi = r->hi;
-    for (int c = 0; c < NCLS; c++) {
-      if (dg->qcls == CLS_READ && c == CLS_READ) continue;
-      dg->qskipop = c == CLS_REDUCE && dg->qcls == CLS_REDUCE;
-      if (dg->root[c]) dg->ops->query(dg, dg->root[c]);
-    }
+    if (dg->root) dg->ops->query(dg, dg->root);
   }
 }
 
@@ -541,6 +539,7 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
     dg->qserial++;
     dg->qi = 0;
     dg->qcls = CLS_WRITE;
+    dg->qmask = 0x7;
     dg->report = 1;
     /* With one rectangle no later pass can see the new piece, so it may
      * take the place of a cut writer piece with the same low corner. */
@@ -585,11 +584,8 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
 void grt__dg_prune(grt_dg_t *dg, grt_dg_done_fn done, void *ctx) {
   if (!dg || !done) return;
   dg->pserial++;
-  for (int c = 0; c < NCLS; c++) {
-    int changed = 0;
-    if (dg->root[c])
-      dg->root[c] = dg->ops->prune(dg, dg->root[c], done, ctx, &changed);
-  }
+  int changed = 0;
+  if (dg->root) dg->root = dg->ops->prune(dg, dg->root, done, ctx, &changed);
 }
 
 size_t grt__dg_live(const grt_dg_t *dg) { return dg ? dg->live : 0; }

@@ -12,7 +12,8 @@
  *   v[3ND..4ND) rbox hi
  *   v[4ND..5ND) piece lo
  *   v[5ND..6ND) piece hi
- * lop/rop hold the min/max reduction operator of each subtree. A parent holds
+ * lop/rop hold the min/max reduction operator of each subtree, lmask/rmask
+ * the privilege classes present in it (CLS_BIT). A parent holds
  * its children's boxes so that a query decides whether to descend without
  * touching the child's cache lines.
  */
@@ -38,10 +39,12 @@ static inline int T(meet)(const int64_t *alo, const int64_t *ahi,
   return 1;
 }
 
-/* Writes the box and operator range of the subtree rooted at y. */
-static inline void T(summary)(dg_node_t *y, int64_t *lo, int64_t *hi, int *op) {
+/* Writes the box, operator range and class mask of the subtree rooted at y. */
+static inline void T(summary)(dg_node_t *y, int64_t *lo, int64_t *hi, int *op,
+                              uint8_t *mask) {
   const int64_t *pl = T(plo)(y), *ph = T(phi)(y);
   int omin = y->rec->redop, omax = omin;
+  uint8_t m = CLS_BIT(y->rec->cls);
   for (int d = 0; d < ND; d++) {
     lo[d] = pl[d];
     hi[d] = ph[d];
@@ -54,6 +57,7 @@ static inline void T(summary)(dg_node_t *y, int64_t *lo, int64_t *hi, int *op) {
     }
     if (y->lop[0] < omin) omin = y->lop[0];
     if (y->lop[1] > omax) omax = y->lop[1];
+    m |= y->lmask;
   }
   if (y->r) {
     const int64_t *cl = T(rblo)(y), *ch = T(rbhi)(y);
@@ -63,20 +67,25 @@ static inline void T(summary)(dg_node_t *y, int64_t *lo, int64_t *hi, int *op) {
     }
     if (y->rop[0] < omin) omin = y->rop[0];
     if (y->rop[1] > omax) omax = y->rop[1];
+    m |= y->rmask;
   }
   op[0] = omin;
   op[1] = omax;
+  *mask = m;
 }
 
 static inline void T(fix_l)(dg_node_t *t) {
-  if (t->l) T(summary)(t->l, T(lblo)(t), T(lbhi)(t), t->lop);
+  if (t->l) T(summary)(t->l, T(lblo)(t), T(lbhi)(t), t->lop, &t->lmask);
 }
 static inline void T(fix_r)(dg_node_t *t) {
-  if (t->r) T(summary)(t->r, T(rblo)(t), T(rbhi)(t), t->rop);
+  if (t->r) T(summary)(t->r, T(rblo)(t), T(rbhi)(t), t->rop, &t->rmask);
 }
 
-/* Grows a child box and operator range by piece x (x joined that subtree). */
-static inline void T(grow)(int64_t *lo, int64_t *hi, int *op, dg_node_t *x) {
+/* Grows a child's box, operator range and class mask by piece x (x joined
+ * that subtree). */
+static inline void T(grow)(int64_t *lo, int64_t *hi, int *op, uint8_t *mask,
+                           dg_node_t *x) {
+  *mask |= CLS_BIT(x->rec->cls);
   const int64_t *pl = T(plo)(x), *ph = T(phi)(x);
   for (int d = 0; d < ND; d++) {
     if (pl[d] < lo[d]) lo[d] = pl[d];
@@ -149,14 +158,14 @@ static dg_node_t *T(insert)(dg_node_t *t, dg_node_t *x) {
     int had = t->l != NULL;
     t->l = T(insert)(t->l, x);
     if (had)
-      T(grow)(T(lblo)(t), T(lbhi)(t), t->lop, x);
+      T(grow)(T(lblo)(t), T(lbhi)(t), t->lop, &t->lmask, x);
     else
       T(fix_l)(t);
   } else {
     int had = t->r != NULL;
     t->r = T(insert)(t->r, x);
     if (had)
-      T(grow)(T(rblo)(t), T(rbhi)(t), t->rop, x);
+      T(grow)(T(rblo)(t), T(rbhi)(t), t->rop, &t->rmask, x);
     else
       T(fix_r)(t);
   }
@@ -176,24 +185,28 @@ static dg_node_t *T(erase)(dg_node_t *t, dg_node_t *x) {
   return t;
 }
 
-/* True when the subtree with operator range op holds only reductions with
- * the querying reduction's operator (so nothing below conflicts). */
-static inline int T(same_op_only)(const grt_dg_t *dg, const int *op) {
-  return dg->qskipop && op[0] == dg->qop && op[1] == dg->qop;
+/* True when a subtree with class mask `mask` and operator range op may hold
+ * a piece that conflicts with the query: one of the conflicting classes is
+ * there, and it is not only reductions with the querying reduction's
+ * operator. */
+static inline int T(relevant)(const grt_dg_t *dg, uint8_t mask, const int *op) {
+  if (!(mask & dg->qmask)) return 0;
+  return !(dg->qcls == CLS_REDUCE && mask == CLS_BIT(CLS_REDUCE) &&
+           op[0] == dg->qop && op[1] == dg->qop);
 }
 
 /* Reports every piece of the non-empty treap t that overlaps the query and
- * conflicts with it. Allocates nothing; recursion depth is the tree height. */
+ * conflicts with it (subtrees without a conflicting class are skipped). Allocates nothing; recursion depth is the tree height. */
 static void T(query)(grt_dg_t *dg, dg_node_t *t) {
   const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
   for (;;) {
     if (T(meet)(T(plo)(t), T(phi)(t), qlo, qhi) && conflicts(dg, t->rec))
       report(dg, t->rec);
-    if (t->l && T(meet)(T(lblo)(t), T(lbhi)(t), qlo, qhi) &&
-        !T(same_op_only)(dg, t->lop))
+    if (t->l && T(relevant)(dg, t->lmask, t->lop) &&
+        T(meet)(T(lblo)(t), T(lbhi)(t), qlo, qhi))
       T(query)(dg, t->l);
-    if (t->r && T(meet)(T(rblo)(t), T(rbhi)(t), qlo, qhi) &&
-        !T(same_op_only)(dg, t->rop))
+    if (t->r && T(relevant)(dg, t->rmask, t->rop) &&
+        T(meet)(T(rblo)(t), T(rbhi)(t), qlo, qhi))
       t = t->r;
     else
       return;
@@ -201,8 +214,7 @@ static void T(query)(grt_dg_t *dg, dg_node_t *t) {
 }
 
 /* Node t is being cut by the query rectangle. When a piece with t's low
- * corner will replace it -- the lone writer itself (same corner, writer
- * tree), or t's low slab in the first dimension where t starts below the
+ * corner will replace it -- the lone writer itself (same corner), or t's low slab in the first dimension where t starts below the
  * query -- that piece goes into a fresh node that takes t's place: same key
  * (corner and seq), same priority, same children, so no merge and no
  * insertion. t keeps its data for undo. Returns the fresh node, or NULL
@@ -215,7 +227,7 @@ static dg_node_t *T(take_place)(grt_dg_t *dg, dg_node_t *t) {
     if (pl[d] != qlo[d]) same = 0;
     if (slab < 0 && pl[d] < qlo[d]) slab = d;
   }
-  int writer = same && dg->wrec && !dg->wplaced && dg->qtree == CLS_WRITE;
+  int writer = same && dg->wrec && !dg->wplaced;
   if (!writer && slab < 0) return NULL;
   dg_node_t *f = node_alloc(dg);
   if (!f) return NULL;

@@ -7,7 +7,9 @@
  *              complete when B was added is ordered by the transitive closure
  *              of the returned edges;
  *   precision: every returned edge joins a really conflicting pair from
- *              different batches, and no edge is reported twice.
+ *              different batches, and no edge is reported twice;
+ *   retiring:  after an occasional write over the whole store exactly one
+ *              entry is live.
  * A failure prints the program's seed; GRT_SEED=<seed> reruns just that
  * program in every case. GRT_TEST_SHORT=1 runs a tenth of the programs (for
  * valgrind).
@@ -166,6 +168,15 @@ static int run_program(const params_t *pa, uint64_t seed, const char *name) {
       x->redop = x->priv == GRT_DG_REDUCE ? (rndi(p, 3) ? 0 : 1 + rndi(p, 2)) : 0;
       x->nrects = rndi(p, 30) == 0 ? 0 : 1 + rndi(p, pa->max_rects);
       for (int j = 0; j < x->nrects; j++) gen_rect(p, &x->rects[j]);
+      if (nb == 1 && rndi(p, 60) == 0) { /* overwrite everything */
+        x->priv = GRT_DG_WRITE;
+        x->nrects = 1;
+        x->rects[0].ndim = p->ndim;
+        for (int d = 0; d < p->ndim; d++) {
+          x->rects[0].lo[d] = -1000;
+          x->rects[0].hi[d] = 1000;
+        }
+      }
       x->batch = p->nbatch;
       x->done_at = INT32_MAX;
       a[i].id = ID_OF(p->nacc + i);
@@ -201,6 +212,15 @@ static int run_program(const params_t *pa, uint64_t seed, const char *name) {
     if (rc != 0) {
       print_error("%s: grt__dg_add returned %d, GRT_SEED=%llu\n", name, rc,
                   (unsigned long long)seed);
+      rc_fail = 1;
+      break;
+    }
+    if (nb == 1 && p->acc[p->base].priv == GRT_DG_WRITE &&
+        p->acc[p->base].nrects == 1 && p->acc[p->base].rects[0].lo[0] == -1000 &&
+        grt__dg_live(dg) != 1) {
+      /* A write over everything must retire every other entry. */
+      print_error("%s: %zu live entries after a whole-store write, GRT_SEED=%llu\n",
+                  name, grt__dg_live(dg), (unsigned long long)seed);
       rc_fail = 1;
       break;
     }
