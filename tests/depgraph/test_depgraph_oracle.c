@@ -131,13 +131,13 @@ static int on_done(void *ctx, uint64_t id) {
   return p->acc[k].done_at != INT32_MAX;
 }
 
-/* Completes access k if everything it was told to wait for has completed. */
-static void try_complete(prog_t *p, int k, const int *first_edge_of) {
+/* Completes access k if everything it was told to wait for has completed
+ * (the done() contract of depgraph.h, which any executing runtime keeps). */
+static void try_complete(prog_t *p, int k) {
   if (p->acc[k].done_at != INT32_MAX) return;
   for (int e = 0; e < p->nedges; e++)
     if (p->edges[e].to == k && p->acc[p->edges[e].from].done_at == INT32_MAX)
       return;
-  (void)first_edge_of;
   p->acc[k].done_at = p->nbatch;
 }
 
@@ -230,7 +230,7 @@ static int run_program(const params_t *pa, uint64_t seed, const char *name) {
 
     if (rndi(p, 100) < pa->pct_complete) {
       int tries = 1 + rndi(p, 6);
-      for (int t = 0; t < tries; t++) try_complete(p, rndi(p, p->nacc), NULL);
+      for (int t = 0; t < tries; t++) try_complete(p, rndi(p, p->nacc));
     }
     if (rndi(p, 100) < pa->pct_prune) grt__dg_prune(dg, on_done, p);
   }
