@@ -146,30 +146,37 @@ static void T(split)(dg_node_t *t, dg_node_t *k, dg_node_t **a, dg_node_t **b) {
   }
 }
 
-/* Inserts x (piece, rec, seq and prio set) into t; returns the new root. */
+/* Inserts x (piece, rec, seq and prio set) into t; returns the new root.
+ * Top-down: the boxes on the way grow by x's piece (x joins each of those
+ * subtrees); where x's priority wins, the rest is split under x. */
 static dg_node_t *T(insert)(dg_node_t *t, dg_node_t *x) {
-  if (!t || x->prio > t->prio) {
-    T(split)(t, x, &x->l, &x->r);
-    T(fix_l)(x);
-    T(fix_r)(x);
-    return x;
+  dg_node_t *root = t, *parent = NULL;
+  dg_node_t **link = &root;
+  int grew = 0; /* the parent's box on the taken side already counts x */
+  while (t && x->prio <= t->prio) {
+    parent = t;
+    if (T(key_cmp)(x, t) < 0) {
+      grew = t->l != NULL;
+      if (grew) T(grow)(T(lblo)(t), T(lbhi)(t), t->lop, &t->lmask, x);
+      link = &t->l;
+    } else {
+      grew = t->r != NULL;
+      if (grew) T(grow)(T(rblo)(t), T(rbhi)(t), t->rop, &t->rmask, x);
+      link = &t->r;
+    }
+    t = *link;
   }
-  if (T(key_cmp)(x, t) < 0) {
-    int had = t->l != NULL;
-    t->l = T(insert)(t->l, x);
-    if (had)
-      T(grow)(T(lblo)(t), T(lbhi)(t), t->lop, &t->lmask, x);
+  T(split)(t, x, &x->l, &x->r);
+  T(fix_l)(x);
+  T(fix_r)(x);
+  *link = x;
+  if (parent && !grew) { /* x is the parent's new, formerly empty, side */
+    if (link == &parent->l)
+      T(fix_l)(parent);
     else
-      T(fix_l)(t);
-  } else {
-    int had = t->r != NULL;
-    t->r = T(insert)(t->r, x);
-    if (had)
-      T(grow)(T(rblo)(t), T(rbhi)(t), t->rop, &t->rmask, x);
-    else
-      T(fix_r)(t);
+      T(fix_r)(parent);
   }
-  return t;
+  return root;
 }
 
 /* Removes node x (found by key) from t; returns the new root. */
