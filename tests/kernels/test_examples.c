@@ -14,7 +14,10 @@ typedef struct cg_out {
 
 static cg_out_t run_prog(const char *prog, const char *env, const char *args) {
   char cmd[1024];
-  snprintf(cmd, sizeof cmd, "env %s '%s' %s 2>&1", env, prog, args);
+  /* KT_LAUNCH, if set, prefixes the program (e.g. "mpiexec -np 2"): the
+   * same checks then hold on several ranks, printed by rank 0 only. */
+  const char *launch = getenv("KT_LAUNCH");
+  snprintf(cmd, sizeof cmd, "env %s %s '%s' %s 2>&1", env, launch ? launch : "", prog, args);
   FILE *p = popen(cmd, "r");
   assert_non_null(p);
   cg_out_t o = {-1, NAN, NAN, NAN, false, -1};
