@@ -12,6 +12,7 @@
  * with each other.
  *
  * Not thread-safe: one thread (the runtime's submitting thread) drives it.
+ * The edge and done callbacks must not call back into the same analyzer.
  */
 #ifndef GRT_DEPGRAPH_H
 #define GRT_DEPGRAPH_H
