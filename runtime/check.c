@@ -32,6 +32,7 @@ typedef struct rec {
 typedef struct msg {
   uint32_t nrec, blocking, failed, pad;
   uint64_t bseq;  /* this rank's blocking-call number */
+  uint64_t count; /* the sender's operation count when it sent this */
   char failtext[160];
   rec_t recs[MAX_RECS];
 } msg_t;
@@ -216,7 +217,7 @@ static void on_msg(void *arg, size_t bytes) {
     if (push_recs(q, q->in.recs, q->in.nrec) < 0)
       grt__comm_abort(c->rt->comm, GRT_ENOMEM, "grt: out of host memory in the divergence check");
     if (q->in.blocking) {
-      q->blocked_at = q->in.nrec ? q->in.recs[q->in.nrec - 1].count : 1;
+      q->blocked_at = q->in.count;
       q->bseq = q->in.bseq;
       q->bfailed = q->in.failed;
       snprintf(q->failtext, sizeof q->failtext, "%s", q->in.failtext);
@@ -285,6 +286,7 @@ int grt__check_start(grt_runtime_t *rt) {
 /* Sends (or, on rank 0, files) the records gathered so far. */
 static void flush(grt_runtime_t *rt, bool blocking, uint32_t failed) {
   checker_t *c = rt->checker;
+
   c->out.blocking = blocking;
   c->out.failed = failed;
   if (failed) {
@@ -295,13 +297,14 @@ static void flush(grt_runtime_t *rt, bool blocking, uint32_t failed) {
     c->out.failtext[0] = '\0';
   }
   c->out.bseq = c->bseq;
-  c->out.pad = c->out.nrec && c->out.recs[c->out.nrec - 1].kind == GRT_CHECK_FINALIZE;
+  c->out.count = rt->op_count;
+  c->out.pad = blocking && rt->check_final;
   if (rt->rank == 0) {
     pthread_mutex_lock(&c->mu);
     if (push_recs(&c->q[0], c->out.recs, c->out.nrec) < 0)
       grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory in the divergence check");
     if (blocking) {
-      c->q[0].blocked_at = c->out.nrec ? c->out.recs[c->out.nrec - 1].count : 1;
+      c->q[0].blocked_at = rt->op_count;
       c->q[0].bfailed = failed;
       snprintf(c->q[0].failtext, sizeof c->q[0].failtext, "%s", c->out.failtext);
     }
@@ -346,6 +349,7 @@ int grt__check_sync(grt_runtime_t *rt, uint32_t kind, uint64_t h, bool *any_fail
   if (c->diverged) return grt__error(GRT_EDIVERGED, "%s", c->why);
   grt__check_op(rt, kind, h);
   c->bseq++;
+  rt->check_final = kind == GRT_CHECK_FINALIZE;
   uint32_t failed = any_failed ? (uint32_t)atomic_load(&rt->task_failed) : 0;
   pthread_mutex_lock(&c->mu);
   c->verdict_ready = false;

@@ -350,9 +350,13 @@ static void red_arrived(void *arg, size_t bytes) {
   grt_op_t *op = ra->op;
   op->points[ra->p].redbuf[ra->arg] = ra->buf;
   op->points[ra->p].redbytes[ra->arg] = ra->bytes;
+  grt_node_t *fold = NULL;
   for (int f = 0; f < op->nfolds; f++)
-    if (op->folds[f].arg == ra->arg) grt__node_release(op->rt, &op->folds[f].node);
+    if (op->folds[f].arg == ra->arg) fold = &op->folds[f].node;
+  grt_runtime_t *rt = op->rt;
   free(ra);
+  /* Last: once released, the fold may run and the op be freed at once. */
+  if (fold) grt__node_release(rt, fold);
 }
 
 int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f) {

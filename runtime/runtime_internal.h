@@ -284,6 +284,7 @@ struct grt_runtime {
   void *checker;                   /* check.c state */
   void *check_ctx;
   uint64_t op_count, op_hash;      /* the divergence check's running record */
+  bool check_final;                /* the blocking call being checked is finalize */
   pthread_mutex_t fail_mu;
   char fail_msg[256];
 };
