@@ -249,7 +249,7 @@ static dg_node_t *T(take_place)(grt_dg_t *dg, dg_node_t *t) {
     dg->wplaced = 1;
   } else {
     T(phi)(f)[slab] = qlo[slab] - 1;
-    t->flags |= NODE_SLAB | ((uint32_t)slab << SLAB_SHIFT);
+    t->flags = (uint16_t)(t->flags | NODE_SLAB | (slab << SLAB_SHIFT));
   }
   f->rec->npieces++;
   dg->live++;
