@@ -1,6 +1,8 @@
 /* stencil.c - 2-D 5-point stencils: a Jacobi sweep and the matrix-free
  * Laplacian that grt-cg2d solves with. Both read their input through a bloat
  * (halo) constraint of one cell around the output's tiles. */
+#include <stdlib.h>
+
 #include "kernels_internal.h"
 
 /* The tile geometry every row of a stencil task needs. */
@@ -73,17 +75,56 @@ static void lap_row(const sten_t *s, int64_t i) {
   else LAP_ROW(float);
 }
 
+/* in . out over row i of the tile (after the row is computed), in double. */
+static double row_dot(const sten_t *s, int64_t i) {
+  double acc = 0.0;
+  if (grt_type_code(s->out.type) == GRT_TYPE_FLOAT64)
+    for (int64_t j = s->out.lo[1]; j <= s->out.hi[1]; j++)
+      acc += IN(double, s, i, j) * OUT(double, s, i, j);
+  else
+    for (int64_t j = s->out.lo[1]; j <= s->out.hi[1]; j++)
+      acc += (double)IN(float, s, i, j) * (double)OUT(float, s, i, j);
+  return acc;
+}
+
+/* Scalars: [0], [1] the grid's shape, [2] whether to return in . out (then
+ * summed over rows in row order, the same on one thread or many). */
 static void stencil_task(grt_task_context_t *ctx, bool omp, void (*row)(const sten_t *, int64_t)) {
   sten_t s;
   if (!grtk__task_arg(ctx, 0, &s.out) || !grtk__task_arg(ctx, 1, &s.in)) return;
   s.n0 = grtk__scalar_i64(ctx, 0);
   s.n1 = grtk__scalar_i64(ctx, 1);
-  if (s.out.hi[0] < s.out.lo[0] || s.out.hi[1] < s.out.lo[1]) return;
+  bool want_dot = grtk__scalar_i32(ctx, 2) != 0;
+  int64_t rows = s.out.hi[0] - s.out.lo[0] + 1;
+  bool empty = rows <= 0 || s.out.hi[1] < s.out.lo[1];
+  double *part = NULL;
+  if (want_dot && !empty) {
+    part = malloc(sizeof *part * (size_t)rows);
+    if (!part) {
+      grt_task_fail(ctx, "grtk.stencil: out of host memory for the row dots");
+      return;
+    }
+  }
   (void)omp;
+  if (!empty) {
 #if GRT_HAVE_OPENMP
 #pragma omp parallel for schedule(static) if (omp)
 #endif
-  for (int64_t i = s.out.lo[0]; i <= s.out.hi[0]; i++) row(&s, i);
+    for (int64_t r = 0; r < rows; r++) {
+      row(&s, s.out.lo[0] + r);
+      if (part) part[r] = row_dot(&s, s.out.lo[0] + r);
+    }
+  }
+  if (!want_dot) return;
+  double dot = 0.0;
+  for (int64_t r = 0; part && r < rows; r++) dot += part[r];
+  free(part);
+  if (grt_type_code(s.out.type) == GRT_TYPE_FLOAT64) {
+    grt_task_return(ctx, &dot, sizeof dot);
+  } else {
+    float f = (float)dot;
+    grt_task_return(ctx, &f, sizeof f);
+  }
 }
 
 void grtk__jacobi2d_cpu(grt_task_context_t *ctx) { stencil_task(ctx, false, jacobi_row); }
@@ -91,7 +132,8 @@ void grtk__jacobi2d_omp(grt_task_context_t *ctx) { stencil_task(ctx, true, jacob
 void grtk__laplacian2d_cpu(grt_task_context_t *ctx) { stencil_task(ctx, false, lap_row); }
 void grtk__laplacian2d_omp(grt_task_context_t *ctx) { stencil_task(ctx, true, lap_row); }
 
-static int stencil(grtk_t *k, int task, const char *fn, grt_store_t *out, grt_store_t *in) {
+static int stencil(grtk_t *k, int task, const char *fn, grt_store_t *out, grt_store_t *in,
+                   grt_future_t **dot) {
   int rc;
   if ((rc = grtk__check_handle(k, fn)) < 0 ||
       (rc = grtk__check_store(out, "out", GRTK_FLOAT, 2, fn)) < 0 ||
@@ -108,15 +150,27 @@ static int stencil(grtk_t *k, int task, const char *fn, grt_store_t *out, grt_st
   if ((rc = io = grtk__arg(l, grt_launch_add_output(l, out), fn)) < 0 ||
       (rc = ii = grtk__arg(l, grt_launch_add_input(l, in), fn)) < 0 ||
       (rc = grtk__arg(l, grt_launch_bloat(l, ii, io, one, one), fn)) < 0 ||
-      (rc = grtk__add_i64(l, shape[0], fn)) < 0 || (rc = grtk__add_i64(l, shape[1], fn)) < 0)
+      (rc = grtk__add_i64(l, shape[0], fn)) < 0 || (rc = grtk__add_i64(l, shape[1], fn)) < 0 ||
+      (rc = grtk__add_i32(l, dot != NULL, fn)) < 0)
     return rc;
-  return grtk__submit(l, NULL, fn);
+  if (dot &&
+      (rc = grtk__arg(l, grt_launch_reduce_result(l, grt_store_type(out), GRT_REDOP_SUM), fn)) < 0)
+    return rc;
+  return grtk__submit(l, dot, fn);
 }
 
 GRTK_EXPORT int grtk_jacobi2d(grtk_t *k, grt_store_t *out, grt_store_t *in) {
-  return stencil(k, GRTK_T_JACOBI2D, "grtk_jacobi2d", out, in);
+  return stencil(k, GRTK_T_JACOBI2D, "grtk_jacobi2d", out, in, NULL);
 }
 
 GRTK_EXPORT int grtk_laplacian2d(grtk_t *k, grt_store_t *out, grt_store_t *in) {
-  return stencil(k, GRTK_T_LAPLACIAN2D, "grtk_laplacian2d", out, in);
+  return stencil(k, GRTK_T_LAPLACIAN2D, "grtk_laplacian2d", out, in, NULL);
+}
+
+GRTK_EXPORT int grtk_laplacian2d_dot(grtk_t *k, grt_store_t *out, grt_store_t *in,
+                                     grt_future_t **dot) {
+  const char *fn = "grtk_laplacian2d_dot";
+  if (dot) *dot = NULL;
+  if (k && !dot) return grtk__error(GRT_EINVAL, fn, "dot is NULL");
+  return stencil(k, GRTK_T_LAPLACIAN2D, fn, out, in, dot);
 }

@@ -121,6 +121,10 @@ GRTK_EXPORT int grtk_jacobi2d(grtk_t *k, grt_store_t *out, grt_store_t *in);
  *  the grid: out[i][j] = 4 in[i][j] - in[i-1][j] - in[i+1][j] - in[i][j-1] -
  *  in[i][j+1], missing neighbours 0 (float). SPD: what grt-cg2d solves. */
 GRTK_EXPORT int grtk_laplacian2d(grtk_t *k, grt_store_t *out, grt_store_t *in);
+/** grtk_laplacian2d() that also returns *dot = in . out (= in^T A in, the
+ *  p.Ap of CG) as a future of the stores' type, saving a pass over both. */
+GRTK_EXPORT int grtk_laplacian2d_dot(grtk_t *k, grt_store_t *out, grt_store_t *in,
+                                     grt_future_t **dot);
 
 /* ---- dense linear algebra ---- */
 

@@ -92,6 +92,9 @@ static void test_bad_input_arguments(void **state) {
   EXPECT(grtk_jacobi2d(k, r45, r54), GRT_EINVAL, "in has a different shape from out");
   EXPECT(grtk_laplacian2d(k, sq, sq), GRT_EINVAL, "out and in are the same store");
   EXPECT(grtk_laplacian2d(k, sq, NULL), GRT_EINVAL, "in is NULL");
+  EXPECT(grtk_laplacian2d_dot(k, sq, r45, NULL), GRT_EINVAL, "dot is NULL");
+  EXPECT(grtk_laplacian2d_dot(k, sq, r45, &f), GRT_EINVAL, "in has a different shape from out");
+  assert_null(f);
   EXPECT(grtk_gemm(k, sq, r45, r45), GRT_EINVAL, "B has 5 columns but C has 4");
   EXPECT(grtk_gemm(k, r45, sq, sq), GRT_EINVAL, "B has 4 columns but C has 5");
   EXPECT(grtk_gemm(k, r45, r45, r45), GRT_EINVAL, "B has 4 rows but A has 5 columns");

@@ -57,6 +57,17 @@ static void test_stencil_jacobi_laplacian(void **state) {
       kt_read(out, got);
       ref_lap(n0, n1, h, want);
       kt_assert_bits(got, want, n0 * n1, sizeof(double), what, t.cfg->name);
+      /* the fused form: the same out, and in . out */
+      grt_future_t *f;
+      assert_int_equal(grtk_fill(t.k, out, 0.0), 0);
+      assert_int_equal(grtk_laplacian2d_dot(t.k, out, in, &f), 0);
+      double dot, wdot = 0.0;
+      assert_int_equal(grt_future_get(f, &dot, sizeof dot), 0);
+      grt_future_destroy(f);
+      for (int64_t i = 0; i < n0 * n1; i++) wdot += h[i] * want[i];
+      kt_assert_close(dot, wdot, 1e-13, "laplacian2d_dot", t.cfg->name);
+      kt_read(out, got);
+      kt_assert_bits(got, want, n0 * n1, sizeof(double), "laplacian2d_dot out", t.cfg->name);
       grt_store_destroy(in);
       grt_store_destroy(out);
     }
@@ -117,6 +128,13 @@ static void test_stencil_views_f32(void **state) {
     ref_lap_f(A, B, h, want);
     kt_assert_bits(got, want, A * B, sizeof(float), "laplacian views f32", t.cfg->name);
     grt_future_t *f;
+    assert_int_equal(grtk_laplacian2d_dot(t.k, out, in, &f), 0);
+    float fdot;
+    assert_int_equal(grt_future_get(f, &fdot, sizeof fdot), 0);
+    grt_future_destroy(f);
+    double wd = 0.0;
+    for (int i = 0; i < A * B; i++) wd += (double)h[i] * (double)want[i];
+    kt_assert_close(fdot, wd, 1e-6, "laplacian2d_dot f32", t.cfg->name);
     assert_int_equal(grtk_sum(t.k, oroot, &f), 0); /* the frame is untouched */
     float s;
     assert_int_equal(grt_future_get(f, &s, sizeof s), 0);
