@@ -19,7 +19,8 @@ extern "C" {
  * - Every function takes a grtk_t handle first. grt's public API gives no way
  *   to find a store's runtime, and a hidden table from runtimes to libraries
  *   would be global state, so the handle carries the library.
- * - Every function returning int returns 0 or a negative GRT_E* code. On
+ * - Every function returning int returns 0 or a negative GRT_E* code (and
+ *   is GRT_NODISCARD: a kernel that was not submitted must be noticed). On
  *   GRT_EINVAL for bad input (NULL, wrong type, shape mismatch) nothing is
  *   submitted and grtk_last_error() names the bad argument. Errors from grt
  *   itself are passed through with grt's message appended.
@@ -46,7 +47,7 @@ typedef struct grtk grtk_t;
  * @param out receives the handle
  * @returns 0, GRT_EINVAL (NULL argument), GRT_ENOMEM, or grt's error.
  */
-GRTK_EXPORT int grtk_create(grt_runtime_t *rt, grtk_t **out);
+GRTK_EXPORT GRT_NODISCARD int grtk_create(grt_runtime_t *rt, grtk_t **out);
 /** Frees the handle; NULL is a no-op. */
 GRTK_EXPORT void grtk_destroy(grtk_t *k);
 /** The grt library the handle launches into (owned by the runtime). */
@@ -57,74 +58,78 @@ GRTK_EXPORT const char *grtk_last_error(void);
 /* ---- creation ---- */
 
 /** s[...] = v (numeric; @p v converted to the store's type). */
-GRTK_EXPORT int grtk_fill(grtk_t *k, grt_store_t *s, double v);
+GRTK_EXPORT GRT_NODISCARD int grtk_fill(grtk_t *k, grt_store_t *s, double v);
 /** s[i] = start + i * step, i the row-major linear index in @p s's own shape
  *  (numeric; for int64 @p start and @p step are truncated to integers first). */
-GRTK_EXPORT int grtk_arange(grtk_t *k, grt_store_t *s, double start, double step);
+GRTK_EXPORT GRT_NODISCARD int grtk_arange(grtk_t *k, grt_store_t *s, double start, double step);
 /** s[i] = uniform [0, 1) from Philox-4x32-10 keyed by @p seed with counter i,
  *  the row-major linear index in @p s's own shape: the values do not depend on
  *  the partitioning or the number of workers (float). */
-GRTK_EXPORT int grtk_random(grtk_t *k, grt_store_t *s, uint64_t seed);
+GRTK_EXPORT GRT_NODISCARD int grtk_random(grtk_t *k, grt_store_t *s, uint64_t seed);
 
 /* ---- element-wise (same shape and type everywhere) ---- */
 
 /** y = a * y (float). */
-GRTK_EXPORT int grtk_scale(grtk_t *k, grt_store_t *y, double a);
+GRTK_EXPORT GRT_NODISCARD int grtk_scale(grtk_t *k, grt_store_t *y, double a);
 /** y = a * x + y (float). */
-GRTK_EXPORT int grtk_axpy(grtk_t *k, grt_store_t *y, double a, grt_store_t *x);
+GRTK_EXPORT GRT_NODISCARD int grtk_axpy(grtk_t *k, grt_store_t *y, double a, grt_store_t *x);
 /** y = a * x + b * y (float). */
-GRTK_EXPORT int grtk_axpby(grtk_t *k, grt_store_t *y, double a, grt_store_t *x, double b);
+GRTK_EXPORT GRT_NODISCARD int grtk_axpby(grtk_t *k, grt_store_t *y, double a, grt_store_t *x,
+                                         double b);
 /** y = (scale * f) * x + y where @p f is a future holding one element of the
  *  stores' type; the launch waits for @p f without blocking the caller. */
-GRTK_EXPORT int grtk_axpy_future(grtk_t *k, grt_store_t *y, double scale, grt_future_t *f,
-                                 grt_store_t *x);
+GRTK_EXPORT GRT_NODISCARD int grtk_axpy_future(grtk_t *k, grt_store_t *y, double scale,
+                                               grt_future_t *f, grt_store_t *x);
 /** y = x + f * y, @p f as in grtk_axpy_future() (the CG direction update). */
-GRTK_EXPORT int grtk_xpby_future(grtk_t *k, grt_store_t *y, grt_store_t *x, grt_future_t *f);
+GRTK_EXPORT GRT_NODISCARD int grtk_xpby_future(grtk_t *k, grt_store_t *y, grt_store_t *x,
+                                               grt_future_t *f);
 /** out = a + b, a - b, a * b (numeric); out = a / b (float). @p out may be
  *  @p a or @p b itself, not a different view overlapping them. */
-GRTK_EXPORT int grtk_add(grtk_t *k, grt_store_t *out, grt_store_t *a, grt_store_t *b);
-GRTK_EXPORT int grtk_sub(grtk_t *k, grt_store_t *out, grt_store_t *a, grt_store_t *b);
-GRTK_EXPORT int grtk_mul(grtk_t *k, grt_store_t *out, grt_store_t *a, grt_store_t *b);
-GRTK_EXPORT int grtk_div(grtk_t *k, grt_store_t *out, grt_store_t *a, grt_store_t *b);
+GRTK_EXPORT GRT_NODISCARD int grtk_add(grtk_t *k, grt_store_t *out, grt_store_t *a, grt_store_t *b);
+GRTK_EXPORT GRT_NODISCARD int grtk_sub(grtk_t *k, grt_store_t *out, grt_store_t *a, grt_store_t *b);
+GRTK_EXPORT GRT_NODISCARD int grtk_mul(grtk_t *k, grt_store_t *out, grt_store_t *a, grt_store_t *b);
+GRTK_EXPORT GRT_NODISCARD int grtk_div(grtk_t *k, grt_store_t *out, grt_store_t *a, grt_store_t *b);
 /** dst = src^T for 2-D stores: dst[j][i] = src[i][j], dst of shape (n, m) for
  *  src (m, n), same type (any fixed-size type). @p dst must not overlap @p src. */
-GRTK_EXPORT int grtk_transpose_copy(grtk_t *k, grt_store_t *dst, grt_store_t *src);
+GRTK_EXPORT GRT_NODISCARD int grtk_transpose_copy(grtk_t *k, grt_store_t *dst, grt_store_t *src);
 
 /* ---- reductions into futures (*out owned by the caller) ---- */
 
 /** Sum of all elements (numeric). Float sums accumulate in double per tile. */
-GRTK_EXPORT int grtk_sum(grtk_t *k, grt_store_t *x, grt_future_t **out);
+GRTK_EXPORT GRT_NODISCARD int grtk_sum(grtk_t *k, grt_store_t *x, grt_future_t **out);
 /** Smallest / largest element (numeric); an empty store gives +inf / -inf
  *  (INT64_MAX / INT64_MIN). NaN handling is unspecified. */
-GRTK_EXPORT int grtk_min(grtk_t *k, grt_store_t *x, grt_future_t **out);
-GRTK_EXPORT int grtk_max(grtk_t *k, grt_store_t *x, grt_future_t **out);
+GRTK_EXPORT GRT_NODISCARD int grtk_min(grtk_t *k, grt_store_t *x, grt_future_t **out);
+GRTK_EXPORT GRT_NODISCARD int grtk_max(grtk_t *k, grt_store_t *x, grt_future_t **out);
 /** Sum of x[i] * y[i] (float, same shape and type). */
-GRTK_EXPORT int grtk_dot(grtk_t *k, grt_store_t *x, grt_store_t *y, grt_future_t **out);
+GRTK_EXPORT GRT_NODISCARD int grtk_dot(grtk_t *k, grt_store_t *x, grt_store_t *y,
+                                       grt_future_t **out);
 /** sqrt(sum of x[i]^2) (float): a reduction followed by a one-point task that
  *  takes the square root, so the caller does not block. */
-GRTK_EXPORT int grtk_norm2(grtk_t *k, grt_store_t *x, grt_future_t **out);
+GRTK_EXPORT GRT_NODISCARD int grtk_norm2(grtk_t *k, grt_store_t *x, grt_future_t **out);
 
 /* ---- scalar futures (float64 values) ---- */
 
 /** *out = a / b, computed by a one-point task once both are ready. */
-GRTK_EXPORT int grtk_future_div(grtk_t *k, grt_future_t *a, grt_future_t *b, grt_future_t **out);
+GRTK_EXPORT GRT_NODISCARD int grtk_future_div(grtk_t *k, grt_future_t *a, grt_future_t *b,
+                                              grt_future_t **out);
 /** *out = sqrt(a). */
-GRTK_EXPORT int grtk_future_sqrt(grtk_t *k, grt_future_t *a, grt_future_t **out);
+GRTK_EXPORT GRT_NODISCARD int grtk_future_sqrt(grtk_t *k, grt_future_t *a, grt_future_t **out);
 
 /* ---- stencils (2-D, same shape and type, @p out must not overlap @p in) ---- */
 
 /** One Jacobi sweep: out[i][j] = (in[i-1][j] + in[i+1][j] + in[i][j-1] +
  *  in[i][j+1]) * 0.25 inside, out = in on the boundary ring (float). The halo
  *  of @p in comes from a bloat constraint of one cell around out's tiles. */
-GRTK_EXPORT int grtk_jacobi2d(grtk_t *k, grt_store_t *out, grt_store_t *in);
+GRTK_EXPORT GRT_NODISCARD int grtk_jacobi2d(grtk_t *k, grt_store_t *out, grt_store_t *in);
 /** out = A in, A the 5-point Laplacian with zero Dirichlet boundary outside
  *  the grid: out[i][j] = 4 in[i][j] - in[i-1][j] - in[i+1][j] - in[i][j-1] -
  *  in[i][j+1], missing neighbours 0 (float). SPD: what grt-cg2d solves. */
-GRTK_EXPORT int grtk_laplacian2d(grtk_t *k, grt_store_t *out, grt_store_t *in);
+GRTK_EXPORT GRT_NODISCARD int grtk_laplacian2d(grtk_t *k, grt_store_t *out, grt_store_t *in);
 /** grtk_laplacian2d() that also returns *dot = in . out (= in^T A in, the
  *  p.Ap of CG) as a future of the stores' type, saving a pass over both. */
-GRTK_EXPORT int grtk_laplacian2d_dot(grtk_t *k, grt_store_t *out, grt_store_t *in,
-                                     grt_future_t **dot);
+GRTK_EXPORT GRT_NODISCARD int grtk_laplacian2d_dot(grtk_t *k, grt_store_t *out, grt_store_t *in,
+                                                   grt_future_t **dot);
 
 /* ---- dense linear algebra ---- */
 
@@ -132,7 +137,7 @@ GRTK_EXPORT int grtk_laplacian2d_dot(grtk_t *k, grt_store_t *out, grt_store_t *i
  *  C is tiled over the workers; every tile reads its panels of A and B
  *  (cblas_dgemm / cblas_sgemm per tile when built with BLAS, a blocked loop
  *  otherwise). @p C must not overlap @p A or @p B. */
-GRTK_EXPORT int grtk_gemm(grtk_t *k, grt_store_t *C, grt_store_t *A, grt_store_t *B);
+GRTK_EXPORT GRT_NODISCARD int grtk_gemm(grtk_t *k, grt_store_t *C, grt_store_t *A, grt_store_t *B);
 
 #ifdef __cplusplus
 }
