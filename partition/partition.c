@@ -150,7 +150,11 @@ int grt__solve(const grt_solver_arg_t *args, int nargs, int nprocs, size_t min_c
                int (*hint)(void *data, int ndim, const int64_t *shape, int nprocs,
                            int64_t *colors),
                void *hint_data, grt_solution_t *out) {
-  memset(out, 0, sizeof *out);
+  /* Every field read later is written below; no memset of the (large)
+   * solution: this runs once per launch. */
+  out->launch_ndim = 1;
+  memset(out->launch_shape, 0, sizeof out->launch_shape);
+  out->launch_shape[0] = 1;
   if (nargs > GRT_SOLVER_MAX_ARGS)
     return grt__error(GRT_EINVAL, "grt_launch_submit: more than %d store arguments",
                       GRT_SOLVER_MAX_ARGS);

@@ -78,14 +78,24 @@ static const char *kind_name(uint32_t k) {
   return k < sizeof names / sizeof names[0] ? names[k] : "operation";
 }
 
+/* A fast 64-bit hash, eight bytes at a time (xor-multiply-shift mixing). */
 uint64_t grt__hash_bytes(uint64_t h, const void *data, size_t n) {
   const unsigned char *p = data;
-  for (size_t i = 0; i < n; i++) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
+  while (n >= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
   }
-  return h;
+  uint64_t w = 0;
+  memcpy(&w, p, n);
+  h = (h ^ w ^ ((uint64_t)n << 56)) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 32);
 }
+
+bool grt__check_enabled(const grt_runtime_t *rt) { return rt->checker != NULL; }
 
 static bool enabled(const grt_runtime_t *rt) {
   return rt->nranks > 1 && !grt__comm_simulated(rt->comm) && rt->checker;

@@ -1,6 +1,7 @@
 /* exec.c - the dependence graph's nodes, ready queues and worker threads. */
 #include "runtime_internal.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,12 +63,21 @@ static void queue_push(grt_queue_t *q, grt_node_t *n) {
   else
     q->head = n;
   q->tail = n;
+  atomic_fetch_add_explicit(&q->size, 1, memory_order_release);
   if (q->sleepers) pthread_cond_signal(&q->cv);
   pthread_mutex_unlock(&q->mu);
 }
 
-/* Pops a node, sleeping while the queue is empty; NULL once stopped. */
+/* Pops a node, sleeping while the queue is empty; NULL once stopped. A
+ * worker first spins briefly (yielding its core) so that a steady stream of
+ * small tasks does not pay a futex wake-up per task. */
 static grt_node_t *queue_pop(grt_queue_t *q) {
+  for (int spin = 0; spin < 200 && !atomic_load_explicit(&q->size, memory_order_acquire); spin++) {
+    if (spin < 100)
+      __builtin_ia32_pause();
+    else
+      sched_yield();
+  }
   pthread_mutex_lock(&q->mu);
   while (!q->head && !q->stop) {
     q->sleepers++;
@@ -78,6 +88,7 @@ static grt_node_t *queue_pop(grt_queue_t *q) {
   if (n) {
     q->head = n->next_ready;
     if (!q->head) q->tail = NULL;
+    atomic_fetch_sub_explicit(&q->size, 1, memory_order_relaxed);
   }
   pthread_mutex_unlock(&q->mu);
   return n;

@@ -31,14 +31,29 @@ static int launch_new(grt_library_t *lib, int task_id, bool manual, grt_launch_t
   if (!t)
     return grt__error(GRT_ENOTFOUND, "%s: task_id %d is not registered in library '%s'", fn,
                       task_id, lib->name);
-  grt_launch_t *l = calloc(1, sizeof *l);
-  if (!l) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+  /* Recycle the last freed launch: only its header is reset (arguments are
+   * written as they are added), and its scalar buffer is kept. */
+  grt_launch_t *l = atomic_exchange_explicit(&lib->rt->launch_cache, NULL, memory_order_acquire);
+  if (!l) {
+    l = malloc(sizeof *l);
+    if (!l) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+    l->sbuf = NULL;
+    l->sbuf_cap = 0;
+  }
   l->magic = GRT_LAUNCH_MAGIC;
   l->rt = lib->rt;
   l->lib = lib;
   l->task = t;
   l->manual = manual;
+  l->launch_ndim = 0;
+  memset(l->launch_shape, 0, sizeof l->launch_shape);
+  l->nargs = 0;
+  l->nscalars = 0;
+  l->sbuf_size = 0;
+  l->result_type = NULL;
   l->result_redop = -1;
+  l->error = 0;
+  l->errmsg[0] = '\0';
   *out = l;
   return 0;
 }
@@ -73,9 +88,20 @@ void grt__launch_free(grt_launch_t *l) {
   for (int i = 0; i < l->nargs; i++) grt__root_release(l->args[i].root);
   for (int i = 0; i < l->nscalars; i++)
     if (l->scalars[i].future) grt__future_unref(l->scalars[i].future);
-  free(l->sbuf);
   l->magic = 0;
-  free(l);
+  grt_launch_t *expected = NULL;
+  if (!atomic_compare_exchange_strong(&l->rt->launch_cache, &expected, l)) {
+    free(l->sbuf);
+    free(l);
+  }
+}
+
+void grt__launch_cache_free(grt_runtime_t *rt) {
+  grt_launch_t *l = atomic_exchange(&rt->launch_cache, NULL);
+  if (l) {
+    free(l->sbuf);
+    free(l);
+  }
 }
 
 GRT_EXPORT void grt_launch_destroy(grt_launch_t *l) {

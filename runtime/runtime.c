@@ -11,13 +11,13 @@
  * instead of touching freed memory. A handful at most per process. */
 #define MAX_LIVE 16
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
-static grt_runtime_t *live[MAX_LIVE];
+static _Atomic(grt_runtime_t *) live[MAX_LIVE];
 
 static int live_add(grt_runtime_t *rt) {
   pthread_mutex_lock(&live_lock);
   for (int i = 0; i < MAX_LIVE; i++)
-    if (!live[i]) {
-      live[i] = rt;
+    if (!atomic_load(&live[i])) {
+      atomic_store(&live[i], rt);
       pthread_mutex_unlock(&live_lock);
       return 0;
     }
@@ -28,17 +28,17 @@ static int live_add(grt_runtime_t *rt) {
 static void live_remove(grt_runtime_t *rt) {
   pthread_mutex_lock(&live_lock);
   for (int i = 0; i < MAX_LIVE; i++)
-    if (live[i] == rt) live[i] = NULL;
+    if (atomic_load(&live[i]) == rt) atomic_store(&live[i], NULL);
   pthread_mutex_unlock(&live_lock);
 }
 
 int grt__runtime_check(const grt_runtime_t *rt, const char *argname) {
   if (!rt) return grt__error(GRT_EINVAL, "%s: runtime is NULL", argname);
+  /* Lock-free: this runs on every API call. Registration happens-before any
+   * use of the runtime by the thread that got it from grt_init. */
   int found = 0;
-  pthread_mutex_lock(&live_lock);
-  for (int i = 0; i < MAX_LIVE; i++)
-    if (live[i] == rt) found = 1;
-  pthread_mutex_unlock(&live_lock);
+  for (int i = 0; i < MAX_LIVE && !found; i++)
+    found = atomic_load_explicit(&live[i], memory_order_acquire) == rt;
   if (!found)
     return grt__error(GRT_ESTATE, "%s: runtime is not initialized or already finalized", argname);
   return 0;
@@ -82,6 +82,7 @@ static void resolve_procs(grt_runtime_t *rt) {
 }
 
 static void runtime_free(grt_runtime_t *rt) {
+  grt__launch_cache_free(rt);
   grt__libraries_free(rt);
   grt__redops_free(rt);
   for (grt_store_t *s = rt->shells, *next; s; s = next) {

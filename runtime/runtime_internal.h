@@ -241,6 +241,7 @@ struct grt_worker {
 typedef struct grt_queue {
   pthread_mutex_t mu;
   pthread_cond_t cv;
+  atomic_int size;               /* nodes queued; read without the lock to spin */
   grt_node_t *head, *tail;
   int sleepers;
   bool stop;
@@ -281,6 +282,7 @@ struct grt_runtime {
   atomic_int fence_waiters;
   atomic_int task_failed;          /* a task failed since the last fence */
   void *plan;                      /* distrib.c scratch (app thread) */
+  _Atomic(grt_launch_t *) launch_cache; /* one recycled launch: no calloc per launch */
   void *checker;                   /* check.c state */
   void *check_ctx;
   uint64_t op_count, op_hash;      /* the divergence check's running record */
@@ -308,6 +310,7 @@ void grt__workers_stop(grt_runtime_t *rt);
 void grt__wait_all(grt_runtime_t *rt);
 void grt__op_unref(grt_op_t *op);
 void grt__launch_free(grt_launch_t *l);
+void grt__launch_cache_free(grt_runtime_t *rt);
 void grt__redops_free(grt_runtime_t *rt);
 
 /* ---- running (task.c) ---- */
@@ -357,6 +360,8 @@ enum {
 };
 uint64_t grt__hash_bytes(uint64_t h, const void *data, size_t n);
 int grt__check_init(grt_runtime_t *rt);
+/* True when operations are compared across ranks (several real ranks). */
+bool grt__check_enabled(const grt_runtime_t *rt);
 int grt__check_start(grt_runtime_t *rt);
 void grt__check_fini(grt_runtime_t *rt);
 /* Folds one operation into the running record (non-blocking). */
