@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_error[512];
 
@@ -25,10 +26,14 @@ GRT_EXPORT const char *grt_last_error(void) { return last_error; }
 
 void grt__error_clear(void) { last_error[0] = '\0'; }
 
+/* Formats into a scratch buffer first, so a message may quote the previous
+ * one (grt__error(rc, "%s: %s", fn, grt_last_error())). */
 int grt__error(int code, const char *fmt, ...) {
+  char buf[sizeof last_error];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  memcpy(last_error, buf, sizeof buf);
   return code;
 }

@@ -140,6 +140,32 @@ static void test_mpi_jobs_simulated_ranks(void **state) {
   }
 }
 
+/* Reproducible mode (the `tiles` setting fixes the partition): the float
+ * result of the stencil is bitwise equal on 1, 2 and 4 ranks. */
+static void test_mpi_jobs_reproducible(void **state) {
+  (void)state;
+  static job_t one, two, four;
+  char *argv[] = {(char *)prog(), "stencil", NULL};
+  run(&one, argv, NULL, 60);
+  mpirun(&two, 2, "stencil", 60);
+  mpirun(&four, 4, "stencil", 60);
+  const char *s1 = strstr(one.out, " sum "), *s2 = strstr(two.out, " sum "), *s4 = strstr(four.out, " sum ");
+  if (one.status || two.status || four.status || !s1 || !s2 || !s4)
+    fail_msg("runs failed: %d %d %d:\n%s\n%s\n%s", one.status, two.status, four.status, one.out,
+             two.out, four.out);
+  char a[64], b[64], c[64];
+  sscanf(s1, " sum %63s", a);
+  sscanf(s2, " sum %63s", b);
+  sscanf(s4, " sum %63s", c);
+  if (strcmp(a, b) || strcmp(a, c)) fail_msg("sums differ: 1 rank %s, 2 ranks %s, 4 ranks %s", a, b, c);
+  /* and every rank of a job prints the same value (futures agree) */
+  for (const char *p = four.out; (p = strstr(p, " sum ")); p += 5) {
+    char d[64];
+    sscanf(p, " sum %63s", d);
+    assert_string_equal(d, a);
+  }
+}
+
 int main(void) {
   if (!mpiexec() || !prog()) {
     fprintf(stderr, "test_mpi_jobs: GRT_TEST_MPIEXEC / GRT_TEST_MPI_PROG not set: skipped\n");
@@ -150,6 +176,7 @@ int main(void) {
       cmocka_unit_test(test_mpi_jobs_fatal_error),
       cmocka_unit_test(test_mpi_jobs_sigkill),
       cmocka_unit_test(test_mpi_jobs_simulated_ranks),
+      cmocka_unit_test(test_mpi_jobs_reproducible),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
