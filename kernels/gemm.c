@@ -1,6 +1,7 @@
-/* gemm.c - C = A B on tiles of C: cblas_dgemm / cblas_sgemm per tile when
- * built with BLAS, a blocked loop over general strides otherwise (or when a
- * view's strides are not BLAS-shaped). */
+/* gemm.c - C = A B on tiles of C, one manual-launch point per tile reading
+ * exactly its row panel of A and column panel of B: cblas_dgemm / cblas_sgemm
+ * per tile when built with BLAS, a blocked loop over general strides
+ * otherwise (or when a view's strides are not BLAS-shaped). */
 #include <string.h>
 
 #include "kernels_internal.h"
@@ -92,22 +93,23 @@ static bool gemm_blas_rm(int code, const mat_t *c, const mat_t *a, const mat_t *
 }
 #endif
 
-/* C tile (rows [lo0, hi0], cols [lo1, hi1] of C) from A's rows and B's
- * columns. A and B are whole (broadcast). */
+/* One point of the manual launch: a tile of C and the panels it needs.
+ * Args are the 3-D views made by grtk_gemm: C3 (m, n, 1) with the tile,
+ * A3 (m, cn, k) with rows [lo0, hi0] of A at colour j (dim 1 is a promoted
+ * copy index, stride 0), B3 (cm, n, k) = B^T promoted, with B's columns
+ * [lo1, hi1]. Every buffer's ptr is its tile's first element. */
 void grtk__gemm_cpu(grt_task_context_t *ctx) {
   grt_buffer_t bc, ba, bb;
   if (!grtk__task_arg(ctx, 0, &bc) || !grtk__task_arg(ctx, 1, &ba) ||
       !grtk__task_arg(ctx, 2, &bb))
     return;
   int64_t m = bc.hi[0] - bc.lo[0] + 1, n = bc.hi[1] - bc.lo[1] + 1;
-  int64_t kk = ba.hi[1] - ba.lo[1] + 1;
+  int64_t kk = ba.hi[2] - ba.lo[2] + 1;
   if (m <= 0 || n <= 0) return;
-  size_t es = grt_type_size(bc.type);
+  if (kk < 0) kk = 0;
   mat_t c = {bc.ptr, m, n, bc.stride[0], bc.stride[1]};
-  mat_t a = {(char *)ba.ptr + (bc.lo[0] - ba.lo[0]) * ba.stride[0] * (int64_t)es, m,
-             kk > 0 ? kk : 0, ba.stride[0], ba.stride[1]};
-  mat_t b = {(char *)bb.ptr + (bc.lo[1] - bb.lo[1]) * bb.stride[1] * (int64_t)es,
-             kk > 0 ? kk : 0, n, bb.stride[0], bb.stride[1]};
+  mat_t a = {ba.ptr, m, kk, ba.stride[0], ba.stride[2]};
+  mat_t b = {bb.ptr, kk, n, bb.stride[2], bb.stride[1]};
   int code = grtk__code(&bc);
 #if GRT_HAVE_BLAS
   if (kk > 0) {
@@ -119,6 +121,71 @@ void grtk__gemm_cpu(grt_task_context_t *ctx) {
 #endif
   (void)mat_t_of;
   gemm_loop(code, &c, &a, &b);
+}
+
+/* Smallest tile edge worth a task of its own. */
+#define GEMM_MIN_TILE 16
+
+/* Chooses the colour grid cm x cn (cm * cn <= procs) over C (m, n): as many
+ * tiles as processors while tiles keep GEMM_MIN_TILE rows and columns,
+ * preferring square tiles. */
+static void gemm_grid(int procs, int64_t m, int64_t n, int64_t *cm, int64_t *cn) {
+  int64_t maxr = (m + GEMM_MIN_TILE - 1) / GEMM_MIN_TILE, maxc = (n + GEMM_MIN_TILE - 1) / GEMM_MIN_TILE;
+  *cm = *cn = 1;
+  double best_shape = 0;
+  for (int64_t r0 = 1; r0 <= procs; r0++) {
+    int64_t r = r0 < maxr ? r0 : maxr, c = procs / r0 < maxc ? procs / r0 : maxc;
+    if (r < 1 || c < 1) continue;
+    double tr = (double)m / (double)r, tc = (double)n / (double)c;
+    double shape = tr < tc ? tr / tc : tc / tr; /* 1 for square tiles */
+    if (r * c > *cm * *cn || (r * c == *cm * *cn && shape > best_shape)) {
+      *cm = r;
+      *cn = c;
+      best_shape = shape;
+    }
+  }
+}
+
+/* Builds the views and partitions of the manual launch and submits it. */
+static int gemm_launch(grtk_t *k, const char *fn, grt_store_t *C, grt_store_t *A,
+                       grt_store_t *B, const int64_t *sc, int64_t kdim) {
+  int procs = grt_num_procs(k->rt, GRT_PROC_CPU);
+  int64_t cm, cn;
+  gemm_grid(procs > 0 ? procs : 1, sc[0], sc[1], &cm, &cn);
+  int64_t tm = (sc[0] + cm - 1) / cm, tn = (sc[1] + cn - 1) / cn;
+  cm = (sc[0] + tm - 1) / tm; /* no empty tiles */
+  cn = (sc[1] + tn - 1) / tn;
+  int64_t tk = kdim > 0 ? kdim : 1;
+  grt_store_t *c3 = NULL, *a3 = NULL, *bt = NULL, *b3 = NULL;
+  grt_partition_t *pc = NULL, *pa = NULL, *pb = NULL;
+  grt_launch_t *l = NULL;
+  const int64_t shape[3] = {cm, cn, 1};
+  int rc;
+  if ((rc = grt_store_delinearize(C, 1, 2, (const int64_t[]){sc[1], 1}, &c3)) < 0 ||
+      (rc = grt_store_promote(A, 1, cn, &a3)) < 0 ||
+      (rc = grt_store_transpose(B, (const int[]){1, 0}, &bt)) < 0 ||
+      (rc = grt_store_promote(bt, 0, cm, &b3)) < 0 ||
+      (rc = grt_partition_tiling(c3, (const int64_t[]){tm, tn, 1}, &pc)) < 0 ||
+      (rc = grt_partition_tiling(a3, (const int64_t[]){tm, 1, tk}, &pa)) < 0 ||
+      (rc = grt_partition_tiling(b3, (const int64_t[]){1, tn, tk}, &pb)) < 0 ||
+      (rc = grt_launch_create_manual(k->lib, GRTK_T_GEMM, 3, shape, &l)) < 0 ||
+      (rc = grt_launch_add_partitioned(l, c3, pc, GRT_WRITE)) < 0 ||
+      (rc = grt_launch_add_partitioned(l, a3, pa, GRT_READ)) < 0 ||
+      (rc = grt_launch_add_partitioned(l, b3, pb, GRT_READ)) < 0) {
+    grtk__pass(rc, fn);
+    grt_launch_destroy(l);
+  } else {
+    rc = grtk__submit(l, NULL, fn);
+  }
+  /* The launch holds the data; views and partitions can go now. */
+  grt_partition_destroy(pc);
+  grt_partition_destroy(pa);
+  grt_partition_destroy(pb);
+  grt_store_destroy(c3);
+  grt_store_destroy(a3);
+  grt_store_destroy(b3);
+  grt_store_destroy(bt);
+  return rc;
 }
 
 GRTK_EXPORT int grtk_gemm(grtk_t *k, grt_store_t *C, grt_store_t *A, grt_store_t *B) {
@@ -150,14 +217,5 @@ GRTK_EXPORT int grtk_gemm(grtk_t *k, grt_store_t *C, grt_store_t *A, grt_store_t
     return grtk__error(GRT_EINVAL, fn, "B has %lld rows but A has %lld columns",
                        (long long)sb[0], (long long)sa[1]);
   if (C == A || C == B) return grtk__error(GRT_EINVAL, fn, "C is also an input");
-  grt_launch_t *l;
-  if ((rc = grtk__launch(k, GRTK_T_GEMM, fn, &l)) < 0) return rc;
-  int ia, ib;
-  if ((rc = grtk__arg(l, grt_launch_add_output(l, C), fn)) < 0 ||
-      (rc = ia = grtk__arg(l, grt_launch_add_input(l, A), fn)) < 0 ||
-      (rc = ib = grtk__arg(l, grt_launch_add_input(l, B), fn)) < 0 ||
-      (rc = grtk__arg(l, grt_launch_broadcast(l, ia), fn)) < 0 ||
-      (rc = grtk__arg(l, grt_launch_broadcast(l, ib), fn)) < 0)
-    return rc;
-  return grtk__submit(l, NULL, fn);
+  return gemm_launch(k, fn, C, A, B, sc, sa[1]);
 }
