@@ -21,6 +21,15 @@ static void read_shape(grt_task_context_t *ctx, int first, int64_t *shape) {
   for (int d = 0; d < GRT_MAX_DIM; d++) shape[d] = grtk__scalar_i64(ctx, first + d);
 }
 
+/* Refuses a double that does not convert to int64 (NaN, infinite, out of
+ * range) when @p s is an int64 store: the conversion would be undefined. */
+static int check_int64_value(grt_store_t *s, double v, const char *name, const char *fn) {
+  if (grt_type_code(grt_store_type(s)) != GRT_TYPE_INT64) return 0;
+  if (!(v >= -0x1p63 && v < 0x1p63))
+    return grtk__error(GRT_EINVAL, fn, "%s = %g does not fit the int64 store", name, v);
+  return 0;
+}
+
 /* ---- fill ---- */
 
 typedef struct fill_data {
@@ -70,6 +79,7 @@ GRTK_EXPORT int grtk_fill(grtk_t *k, grt_store_t *s, double v) {
   grt_launch_t *l;
   if ((rc = grtk__check_handle(k, fn)) < 0 ||
       (rc = grtk__check_store(s, "s", GRTK_NUMERIC, 0, fn)) < 0 ||
+      (rc = check_int64_value(s, v, "v", fn)) < 0 ||
       (rc = grtk__launch(k, GRTK_T_FILL, fn, &l)) < 0)
     return rc;
   if ((rc = grtk__arg(l, grt_launch_add_output(l, s), fn)) < 0 ||
@@ -121,6 +131,8 @@ GRTK_EXPORT int grtk_arange(grtk_t *k, grt_store_t *s, double start, double step
   grt_launch_t *l;
   if ((rc = grtk__check_handle(k, fn)) < 0 ||
       (rc = grtk__check_store(s, "s", GRTK_NUMERIC, 0, fn)) < 0 ||
+      (rc = check_int64_value(s, start, "start", fn)) < 0 ||
+      (rc = check_int64_value(s, step, "step", fn)) < 0 ||
       (rc = grtk__launch(k, GRTK_T_ARANGE, fn, &l)) < 0)
     return rc;
   if ((rc = grtk__arg(l, grt_launch_add_output(l, s), fn)) < 0 ||

@@ -59,6 +59,10 @@ static void test_bad_input_arguments(void **state) {
   EXPECT(grtk_fill(k, NULL, 1.0), GRT_EINVAL, "s is NULL");
   EXPECT(grtk_fill(k, i32, 1.0), GRT_EINVAL, "s has type 'i'");
   EXPECT(grtk_arange(k, i32, 0, 1), GRT_EINVAL, "s has type");
+  EXPECT(grtk_fill(k, i64, NAN), GRT_EINVAL, "v = nan does not fit the int64 store");
+  EXPECT(grtk_fill(k, i64, 1e19), GRT_EINVAL, "v = 1e+19 does not fit");
+  EXPECT(grtk_arange(k, i64, 0, INFINITY), GRT_EINVAL, "step = inf does not fit");
+  EXPECT(grtk_arange(k, i64, -1e300, 1), GRT_EINVAL, "start = -1e+300 does not fit");
   EXPECT(grtk_random(k, i64, 1), GRT_EINVAL, "float64 or float32");
   EXPECT(grtk_random(k, NULL, 1), GRT_EINVAL, "s is NULL");
   EXPECT(grtk_scale(k, i64, 2.0), GRT_EINVAL, "y has type 'l'");
