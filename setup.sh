@@ -36,8 +36,8 @@ case "${1:-}" in
   run)
     install_missing
     build build --buildtype=release
-    n=${GRT_DEMO_N:-512}
-    exec build/launcher/grt --ranks-per-node 2 build/kernels/examples/grt-cg2d -n "$n"
+    n=${GRT_DEMO_N:-256}
+    exec build/launcher/grt --ranks-per-node 2 build/kernels/examples/grt-cg2d -n "$n" -iters 2000 -tol 1e-6
     ;;
   test)
     install_missing
