@@ -1,29 +1,26 @@
-/* depgraph.c - the dependence analyzer: live access pieces in spatial treaps.
+/* depgraph.c - the dependence analyzer: live access pieces in a wide
+ * Z-order R-tree.
  *
  * Structure (the choice the issue asks us to document; see docs/depgraph.md).
  * Every live entry is one rectangle piece of an earlier access. All pieces
- * live in one treap: a balanced binary search tree keyed by the Z-order
- * (Morton order) of the piece's low corner, ties broken by a unique sequence
- * number; each node stores, for each of its two subtrees, the bounding box,
- * the privilege classes present and the min/max reduction operator, so a
- * read skips subtrees holding only reads and a reduction skips subtrees
- * holding only its own operator's reductions. (Three trees, one per class,
- * cost one or two extra root-to-leaf walks per access: ~1.4x slower.) The heap priority is the
- * number of trailing zero bits of the corner's Morton code (random bits
- * below): corners of coarse quadtree cells rise to the top, so subtrees are
- * unions of aligned Z-order blocks and their boxes are compact -- a binary,
- * dynamically balanced cousin of a Morton-ordered R-tree / quadtree. Random
- * priorities alone made subtrees straddle the curve's jumps and cost 4x more
- * node visits.
- *   - insert, delete: O(log n) expected (treap split/merge, boxes fixed on
- *     the path);
- *   - overlap query: visits only subtrees whose box meets the query. For
- *     pieces and queries of comparable size (tiles, halos, random boxes) this
- *     is O(log n + k) expected, k the number of overlapping pieces; the
- *     worst case for adversarial shapes (long thin slabs crossing many small
- *     pieces) is the kd-tree bound O(n^(1-1/d) + k). A 1-D interval tree per
- *     dimension would not help there either (it returns the slab's candidates
- *     in one dimension); a range tree would cost O(n log^(d-1) n) memory.
+ * live in one B+-tree of fanout DG_B (16) ordered by the Morton (Z-order)
+ * position of the piece's low corner: leaves hold up to 16 pieces, inner
+ * nodes up to 16 children, and every inner node keeps for each child its
+ * bounding box, the privilege classes present and the min/max reduction
+ * operator, so a query descends only into children whose box meets it and
+ * that may hold a conflicting class (a read skips read-only subtrees, a
+ * reduction skips subtrees of only its own operator). Nodes are
+ * structure-of-arrays, so a visit scans a few contiguous cache lines. Z order
+ * keeps each node's pieces spatially compact (a Hilbert-R-tree-like layout
+ * with the Morton curve); the order is fully determined by the inputs, so
+ * every rank builds the same tree.
+ *   - insert: O(log n) (descend by key, split a full node in two halves);
+ *   - remove: pieces are removed during a cut or prune pass; empty nodes are
+ *     dropped and an underfull node merges into a neighbour;
+ *   - overlap query: visits only subtrees whose box meets the query: for
+ *     pieces and queries of comparable size (tiles, halos, random boxes)
+ *     O(log n + k), k the overlapping pieces; adversarial shapes (long thin
+ *     slabs over many small pieces) have the kd-tree bound O(n^(1-1/d) + k).
  *   - the tree code lives in depgraph_tree.h, compiled once per dimension
  *     count behind a table of function pointers (dg_ops_t).
  *
@@ -33,7 +30,7 @@
  *      a live piece of X covers p, or a live piece of a writer Y covers p and Y
  *      is ordered after X by reported edges (directly or transitively), or an
  *      access ordered after X has completed (so X has, by the done() contract);
- *   I3 a WRITE/READ_WRITE query removes every earlier piece it overlaps (after
+ *   I3 a WRITE/READ_WRITE access removes every earlier piece it overlaps (after
  *      reporting it) and re-inserts the parts outside the written rectangles,
  *      which keeps I2 because any later access touching p conflicts with the
  *      writer at p;
@@ -41,11 +38,14 @@
  * An edge is only reported between a new access and a live piece that really
  * overlaps it under the conflict rule, so precision follows from I1.
  *
- * Memory: nodes and access records come from chunked pools with free lists
- * (pointers stay valid while pools grow); queries recurse on the C stack and
- * allocate nothing. grt__dg_add() reports edges first, then mutates; every
- * mutation is logged in intrusive lists so that an allocation failure undoes
- * the batch without allocating (the header's "analyzer unchanged" promise).
+ * All or nothing: grt__dg_add() first plans without changing anything --
+ * reports the edges, finds the pieces its writers will cut, computes their
+ * remainders in scratch arrays and reserves (in the node pools) enough nodes
+ * for every insertion and split the mutation can need. Only then it mutates,
+ * and the mutation allocates nothing, so it cannot fail: an allocation
+ * failure can only happen in the planning phase, where the analyzer is still
+ * unchanged. Pools and scratch arrays are reused, so the common case
+ * allocates nothing.
  */
 #include "depgraph.h"
 
@@ -58,8 +58,10 @@
 enum { CLS_READ = 0, CLS_WRITE = 1, CLS_REDUCE = 2 };
 #define CLS_BIT(c) ((uint8_t)(1u << (c)))
 
-#define NODE_CHUNK 1024
-#define REC_CHUNK 512
+#define DG_B 16 /* fanout: pieces per leaf, children per inner node */
+#define DG_CAP (DG_B + 1) /* room for one more entry before a split */
+#define DG_MINSPLIT 4     /* a split leaves at least this many on each side */
+#define DG_MAXLEV 64
 
 /* One access (operation x store) with its live pieces. A record lives while it
  * has pieces, or while the batch that created it is being added. */
@@ -67,194 +69,227 @@ typedef struct dg_rec {
   uint64_t id;
   uint64_t stamp;       /* last query serial that reported this access */
   uint64_t pstamp;      /* last prune serial that asked done() */
-  struct dg_rec *next;  /* free list / batch list */
-  uint32_t npieces;     /* live pieces (including ones removed in the open batch) */
-  int redop;
+  struct dg_rec *next;  /* batch list */
+  uint32_t npieces;     /* live pieces (and remainders pinned for insertion) */
+  int32_t redop;        /* 0 unless a reduction */
   uint8_t cls;
   uint8_t pdone;        /* done() answer for pstamp */
 } dg_rec_t;
 
-/* Node flags. NODE_SLAB: the node was cut and its low slab in dimension
- * (flags >> SLAB_SHIFT) already took its place in the tree (see take_place in
- * depgraph_tree.h); finish_pass makes the other remainders. */
-enum { NODE_REMOVED = 1, NODE_FRESH = 2, NODE_SLAB = 4, SLAB_SHIFT = 8 };
-
-/* One live piece, a treap node; see depgraph_tree.h for the tail v[]
- * (children's boxes, then the piece). The key is (Morton order of the low
- * corner, seq); the priority puts coarse quadtree corners on top. */
-typedef struct dg_node {
-  struct dg_node *l, *r;
-  dg_rec_t *rec;
-  int lop[2], rop[2];    /* min/max redop of the left / right subtree */
-  uint32_t prio;
-  uint16_t flags;
-  uint8_t lmask, rmask;  /* CLS_BITs of the classes in the left / right subtree */
-  uint64_t seq;          /* ties in the key (a node taking another's place keeps its seq) */
-  struct dg_node *next;  /* free list / dg->fresh / dg->removed */
-  struct dg_node *pnext; /* dg->pass (a fresh node can be on both) */
+/* A leaf: up to DG_B pieces sorted by key, as structure-of-arrays; v[] holds
+ * lo[d][slot] for d < nd, then hi[d][slot]. */
+typedef struct dg_leaf {
+  uint32_t n;
+  uint8_t cls[DG_CAP];     /* CLS_BIT of each piece's class */
+  int32_t op[DG_CAP];      /* each piece's reduction operator (0 if none) */
+  uint32_t hit[DG_CAP];    /* batch planning marks (a sparse set, see collect) */
+  dg_rec_t *rec[DG_CAP];
   int64_t v[];
-} dg_node_t;
+} dg_leaf_t;
+
+/* An inner node: up to DG_B children; v[] holds the children's box lo[d][i],
+ * box hi[d][i] and separator keys sep[d][i] (a lower bound of child i's keys,
+ * and child i holds keys below sep[i + 1]). */
+typedef struct dg_inner {
+  uint32_t n;
+  uint8_t mask[DG_CAP];    /* classes present under each child */
+  int32_t opmin[DG_CAP], opmax[DG_CAP];
+  void *child[DG_CAP];
+  int64_t v[];
+} dg_inner_t;
+
+/* A piece outside the tree: a remainder slab waiting for insertion, a new
+ * piece, or a planned cut's copy. */
+typedef struct dg_piece {
+  int64_t lo[GRT_RECT_MAX_DIM], hi[GRT_RECT_MAX_DIM];
+  dg_rec_t *rec;
+  int placed; /* took a cut piece's slot in place: not to be inserted */
+} dg_piece_t;
+
+/* A pre-batch piece hit by a batch writer (planning). */
+typedef struct dg_hit {
+  dg_leaf_t *leaf;
+  int slot;
+  uint32_t npairs, first, fill;
+  dg_piece_t p;
+} dg_hit_t;
+
+typedef struct dg_pair {
+  uint32_t hit;
+  const grt_rect_t *w;
+} dg_pair_t;
+
+typedef struct dg_pool {
+  char **chunks;
+  size_t nchunks, capchunks, used, esize, per;
+  void *free;
+  size_t nfree;
+} dg_pool_t;
 
 typedef struct grt_dg grt_dg_t;
 typedef struct dg_ops {
-  void (*query)(grt_dg_t *dg, dg_node_t *t);
-  dg_node_t *(*cut)(grt_dg_t *dg, dg_node_t *t, int *changed);
-  dg_node_t *(*insert)(dg_node_t *t, dg_node_t *x);
-  dg_node_t *(*erase)(dg_node_t *t, dg_node_t *x);
-  dg_node_t *(*prune)(grt_dg_t *dg, dg_node_t *t, grt_dg_done_fn done, void *ctx,
-                      int *changed);
+  int (*query)(grt_dg_t *dg, void *t, int level);
+  int (*cut)(grt_dg_t *dg, void *t, int level);
+  void (*insert)(grt_dg_t *dg, const dg_piece_t *p);
+  int (*prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done, void *ctx);
+  int (*slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
+               const int64_t *whi);
 } dg_ops_t;
 
 struct grt_dg {
   int nd;
   const dg_ops_t *ops; /* the tree code specialised for nd */
-  size_t node_size;
-  dg_node_t *root;     /* all live pieces, every class */
+  void *root;          /* NULL when empty */
+  int height;          /* level of the root; leaves are level 0 */
   size_t live;
+  size_t nlev[DG_MAXLEV]; /* nodes per level */
 
-  /* pools */
-  char **nchunks;
-  size_t nnchunks, capnchunks;
-  size_t nchunk_used; /* nodes handed out from the last chunk */
-  dg_node_t *nfree;
-  dg_rec_t **rchunks;
-  size_t nrchunks, caprchunks;
-  size_t rchunk_used;
-  dg_rec_t *rfree;
+  dg_pool_t leaves, inners, recs;
 
-  uint64_t rng;
-  uint64_t seq;
   uint64_t qserial;
   uint64_t pserial;
 
-  /* open-batch logs (intrusive, so undo needs no memory) */
-  dg_node_t *fresh;    /* nodes created by this batch */
-  dg_node_t *removed;  /* pre-batch nodes removed by this batch */
-  dg_node_t *pass;     /* nodes removed by the current cut pass */
-  dg_rec_t *brecs;     /* records created by this batch */
+  /* scratch (planning), reused across calls */
+  dg_piece_t *frag, *frag2;
+  size_t nfrag, capfrag, capfrag2;
+  dg_hit_t *hits;
+  size_t nhits, caphits;
+  dg_pair_t *pairs;
+  size_t npairs, cappairs;
+  const grt_rect_t **wlist;
+  size_t capwlist;
 
   /* query context */
   const int64_t *qlo, *qhi;
+  const grt_rect_t *qrect;
   int qcls;            /* class of the querying access */
-  int qop;
+  int32_t qop;
   uint8_t qmask;       /* classes that conflict with the querying access */
-  dg_rec_t *wrec;      /* lone single-rect writer: may take a cut node's place */
-  int wplaced;         /* ... and did */
+  int collect;         /* query: collect hits (writer of a batch) */
+  size_t nhit;         /* query: conflicting pieces found */
+  int lone;            /* cut: lone writer mode (slabs and in-place) */
+  dg_rec_t *wrec;      /* lone writer's record */
+  int wplaced;         /* ... its piece took a cut piece's slot */
   int qi;
-  int report;          /* report edges during a cut pass */
   grt_dg_edge_fn edge;
   void *ectx;
 
-  long fail_countdown; /* test hook: >0 fails the n-th node/record allocation */
+  long fail_countdown; /* test hook: >0 fails the n-th allocation */
 };
-
-/* ---- helpers shared by the specialised tree code ------------------- */
-
-static inline int64_t *plo(dg_node_t *x, int nd) { return x->v + 4 * nd; }
-static inline int64_t *phi(dg_node_t *x, int nd) { return x->v + 5 * nd; }
 
 /* A coordinate mapped so that unsigned order is signed order. */
 static inline uint64_t ucoord(int64_t v) { return (uint64_t)v ^ (UINT64_C(1) << 63); }
 
-/* Trailing zero bits of the Morton code of lo: how coarse a quadtree cell
- * (2^k-aligned block) starts at this corner. */
-static unsigned morton_tz(const int64_t *lo, int nd) {
-  unsigned best = 64u * (unsigned)nd;
-  for (int d = 0; d < nd; d++) {
-    uint64_t u = ucoord(lo[d]);
-    unsigned tz = u ? (unsigned)__builtin_ctzll(u) : 64u;
-    unsigned z = (unsigned)nd * tz + (unsigned)(nd - 1 - d);
-    if (z < best) best = z;
-  }
-  return best;
-}
-
-/* ---- pools ------------------------------------------------------------ */
+/* ---- pools and scratch -------------------------------------------------- */
 
 static int fail_now(grt_dg_t *dg) {
   if (dg->fail_countdown > 0 && --dg->fail_countdown == 0) return 1;
   return 0;
 }
 
-static dg_node_t *node_alloc(grt_dg_t *dg) {
-  if (fail_now(dg)) return NULL;
-  dg_node_t *x = dg->nfree;
-  if (x) {
-    dg->nfree = x->next;
-    return x;
-  }
-  if (dg->nnchunks == 0 || dg->nchunk_used == NODE_CHUNK) {
-    if (dg->nnchunks == dg->capnchunks) {
-      size_t cap = dg->capnchunks ? 2 * dg->capnchunks : 16;
-      char **t = realloc(dg->nchunks, cap * sizeof(*t));
-      if (!t) return NULL;
-      dg->nchunks = t;
-      dg->capnchunks = cap;
-    }
-    char *c = malloc(NODE_CHUNK * dg->node_size);
-    if (!c) return NULL;
-    dg->nchunks[dg->nnchunks++] = c;
-    dg->nchunk_used = 0;
-  }
-  return (dg_node_t *)(dg->nchunks[dg->nnchunks - 1] +
-                       dg->node_size * dg->nchunk_used++);
+static void pool_init(dg_pool_t *p, size_t esize, size_t per) {
+  memset(p, 0, sizeof(*p));
+  p->esize = (esize + 15) & ~(size_t)15;
+  p->per = per;
 }
 
-static void node_free(grt_dg_t *dg, dg_node_t *x) {
-  x->next = dg->nfree;
-  dg->nfree = x;
+static void pool_put(dg_pool_t *p, void *x) {
+  memcpy(x, &p->free, sizeof(void *));
+  p->free = x;
+  p->nfree++;
+}
+
+static void *pool_take(dg_pool_t *p) {
+  void *x = p->free; /* reserved: never NULL here */
+  memcpy(&p->free, x, sizeof(void *));
+  p->nfree--;
+  return x;
+}
+
+/* Makes the free list hold at least k elements. */
+static int pool_reserve(grt_dg_t *dg, dg_pool_t *p, size_t k) {
+  if (p->nfree >= k) return 0;
+  if (fail_now(dg)) return -1;
+  while (p->nfree < k) {
+    if (p->nchunks == 0 || p->used == p->per) {
+      if (p->nchunks == p->capchunks) {
+        size_t cap = p->capchunks ? 2 * p->capchunks : 16;
+        char **t = realloc(p->chunks, cap * sizeof(*t));
+        if (!t) return -1;
+        p->chunks = t;
+        p->capchunks = cap;
+      }
+      char *c = malloc(p->per * p->esize);
+      if (!c) return -1;
+      memset(c, 0, p->per * p->esize);
+      p->chunks[p->nchunks++] = c;
+      p->used = 0;
+    }
+    pool_put(p, p->chunks[p->nchunks - 1] + p->esize * p->used++);
+  }
+  return 0;
+}
+
+static void pool_destroy(dg_pool_t *p) {
+  for (size_t i = 0; i < p->nchunks; i++) free(p->chunks[i]);
+  free(p->chunks);
 }
 
 static dg_rec_t *rec_alloc(grt_dg_t *dg) {
   if (fail_now(dg)) return NULL;
-  dg_rec_t *r = dg->rfree;
-  if (r) {
-    dg->rfree = r->next;
-    return r;
-  }
-  if (dg->nrchunks == 0 || dg->rchunk_used == REC_CHUNK) {
-    if (dg->nrchunks == dg->caprchunks) {
-      size_t cap = dg->caprchunks ? 2 * dg->caprchunks : 16;
-      dg_rec_t **t = realloc(dg->rchunks, cap * sizeof(*t));
-      if (!t) return NULL;
-      dg->rchunks = t;
-      dg->caprchunks = cap;
-    }
-    dg_rec_t *c = malloc(REC_CHUNK * sizeof(dg_rec_t));
-    if (!c) return NULL;
-    dg->rchunks[dg->nrchunks++] = c;
-    dg->rchunk_used = 0;
-  }
-  return &dg->rchunks[dg->nrchunks - 1][dg->rchunk_used++];
+  if (pool_reserve(dg, &dg->recs, 1)) return NULL;
+  return pool_take(&dg->recs);
 }
 
-static void rec_free(grt_dg_t *dg, dg_rec_t *r) {
-  r->next = dg->rfree;
-  dg->rfree = r;
+static void rec_free(grt_dg_t *dg, dg_rec_t *r) { pool_put(&dg->recs, r); }
+
+static dg_leaf_t *take_leaf(grt_dg_t *dg) {
+  dg_leaf_t *x = pool_take(&dg->leaves);
+  x->n = 0;
+  dg->nlev[0]++;
+  return x;
 }
 
-/* Treap priority of a piece with low corner lo: the Morton trailing-zero
- * count in the high bits, a deterministic pseudo-random number below (so
- * every rank builds the same trees). Corners of coarser quadtree cells sit
- * higher, which makes subtrees unions of aligned Z-order blocks, whose boxes
- * are compact; among equals the order is random, as in a plain treap. */
-static uint32_t next_prio(grt_dg_t *dg, const int64_t *lo) {
-  uint64_t x = dg->rng; /* xorshift64* */
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  dg->rng = x;
-  uint32_t r = (uint32_t)((x * UINT64_C(2685821657736338717)) >> 41); /* 23 bits */
-  return ((uint32_t)morton_tz(lo, dg->nd) << 23) | r;
+static dg_inner_t *take_inner(grt_dg_t *dg, int level) {
+  dg_inner_t *x = pool_take(&dg->inners);
+  x->n = 0;
+  dg->nlev[level]++;
+  return x;
+}
+
+static void free_node(grt_dg_t *dg, void *x, int level) {
+  dg->nlev[level]--;
+  pool_put(level == 0 ? &dg->leaves : &dg->inners, x);
+}
+
+/* Grows a scratch array to hold at least `need` elements. */
+static int grow_arr(grt_dg_t *dg, void **arr, size_t *cap, size_t need,
+                    size_t esize) {
+  if (*cap >= need) return 0;
+  if (fail_now(dg)) return -1;
+  size_t c = *cap ? *cap : 64;
+  while (c < need) c *= 2;
+  void *t = realloc(*arr, c * esize);
+  if (!t) return -1;
+  *arr = t;
+  *cap = c;
+  return 0;
+}
+
+static int grow_hits(grt_dg_t *dg) {
+  return grow_arr(dg, (void **)&dg->hits, &dg->caphits, dg->nhits + 1,
+                  sizeof(dg_hit_t));
+}
+static int grow_pairs(grt_dg_t *dg) {
+  return grow_arr(dg, (void **)&dg->pairs, &dg->cappairs, dg->npairs + 1,
+                  sizeof(dg_pair_t));
+}
+static int need_frag(grt_dg_t *dg, size_t more) {
+  return grow_arr(dg, (void **)&dg->frag, &dg->capfrag, dg->nfrag + more,
+                  sizeof(dg_piece_t));
 }
 
 /* ---- conflict rule, reporting, pruning helpers ----------------------- */
-
-static inline int conflicts(const grt_dg_t *dg, const dg_rec_t *r) {
-  if (dg->qcls == CLS_READ) return r->cls != CLS_READ;
-  if (dg->qcls == CLS_REDUCE) return r->cls != CLS_REDUCE || r->redop != dg->qop;
-  return 1;
-}
 
 /* Reports access r to the querying access, once per query serial. */
 static inline void report(grt_dg_t *dg, dg_rec_t *r) {
@@ -273,13 +308,6 @@ static inline int is_done(grt_dg_t *dg, dg_rec_t *r, grt_dg_done_fn done,
   return r->pdone;
 }
 
-/* Frees a node already unlinked from its tree, and its record if last. */
-static void drop_node(grt_dg_t *dg, dg_node_t *x) {
-  dg->live--;
-  if (--x->rec->npieces == 0) rec_free(dg, x->rec);
-  node_free(dg, x);
-}
-
 #define ND 1
 #include "depgraph_tree.h"
 #define ND 2
@@ -292,146 +320,55 @@ static void drop_node(grt_dg_t *dg, dg_node_t *x) {
 static const dg_ops_t *const ops_by_nd[GRT_RECT_MAX_DIM] = {&ops_1, &ops_2,
                                                             &ops_3, &ops_4};
 
-/* ---- batch bookkeeping ------------------------------------------------ */
+/* ---- tree maintenance --------------------------------------------------- */
 
-/* Makes a fresh node for rec with piece [lo, hi] and inserts it. */
-static int add_piece(grt_dg_t *dg, dg_rec_t *rec, const int64_t *lo,
-                     const int64_t *hi) {
-  const int nd = dg->nd;
-  dg_node_t *x = node_alloc(dg);
-  if (!x) return DG_ENOMEM;
-  x->l = x->r = NULL;
-  x->rec = rec;
-  x->flags = NODE_FRESH;
-  x->seq = dg->seq++;
-  x->prio = next_prio(dg, lo);
-  memcpy(plo(x, nd), lo, (size_t)nd * sizeof(int64_t));
-  memcpy(phi(x, nd), hi, (size_t)nd * sizeof(int64_t));
-  x->next = dg->fresh;
-  dg->fresh = x;
-  rec->npieces++;
-  dg->root = dg->ops->insert(dg->root, x);
-  dg->live++;
+/* After a cut or prune pass: drops an empty root and collapses a root with a
+ * single child. */
+static void fix_root(grt_dg_t *dg) {
+  while (dg->root) {
+    if (dg->height == 0) {
+      dg_leaf_t *x = dg->root;
+      if (x->n == 0) {
+        free_node(dg, x, 0);
+        dg->root = NULL;
+      }
+      return;
+    }
+    dg_inner_t *x = dg->root;
+    if (x->n > 1) return;
+    void *c = x->n ? x->child[0] : NULL;
+    free_node(dg, x, dg->height);
+    dg->root = c;
+    dg->height--;
+  }
+}
+
+/* Reserves the nodes that p insertions can need, after any cut pass (which
+ * never adds nodes). A node splits only when an insertion overfills it
+ * (DG_B + 1 entries), into two of at least DG_MINSPLIT. With phi = sum over a
+ * level's nodes of max(0, entries - DG_B/2), an insertion raises phi by at
+ * most 1 and an insertion with a split lowers it by at least DG_MINSPLIT - 1;
+ * phi starts at most N * DG_B/2, so a level of N nodes receiving `ins`
+ * insertions splits at most min(ins, (N * DG_B/2 + ins) / (DG_MINSPLIT - 1))
+ * times, each split inserting one entry one level up. One more node per level
+ * covers a new root or first leaf (which start with phi 0), or a root the cut
+ * collapsed and a split re-creates. */
+static int reserve_for(grt_dg_t *dg, size_t p) {
+  size_t ins = p, nleaf = 0, ninner = 0;
+  for (int lv = 0; ins > 0 && lv < DG_MAXLEV; lv++) {
+    /* a level the tree does not have yet starts as one fresh node (phi 0) */
+    size_t n = dg->root && lv <= dg->height ? dg->nlev[lv] : 0;
+    size_t s = (n * (DG_B / 2) + ins) / (DG_MINSPLIT - 1);
+    if (s > ins) s = ins;
+    if (lv == 0)
+      nleaf += 1 + s;
+    else
+      ninner += 1 + s;
+    ins = s;
+  }
+  if (pool_reserve(dg, &dg->leaves, nleaf)) return -1;
+  if (pool_reserve(dg, &dg->inners, ninner)) return -1;
   return 0;
-}
-
-/* Moves the nodes of the finished cut pass to the batch logs and re-inserts
- * the parts of each that lie outside [wlo, whi]. */
-static int finish_pass(grt_dg_t *dg, const int64_t *wlo, const int64_t *whi) {
-  const int nd = dg->nd;
-  int rc = 0;
-  while (dg->pass) {
-    dg_node_t *x = dg->pass;
-    dg->pass = x->pnext;
-    dg->live--;
-    x->flags |= NODE_REMOVED;
-    if (!(x->flags & NODE_FRESH)) {
-      x->next = dg->removed;
-      dg->removed = x;
-    } /* fresh nodes stay on dg->fresh */
-    if (rc) continue; /* keep logging so undo sees every removed node */
-    int64_t lo[GRT_RECT_MAX_DIM], hi[GRT_RECT_MAX_DIM];
-    memcpy(lo, plo(x, nd), (size_t)nd * sizeof(int64_t));
-    memcpy(hi, phi(x, nd), (size_t)nd * sizeof(int64_t));
-    if (x->flags & NODE_SLAB) /* that low slab is already in the tree */
-      lo[x->flags >> SLAB_SHIFT] = wlo[x->flags >> SLAB_SHIFT];
-    for (int d = 0; d < nd && !rc; d++) {
-      if (lo[d] < wlo[d]) {
-        int64_t keep = hi[d];
-        hi[d] = wlo[d] - 1;
-        rc = add_piece(dg, x->rec, lo, hi);
-        hi[d] = keep;
-        lo[d] = wlo[d];
-      }
-      if (!rc && hi[d] > whi[d]) {
-        int64_t keep = lo[d];
-        lo[d] = whi[d] + 1;
-        rc = add_piece(dg, x->rec, lo, hi);
-        lo[d] = keep;
-        hi[d] = whi[d];
-      }
-    }
-  }
-  return rc;
-}
-
-/* Runs a cut pass of [lo, hi] over every class tree, then re-inserts the
- * remainders. */
-static int cut_all(grt_dg_t *dg, const int64_t *lo, const int64_t *hi) {
-  dg->qlo = lo;
-  dg->qhi = hi;
-  int changed = 0;
-  if (dg->root) dg->root = dg->ops->cut(dg, dg->root, &changed);
-  return finish_pass(dg, lo, hi);
-}
-
-/* Commits the open batch: frees removed nodes and records left pieceless. */
-static void commit(grt_dg_t *dg) {
-  dg_node_t *x, *nx;
-  for (x = dg->removed; x; x = nx) {
-    nx = x->next;
-    if (--x->rec->npieces == 0) rec_free(dg, x->rec); /* fully retired */
-    node_free(dg, x);
-  }
-  for (x = dg->fresh; x; x = nx) {
-    nx = x->next;
-    if (x->flags & NODE_REMOVED) {
-      /* a remainder made and cut again in this batch: its record is
-       * pre-batch and still counted it */
-      if (--x->rec->npieces == 0) rec_free(dg, x->rec);
-      node_free(dg, x);
-    } else {
-      x->flags = 0; /* an ordinary live piece from now on */
-    }
-  }
-  dg_rec_t *r, *nr;
-  for (r = dg->brecs; r; r = nr) {
-    nr = r->next;
-    if (r->npieces == 0) rec_free(dg, r);
-  }
-  dg->removed = NULL;
-  dg->fresh = NULL;
-  dg->brecs = NULL;
-}
-
-/* Undoes the open batch: the trees hold exactly the pre-batch pieces again. */
-static void undo(grt_dg_t *dg) {
-  dg_node_t *x, *nx;
-  /* Nodes of an unfinished cut pass are out of the trees: treat as removed. */
-  while (dg->pass) {
-    x = dg->pass;
-    dg->pass = x->pnext;
-    dg->live--;
-    x->flags |= NODE_REMOVED;
-    if (!(x->flags & NODE_FRESH)) {
-      x->next = dg->removed;
-      dg->removed = x;
-    }
-  }
-  for (x = dg->fresh; x; x = nx) {
-    nx = x->next;
-    if (!(x->flags & NODE_REMOVED)) {
-      dg->root = dg->ops->erase(dg->root, x);
-      dg->live--;
-    }
-    x->rec->npieces--;
-    node_free(dg, x);
-  }
-  for (x = dg->removed; x; x = nx) {
-    nx = x->next;
-    x->flags = 0;
-    x->l = x->r = NULL;
-    dg->root = dg->ops->insert(dg->root, x);
-    dg->live++;
-  }
-  dg_rec_t *r, *nr;
-  for (r = dg->brecs; r; r = nr) {
-    nr = r->next;
-    rec_free(dg, r);
-  }
-  dg->removed = NULL;
-  dg->fresh = NULL;
-  dg->brecs = NULL;
 }
 
 /* ---- public entry points ---------------------------------------------- */
@@ -442,30 +379,38 @@ grt_dg_t *grt__dg_create(int ndim) {
   if (!dg) return NULL;
   dg->nd = ndim;
   dg->ops = ops_by_nd[ndim - 1];
-  size_t sz = sizeof(dg_node_t) + 6 * (size_t)ndim * sizeof(int64_t);
-  dg->node_size = (sz + _Alignof(dg_node_t) - 1) & ~(_Alignof(dg_node_t) - 1);
-  dg->rng = UINT64_C(0x9E3779B97F4A7C15);
-  dg->seq = 1;
+  pool_init(&dg->leaves,
+            sizeof(dg_leaf_t) + 2 * (size_t)ndim * DG_CAP * sizeof(int64_t), 128);
+  pool_init(&dg->inners,
+            sizeof(dg_inner_t) + 3 * (size_t)ndim * DG_CAP * sizeof(int64_t), 32);
+  pool_init(&dg->recs, sizeof(dg_rec_t), 512);
   return dg;
 }
 
 void grt__dg_destroy(grt_dg_t *dg) {
   if (!dg) return;
-  for (size_t i = 0; i < dg->nnchunks; i++) free(dg->nchunks[i]);
-  for (size_t i = 0; i < dg->nrchunks; i++) free(dg->rchunks[i]);
-  free(dg->nchunks);
-  free(dg->rchunks);
+  pool_destroy(&dg->leaves);
+  pool_destroy(&dg->inners);
+  pool_destroy(&dg->recs);
+  free(dg->frag);
+  free(dg->frag2);
+  free(dg->hits);
+  free(dg->pairs);
+  free(dg->wlist);
   free(dg);
-}
-
-static int rect_ok(const grt_dg_t *dg, const grt_rect_t *r) {
-  return r->ndim == dg->nd;
 }
 
 static int is_empty(const int64_t *lo, const int64_t *hi, int nd) {
   for (int d = 0; d < nd; d++)
     if (hi[d] < lo[d]) return 1;
   return 0;
+}
+
+static inline int meets(const int64_t *alo, const int64_t *ahi,
+                        const int64_t *blo, const int64_t *bhi, int nd) {
+  for (int d = 0; d < nd; d++)
+    if (ahi[d] < blo[d] || bhi[d] < alo[d]) return 0;
+  return 1;
 }
 
 static int cls_of(grt_dg_priv_t p) {
@@ -478,22 +423,162 @@ static int cls_of(grt_dg_priv_t p) {
   return -1;
 }
 
-/* Reports the edges of access i (all its rectangles) against the pre-batch
- * pieces, without changing anything. */
-static void query_access(grt_dg_t *dg, const grt_dg_access_t *a, int i) {
+static void set_query(grt_dg_t *dg, const grt_dg_access_t *a, int i) {
   dg->qserial++;
   dg->qi = i;
   dg->qcls = cls_of(a->priv);
   dg->qmask = dg->qcls == CLS_READ ? (uint8_t)(CLS_BIT(CLS_WRITE) | CLS_BIT(CLS_REDUCE))
                                    : (uint8_t)0x7;
   dg->qop = a->redop;
-  for (int j = 0; j < a->nrects; j++) {
-    const grt_rect_t *r = &a->rects[j];
-    if (is_empty(r->lo, r->hi, dg->nd)) continue;
-    dg->qlo = r->lo;
-    dg->qhi = r->hi;
-    if (dg->root) dg->ops->query(dg, dg->root);
+}
+
+/* Frees the records of a batch that ended with no pieces (all of them when
+ * the batch failed: nothing references them then). */
+static void end_batch(grt_dg_t *dg, dg_rec_t *recs) {
+  dg_rec_t *r, *nr;
+  for (r = recs; r; r = nr) {
+    nr = r->next;
+    if (r->npieces == 0) rec_free(dg, r);
   }
+}
+
+/* The common case: one access, one non-empty rectangle, a writer. Plans
+ * (report, count the k pieces to cut, reserve for their <= 2*nd*k slabs),
+ * then cuts with in-place replacement and inserts what is left. */
+static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec) {
+  const grt_rect_t *r = &a->rects[0];
+  set_query(dg, a, 0);
+  dg->qlo = r->lo;
+  dg->qhi = r->hi;
+  dg->collect = 0;
+  dg->nhit = 0;
+  if (dg->root) dg->ops->query(dg, dg->root, dg->height);
+  size_t k = dg->nhit, nslab = 2 * (size_t)dg->nd * k;
+  dg->nfrag = 0;
+  if (need_frag(dg, nslab) || reserve_for(dg, nslab + 1)) return DG_ENOMEM;
+  /* mutation: cannot fail from here on */
+  dg->lone = 1;
+  dg->wrec = rec;
+  dg->wplaced = 0;
+  if (dg->root) {
+    dg->ops->cut(dg, dg->root, dg->height);
+    fix_root(dg);
+  }
+  dg->lone = 0;
+  for (size_t f = 0; f < dg->nfrag; f++)
+    if (!dg->frag[f].placed) dg->ops->insert(dg, &dg->frag[f]);
+  if (!dg->wplaced) {
+    dg_piece_t p;
+    memcpy(p.lo, r->lo, (size_t)dg->nd * sizeof(int64_t));
+    memcpy(p.hi, r->hi, (size_t)dg->nd * sizeof(int64_t));
+    p.rec = rec;
+    rec->npieces++;
+    dg->ops->insert(dg, &p);
+  }
+  return 0;
+}
+
+/* Computes the remainders of every hit piece: the piece minus each batch
+ * writer rectangle that hit it, in batch order (slab decomposition of each
+ * fragment that the rectangle meets), into dg->frag. */
+static int plan_remainders(grt_dg_t *dg) {
+  const int nd = dg->nd;
+  if (grow_arr(dg, (void **)&dg->wlist, &dg->capwlist, dg->npairs,
+               sizeof(*dg->wlist)))
+    return -1;
+  uint32_t first = 0;
+  for (size_t h = 0; h < dg->nhits; h++) {
+    dg->hits[h].first = first;
+    dg->hits[h].fill = 0;
+    first += dg->hits[h].npairs;
+  }
+  for (size_t i = 0; i < dg->npairs; i++) {
+    dg_hit_t *e = &dg->hits[dg->pairs[i].hit];
+    dg->wlist[e->first + e->fill++] = dg->pairs[i].w;
+  }
+  dg->nfrag = 0;
+  for (size_t h = 0; h < dg->nhits; h++) {
+    dg_hit_t *e = &dg->hits[h];
+    size_t start = dg->nfrag;
+    if (need_frag(dg, 1)) return -1;
+    dg->frag[dg->nfrag] = e->p;
+    dg->frag[dg->nfrag].placed = 0;
+    dg->nfrag++;
+    for (uint32_t j = 0; j < e->npairs; j++) {
+      const grt_rect_t *w = dg->wlist[e->first + j];
+      size_t m = dg->nfrag - start;
+      if (grow_arr(dg, (void **)&dg->frag2, &dg->capfrag2, m, sizeof(dg_piece_t)))
+        return -1;
+      memcpy(dg->frag2, dg->frag + start, m * sizeof(dg_piece_t));
+      dg->nfrag = start;
+      for (size_t f = 0; f < m; f++) {
+        if (need_frag(dg, 2 * (size_t)nd)) return -1;
+        const dg_piece_t *x = &dg->frag2[f];
+        if (meets(x->lo, x->hi, w->lo, w->hi, nd))
+          dg->ops->slabs(dg, x, w->lo, w->hi);
+        else
+          dg->frag[dg->nfrag++] = *x;
+      }
+    }
+  }
+  return 0;
+}
+
+/* Any batch: query every access against the pre-call pieces (reporting, and
+ * collecting the pieces the writers hit), plan the remainders, reserve; then
+ * cut, insert the remainders and the new pieces. Accesses of one call thus
+ * neither see nor retire each other. */
+static int add_batch(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
+                     dg_rec_t *first) {
+  const int nd = dg->nd;
+  dg->nhits = 0;
+  dg->npairs = 0;
+  size_t nnew = 0;
+  for (int i = 0; i < n; i++) {
+    const grt_dg_access_t *a = &acc[i];
+    set_query(dg, a, i);
+    dg->collect = dg->qcls == CLS_WRITE;
+    for (int j = 0; j < a->nrects; j++) {
+      const grt_rect_t *r = &a->rects[j];
+      if (is_empty(r->lo, r->hi, nd)) continue;
+      nnew++;
+      dg->qlo = r->lo;
+      dg->qhi = r->hi;
+      dg->qrect = r;
+      if (dg->root && dg->ops->query(dg, dg->root, dg->height)) return DG_ENOMEM;
+    }
+  }
+  dg->collect = 0;
+  if (plan_remainders(dg) || reserve_for(dg, dg->nfrag + nnew)) return DG_ENOMEM;
+
+  /* mutation: cannot fail from here on */
+  for (size_t f = 0; f < dg->nfrag; f++) dg->frag[f].rec->npieces++; /* pin */
+  for (int i = 0; i < n && dg->nhits; i++) {
+    if (cls_of(acc[i].priv) != CLS_WRITE) continue;
+    for (int j = 0; j < acc[i].nrects; j++) {
+      const grt_rect_t *r = &acc[i].rects[j];
+      if (is_empty(r->lo, r->hi, nd) || !dg->root) continue;
+      dg->qlo = r->lo;
+      dg->qhi = r->hi;
+      dg->ops->cut(dg, dg->root, dg->height);
+      fix_root(dg);
+    }
+  }
+  for (size_t f = 0; f < dg->nfrag; f++) dg->ops->insert(dg, &dg->frag[f]);
+  dg_rec_t *rec = first;
+  for (int i = 0; i < n; i++, rec = rec->next) {
+    for (int j = 0; j < acc[i].nrects; j++) {
+      const grt_rect_t *r = &acc[i].rects[j];
+      if (is_empty(r->lo, r->hi, nd)) continue;
+      dg_piece_t p;
+      memcpy(p.lo, r->lo, (size_t)nd * sizeof(int64_t));
+      memcpy(p.hi, r->hi, (size_t)nd * sizeof(int64_t));
+      p.rec = rec;
+      rec->npieces++;
+      dg->ops->insert(dg, &p);
+    }
+  }
+  return 0;
 }
 
 int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
@@ -504,7 +589,7 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
         (acc[i].nrects > 0 && !acc[i].rects))
       return DG_EINVAL;
     for (int j = 0; j < acc[i].nrects; j++)
-      if (!rect_ok(dg, &acc[i].rects[j])) return DG_EINVAL;
+      if (acc[i].rects[j].ndim != dg->nd) return DG_EINVAL;
   }
   if (n == 0) return 0;
 
@@ -513,7 +598,8 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
   for (int i = n - 1; i >= 0; i--) {
     dg_rec_t *r = rec_alloc(dg);
     if (!r) {
-      undo(dg);
+      for (dg_rec_t *q = first; q; q = q->next) q->npieces = 0;
+      end_batch(dg, first);
       return DG_ENOMEM;
     }
     r->id = acc[i].id;
@@ -523,69 +609,28 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
     r->npieces = 0;
     r->cls = (uint8_t)cls_of(acc[i].priv);
     r->redop = r->cls == CLS_REDUCE ? acc[i].redop : 0;
-    r->next = dg->brecs;
-    dg->brecs = r;
+    r->next = first;
     first = r;
   }
 
   dg->edge = edge;
   dg->ectx = ctx;
-  dg->wrec = NULL;
-  dg->wplaced = 0;
-  int rc = 0;
-  if (n == 1 && cls_of(acc[0].priv) == CLS_WRITE) {
-    /* The common case: one writer. Report and cut in one pass per rect;
-     * a later rect sees the earlier rects' remainders, which stamps dedup. */
-    dg->qserial++;
-    dg->qi = 0;
-    dg->qcls = CLS_WRITE;
-    dg->qmask = 0x7;
-    dg->report = 1;
-    /* With one rectangle no later pass can see the new piece, so it may
-     * take the place of a cut writer piece with the same low corner. */
-    dg->wrec = acc[0].nrects == 1 ? first : NULL;
-    for (int j = 0; j < acc[0].nrects && !rc; j++) {
-      const grt_rect_t *r = &acc[0].rects[j];
-      if (is_empty(r->lo, r->hi, dg->nd)) continue;
-      rc = cut_all(dg, r->lo, r->hi);
-    }
-    dg->report = 0;
-    dg->wrec = NULL;
-  } else {
-    for (int i = 0; i < n; i++) query_access(dg, &acc[i], i);
-    for (int i = 0; i < n && !rc; i++) {
-      if (cls_of(acc[i].priv) != CLS_WRITE) continue;
-      for (int j = 0; j < acc[i].nrects && !rc; j++) {
-        const grt_rect_t *r = &acc[i].rects[j];
-        if (is_empty(r->lo, r->hi, dg->nd)) continue;
-        rc = cut_all(dg, r->lo, r->hi);
-      }
-    }
-  }
-
-  /* Record the new accesses. */
-  dg_rec_t *rec = first;
-  for (int i = 0; i < n && !rc; i++, rec = rec->next) {
-    if (dg->wplaced) break; /* the lone writer's piece is in place */
-    for (int j = 0; j < acc[i].nrects && !rc; j++) {
-      const grt_rect_t *r = &acc[i].rects[j];
-      if (is_empty(r->lo, r->hi, dg->nd)) continue;
-      rc = add_piece(dg, rec, r->lo, r->hi);
-    }
-  }
-  if (rc) {
-    undo(dg);
-    return rc;
-  }
-  commit(dg);
-  return 0;
+  int rc;
+  if (n == 1 && first->cls == CLS_WRITE && acc[0].nrects == 1 &&
+      !is_empty(acc[0].rects[0].lo, acc[0].rects[0].hi, dg->nd))
+    rc = add_lone_writer(dg, &acc[0], first);
+  else
+    rc = add_batch(dg, acc, n, first);
+  end_batch(dg, first); /* on failure no record has pieces */
+  return rc;
 }
 
 void grt__dg_prune(grt_dg_t *dg, grt_dg_done_fn done, void *ctx) {
   if (!dg || !done) return;
   dg->pserial++;
-  int changed = 0;
-  if (dg->root) dg->root = dg->ops->prune(dg, dg->root, done, ctx, &changed);
+  if (!dg->root) return;
+  dg->ops->prune(dg, dg->root, dg->height, done, ctx);
+  fix_root(dg);
 }
 
 size_t grt__dg_live(const grt_dg_t *dg) { return dg ? dg->live : 0; }

@@ -1,21 +1,19 @@
-/* depgraph_tree.h - the spatial treap over live pieces, for ND dimensions.
+/* depgraph_tree.h - the wide Z-order R-tree over live pieces, for ND dims.
  *
  * Not a public header: depgraph.c includes it once per ND = 1..4 (with ND
  * defined) so that every loop over dimensions has a constant trip count, and
- * collects the results in a table of function pointers, chosen once per
+ * collects the results in a table of function pointers chosen once per
  * analyzer in grt__dg_create(). Everything here is static.
  *
- * Node layout (the tail v[] of dg_node_t, 6*ND int64s):
- *   v[0..ND)    lbox lo   bounding box of the left subtree (valid iff l)
- *   v[ND..2ND)  lbox hi
- *   v[2ND..3ND) rbox lo   bounding box of the right subtree (valid iff r)
- *   v[3ND..4ND) rbox hi
- *   v[4ND..5ND) piece lo
- *   v[5ND..6ND) piece hi
- * lop/rop hold the min/max reduction operator of each subtree, lmask/rmask
- * the privilege classes present in it (CLS_BIT). A parent holds
- * its children's boxes so that a query decides whether to descend without
- * touching the child's cache lines.
+ * The tree is a B+-tree of fanout DG_B ordered by the Morton (Z) order of the
+ * pieces' low corners; every inner node holds, for each child, its bounding
+ * box, class mask, reduction-operator range and a separator key (a lower
+ * bound of the child's keys), all as structure-of-arrays so a visit scans
+ * contiguous memory. Leaves hold up to DG_B pieces, sorted by key, also as
+ * SoA (lo[d][slot], hi[d][slot]).
+ *
+ * Nothing here allocates: insertions take nodes from the pools, which
+ * depgraph.c has reserved (bound_nodes) before the mutation started.
  */
 #ifndef ND
 #error "define ND before including depgraph_tree.h"
@@ -25,84 +23,20 @@
 #define T_CAT(a, b) T_CAT2(a, b)
 #define T(name) T_CAT(name, ND)
 
-static inline int64_t *T(lblo)(dg_node_t *x) { return x->v; }
-static inline int64_t *T(lbhi)(dg_node_t *x) { return x->v + ND; }
-static inline int64_t *T(rblo)(dg_node_t *x) { return x->v + 2 * ND; }
-static inline int64_t *T(rbhi)(dg_node_t *x) { return x->v + 3 * ND; }
-static inline int64_t *T(plo)(dg_node_t *x) { return x->v + 4 * ND; }
-static inline int64_t *T(phi)(dg_node_t *x) { return x->v + 5 * ND; }
+/* leaf: lo[d] row, hi[d] row; inner: box lo row, box hi row, separator row */
+#define LLO(x, d) ((x)->v + (size_t)(d) * DG_CAP)
+#define LHI(x, d) ((x)->v + (size_t)(ND + (d)) * DG_CAP)
+#define BLO(x, d) ((x)->v + (size_t)(d) * DG_CAP)
+#define BHI(x, d) ((x)->v + (size_t)(ND + (d)) * DG_CAP)
+#define SEP(x, d) ((x)->v + (size_t)(2 * ND + (d)) * DG_CAP)
 
-static inline int T(meet)(const int64_t *alo, const int64_t *ahi,
-                          const int64_t *blo, const int64_t *bhi) {
-  for (int d = 0; d < ND; d++)
-    if (ahi[d] < blo[d] || bhi[d] < alo[d]) return 0;
-  return 1;
-}
-
-/* Writes the box, operator range and class mask of the subtree rooted at y. */
-static inline void T(summary)(dg_node_t *y, int64_t *lo, int64_t *hi, int *op,
-                              uint8_t *mask) {
-  const int64_t *pl = T(plo)(y), *ph = T(phi)(y);
-  int omin = y->rec->redop, omax = omin;
-  uint8_t m = CLS_BIT(y->rec->cls);
-  for (int d = 0; d < ND; d++) {
-    lo[d] = pl[d];
-    hi[d] = ph[d];
-  }
-  if (y->l) {
-    const int64_t *cl = T(lblo)(y), *ch = T(lbhi)(y);
-    for (int d = 0; d < ND; d++) {
-      if (cl[d] < lo[d]) lo[d] = cl[d];
-      if (ch[d] > hi[d]) hi[d] = ch[d];
-    }
-    if (y->lop[0] < omin) omin = y->lop[0];
-    if (y->lop[1] > omax) omax = y->lop[1];
-    m |= y->lmask;
-  }
-  if (y->r) {
-    const int64_t *cl = T(rblo)(y), *ch = T(rbhi)(y);
-    for (int d = 0; d < ND; d++) {
-      if (cl[d] < lo[d]) lo[d] = cl[d];
-      if (ch[d] > hi[d]) hi[d] = ch[d];
-    }
-    if (y->rop[0] < omin) omin = y->rop[0];
-    if (y->rop[1] > omax) omax = y->rop[1];
-    m |= y->rmask;
-  }
-  op[0] = omin;
-  op[1] = omax;
-  *mask = m;
-}
-
-static inline void T(fix_l)(dg_node_t *t) {
-  if (t->l) T(summary)(t->l, T(lblo)(t), T(lbhi)(t), t->lop, &t->lmask);
-}
-static inline void T(fix_r)(dg_node_t *t) {
-  if (t->r) T(summary)(t->r, T(rblo)(t), T(rbhi)(t), t->rop, &t->rmask);
-}
-
-/* Grows a child's box, operator range and class mask by piece x (x joined
- * that subtree). */
-static inline void T(grow)(int64_t *lo, int64_t *hi, int *op, uint8_t *mask,
-                           dg_node_t *x) {
-  *mask |= CLS_BIT(x->rec->cls);
-  const int64_t *pl = T(plo)(x), *ph = T(phi)(x);
-  for (int d = 0; d < ND; d++) {
-    if (pl[d] < lo[d]) lo[d] = pl[d];
-    if (ph[d] > hi[d]) hi[d] = ph[d];
-  }
-  if (x->rec->redop < op[0]) op[0] = x->rec->redop;
-  if (x->rec->redop > op[1]) op[1] = x->rec->redop;
-}
-
-/* Key order: Morton (Z) order of the pieces' low corners -- the dimension
- * whose coordinates differ in the most significant bit decides, dimension 0
- * first on ties -- then seq. Returns <0, 0, >0. */
-static inline int T(key_cmp)(dg_node_t *a, dg_node_t *b) {
-  const int64_t *al = T(plo)(a), *bl = T(plo)(b);
+/* Key order: Morton (Z) order of low corners -- the dimension whose
+ * coordinates differ in the most significant bit decides, dimension 0 first
+ * on ties. Returns <0, 0, >0. */
+static inline int T(key_cmp)(const int64_t *a, const int64_t *b) {
   uint64_t best = 0, ca = 0, cb = 0;
   for (int d = 0; d < ND; d++) {
-    uint64_t x = ucoord(al[d]), y = ucoord(bl[d]);
+    uint64_t x = ucoord(a[d]), y = ucoord(b[d]);
     uint64_t diff = x ^ y;
     if (best < diff && best < (best ^ diff)) {
       best = diff;
@@ -110,227 +44,576 @@ static inline int T(key_cmp)(dg_node_t *a, dg_node_t *b) {
       cb = y;
     }
   }
-  if (ca != cb) return ca < cb ? -1 : 1;
-  if (a->seq != b->seq) return a->seq < b->seq ? -1 : 1;
+  return ca < cb ? -1 : ca > cb;
+}
+
+static inline void T(leaf_key)(const dg_leaf_t *x, int s, int64_t *k) {
+  for (int d = 0; d < ND; d++) k[d] = LLO(x, d)[s];
+}
+static inline void T(sep_key)(const dg_inner_t *x, int s, int64_t *k) {
+  for (int d = 0; d < ND; d++) k[d] = SEP(x, d)[s];
+}
+
+/* ---- summaries ------------------------------------------------------ */
+
+typedef struct {
+  int64_t lo[ND], hi[ND];
+  int32_t omin, omax;
+  uint8_t mask;
+} T(sum_t);
+
+static void T(leaf_sum)(const dg_leaf_t *x, T(sum_t) *o) {
+  int n = (int)x->n;
+  for (int d = 0; d < ND; d++) {
+    const int64_t *lo = LLO(x, d), *hi = LHI(x, d);
+    int64_t a = lo[0], b = hi[0];
+    for (int s = 1; s < n; s++) {
+      a = lo[s] < a ? lo[s] : a;
+      b = hi[s] > b ? hi[s] : b;
+    }
+    o->lo[d] = a;
+    o->hi[d] = b;
+  }
+  int32_t omin = x->op[0], omax = x->op[0];
+  uint8_t m = 0;
+  for (int s = 0; s < n; s++) {
+    omin = x->op[s] < omin ? x->op[s] : omin;
+    omax = x->op[s] > omax ? x->op[s] : omax;
+    m |= x->cls[s];
+  }
+  o->omin = omin;
+  o->omax = omax;
+  o->mask = m;
+}
+
+static void T(inner_sum)(const dg_inner_t *x, T(sum_t) *o) {
+  int n = (int)x->n;
+  for (int d = 0; d < ND; d++) {
+    const int64_t *lo = BLO(x, d), *hi = BHI(x, d);
+    int64_t a = lo[0], b = hi[0];
+    for (int s = 1; s < n; s++) {
+      a = lo[s] < a ? lo[s] : a;
+      b = hi[s] > b ? hi[s] : b;
+    }
+    o->lo[d] = a;
+    o->hi[d] = b;
+  }
+  int32_t omin = x->opmin[0], omax = x->opmax[0];
+  uint8_t m = 0;
+  for (int s = 0; s < n; s++) {
+    omin = x->opmin[s] < omin ? x->opmin[s] : omin;
+    omax = x->opmax[s] > omax ? x->opmax[s] : omax;
+    m |= x->mask[s];
+  }
+  o->omin = omin;
+  o->omax = omax;
+  o->mask = m;
+}
+
+static inline void T(put_sum)(dg_inner_t *p, int i, const T(sum_t) *s) {
+  for (int d = 0; d < ND; d++) {
+    BLO(p, d)[i] = s->lo[d];
+    BHI(p, d)[i] = s->hi[d];
+  }
+  p->opmin[i] = s->omin;
+  p->opmax[i] = s->omax;
+  p->mask[i] = s->mask;
+}
+
+/* Recomputes child i's summary in p (the child is at level `level`). */
+static inline void T(refresh)(dg_inner_t *p, int i, int level) {
+  T(sum_t) s;
+  if (level == 0)
+    T(leaf_sum)((const dg_leaf_t *)p->child[i], &s);
+  else
+    T(inner_sum)((const dg_inner_t *)p->child[i], &s);
+  T(put_sum)(p, i, &s);
+}
+
+static inline uint32_t T(count)(const void *x, int level) {
+  return level == 0 ? ((const dg_leaf_t *)x)->n : ((const dg_inner_t *)x)->n;
+}
+
+/* ---- slot moves --------------------------------------------------------- */
+
+static inline void T(leaf_move)(dg_leaf_t *dst, int ds, const dg_leaf_t *src,
+                                int ss, int cnt) {
+  if (cnt <= 0) return;
+  size_t c = (size_t)cnt;
+  memmove(dst->rec + ds, src->rec + ss, c * sizeof(dg_rec_t *));
+  memmove(dst->op + ds, src->op + ss, c * sizeof(int32_t));
+  memmove(dst->cls + ds, src->cls + ss, c);
+  for (int d = 0; d < ND; d++) {
+    memmove(LLO(dst, d) + ds, LLO(src, d) + ss, c * sizeof(int64_t));
+    memmove(LHI(dst, d) + ds, LHI(src, d) + ss, c * sizeof(int64_t));
+  }
+}
+
+static inline void T(inner_move)(dg_inner_t *dst, int ds, const dg_inner_t *src,
+                                 int ss, int cnt) {
+  if (cnt <= 0) return;
+  size_t c = (size_t)cnt;
+  memmove(dst->child + ds, src->child + ss, c * sizeof(void *));
+  memmove(dst->opmin + ds, src->opmin + ss, c * sizeof(int32_t));
+  memmove(dst->opmax + ds, src->opmax + ss, c * sizeof(int32_t));
+  memmove(dst->mask + ds, src->mask + ss, c);
+  for (int d = 0; d < ND; d++) {
+    memmove(BLO(dst, d) + ds, BLO(src, d) + ss, c * sizeof(int64_t));
+    memmove(BHI(dst, d) + ds, BHI(src, d) + ss, c * sizeof(int64_t));
+    memmove(SEP(dst, d) + ds, SEP(src, d) + ss, c * sizeof(int64_t));
+  }
+}
+
+static inline void T(leaf_set)(dg_leaf_t *x, int s, const dg_piece_t *p) {
+  x->rec[s] = p->rec;
+  x->op[s] = p->rec->redop;
+  x->cls[s] = CLS_BIT(p->rec->cls);
+  for (int d = 0; d < ND; d++) {
+    LLO(x, d)[s] = p->lo[d];
+    LHI(x, d)[s] = p->hi[d];
+  }
+}
+
+/* ---- query ------------------------------------------------------------ */
+
+/* True when a subtree with class mask `mask` and operator range [omin, omax]
+ * may hold a piece that conflicts with the query: a conflicting class is
+ * there, and it is not only reductions with the querying reduction's
+ * operator. */
+static inline int T(relevant)(const grt_dg_t *dg, uint8_t mask, int32_t omin,
+                              int32_t omax) {
+  if (!(mask & dg->qmask)) return 0;
+  return !(dg->qcls == CLS_REDUCE && mask == CLS_BIT(CLS_REDUCE) &&
+           omin == dg->qop && omax == dg->qop);
+}
+
+/* A piece's hit by a writer's rectangle in a batch (dg->collect): remember
+ * it once (sparse-set mark in the leaf, valid while nothing mutates) with
+ * the writer rectangle that hit it. Returns nonzero on allocation failure. */
+static int T(collect)(grt_dg_t *dg, dg_leaf_t *x, int s) {
+  uint32_t h = x->hit[s];
+  if (!(h < dg->nhits && dg->hits[h].leaf == x && dg->hits[h].slot == s)) {
+    if (dg->nhits == dg->caphits && grow_hits(dg)) return 1;
+    h = (uint32_t)dg->nhits++;
+    dg_hit_t *e = &dg->hits[h];
+    e->leaf = x;
+    e->slot = s;
+    e->npairs = 0;
+    e->p.rec = x->rec[s];
+    for (int d = 0; d < ND; d++) {
+      e->p.lo[d] = LLO(x, d)[s];
+      e->p.hi[d] = LHI(x, d)[s];
+    }
+    x->hit[s] = h;
+  }
+  if (dg->npairs == dg->cappairs && grow_pairs(dg)) return 1;
+  dg->pairs[dg->npairs].hit = h;
+  dg->pairs[dg->npairs].w = dg->qrect;
+  dg->npairs++;
+  dg->hits[h].npairs++;
   return 0;
 }
 
-/* Joins two treaps where every key of a is below every key of b. */
-static dg_node_t *T(merge)(dg_node_t *a, dg_node_t *b) {
-  if (!a) return b;
-  if (!b) return a;
-  if (a->prio > b->prio) {
-    a->r = T(merge)(a->r, b);
-    T(fix_r)(a);
-    return a;
-  }
-  b->l = T(merge)(a, b->l);
-  T(fix_l)(b);
-  return b;
-}
-
-/* Splits t into keys below k (*a) and above k (*b); k is not in t. */
-static void T(split)(dg_node_t *t, dg_node_t *k, dg_node_t **a, dg_node_t **b) {
-  if (!t) {
-    *a = *b = NULL;
-    return;
-  }
-  if (T(key_cmp)(t, k) < 0) {
-    T(split)(t->r, k, &t->r, b);
-    T(fix_r)(t);
-    *a = t;
-  } else {
-    T(split)(t->l, k, a, &t->l);
-    T(fix_l)(t);
-    *b = t;
-  }
-}
-
-/* Inserts x (piece, rec, seq and prio set) into t; returns the new root.
- * Top-down: the boxes on the way grow by x's piece (x joins each of those
- * subtrees); where x's priority wins, the rest is split under x. */
-static dg_node_t *T(insert)(dg_node_t *t, dg_node_t *x) {
-  dg_node_t *root = t, *parent = NULL;
-  dg_node_t **link = &root;
-  int grew = 0; /* the parent's box on the taken side already counts x */
-  while (t && x->prio <= t->prio) {
-    parent = t;
-    if (T(key_cmp)(x, t) < 0) {
-      grew = t->l != NULL;
-      if (grew) T(grow)(T(lblo)(t), T(lbhi)(t), t->lop, &t->lmask, x);
-      link = &t->l;
-    } else {
-      grew = t->r != NULL;
-      if (grew) T(grow)(T(rblo)(t), T(rbhi)(t), t->rop, &t->rmask, x);
-      link = &t->r;
-    }
-    t = *link;
-  }
-  T(split)(t, x, &x->l, &x->r);
-  T(fix_l)(x);
-  T(fix_r)(x);
-  *link = x;
-  if (parent && !grew) { /* x is the parent's new, formerly empty, side */
-    if (link == &parent->l)
-      T(fix_l)(parent);
-    else
-      T(fix_r)(parent);
-  }
-  return root;
-}
-
-/* Removes node x (found by key) from t; returns the new root. */
-static dg_node_t *T(erase)(dg_node_t *t, dg_node_t *x) {
-  if (t == x) return T(merge)(t->l, t->r);
-  if (T(key_cmp)(x, t) < 0) {
-    t->l = T(erase)(t->l, x);
-    T(fix_l)(t);
-  } else {
-    t->r = T(erase)(t->r, x);
-    T(fix_r)(t);
-  }
-  return t;
-}
-
-/* True when a subtree with class mask `mask` and operator range op may hold
- * a piece that conflicts with the query: one of the conflicting classes is
- * there, and it is not only reductions with the querying reduction's
- * operator. */
-static inline int T(relevant)(const grt_dg_t *dg, uint8_t mask, const int *op) {
-  if (!(mask & dg->qmask)) return 0;
-  return !(dg->qcls == CLS_REDUCE && mask == CLS_BIT(CLS_REDUCE) &&
-           op[0] == dg->qop && op[1] == dg->qop);
-}
-
-/* Reports every piece of the non-empty treap t that overlaps the query and
- * conflicts with it (subtrees without a conflicting class are skipped). Allocates nothing; recursion depth is the tree height. */
-static void T(query)(grt_dg_t *dg, dg_node_t *t) {
+static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
   const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
-  for (;;) {
-    if (T(meet)(T(plo)(t), T(phi)(t), qlo, qhi) && conflicts(dg, t->rec))
-      report(dg, t->rec);
-    if (t->l && T(relevant)(dg, t->lmask, t->lop) &&
-        T(meet)(T(lblo)(t), T(lbhi)(t), qlo, qhi))
-      T(query)(dg, t->l);
-    if (t->r && T(relevant)(dg, t->rmask, t->rop) &&
-        T(meet)(T(rblo)(t), T(rbhi)(t), qlo, qhi))
-      t = t->r;
-    else
-      return;
+  const int n = (int)x->n;
+  const uint8_t qmask = dg->qmask;
+  for (int s = 0; s < n; s++) {
+    int ok = (x->cls[s] & qmask) != 0;
+    for (int d = 0; d < ND; d++)
+      ok &= (LLO(x, d)[s] <= qhi[d]) & (LHI(x, d)[s] >= qlo[d]);
+    if (!ok) continue;
+    if (dg->qcls == CLS_REDUCE && x->cls[s] == CLS_BIT(CLS_REDUCE) &&
+        x->op[s] == dg->qop)
+      continue; /* same-operator reductions do not conflict */
+    report(dg, x->rec[s]);
+    dg->nhit++;
+    if (dg->collect && T(collect)(dg, x, s)) return 1;
   }
+  return 0;
 }
 
-/* Node t is being cut by the query rectangle. When a piece with t's low
- * corner will replace it -- the lone writer itself (same corner), or t's low slab in the first dimension where t starts below the
- * query -- that piece goes into a fresh node that takes t's place: same key
- * (corner and seq), same priority, same children, so no merge and no
- * insertion. t keeps its data for undo. Returns the fresh node, or NULL
- * (no such piece, or no memory: the caller then merges as usual and the
- * batch fails later on its own allocation). */
-static dg_node_t *T(take_place)(grt_dg_t *dg, dg_node_t *t) {
-  const int64_t *pl = T(plo)(t), *qlo = dg->qlo;
-  int slab = -1, same = 1;
+/* Reports every piece under t (at `level`) that overlaps the query and
+ * conflicts with it; counts them in dg->nhit and, for a writer of a batch,
+ * collects them. Allocates only in collect mode (scratch). */
+static int T(query)(grt_dg_t *dg, void *t, int level) {
+  if (level == 0) return T(query_leaf)(dg, (dg_leaf_t *)t);
+  const dg_inner_t *x = t;
+  const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
+  const int n = (int)x->n;
+  for (int i = 0; i < n; i++) {
+    int ok = 1;
+    for (int d = 0; d < ND; d++)
+      ok &= (BLO(x, d)[i] <= qhi[d]) & (BHI(x, d)[i] >= qlo[d]);
+    if (!ok || !T(relevant)(dg, x->mask[i], x->opmin[i], x->opmax[i])) continue;
+    if (T(query)(dg, x->child[i], level - 1)) return 1;
+  }
+  return 0;
+}
+
+/* ---- cut ---------------------------------------------------------------- */
+
+/* Appends the parts of piece p outside [wlo, whi] (which it overlaps) to
+ * dg->frag as at most 2*ND slabs (dimension order, low slab first); returns
+ * how many. The caller made room. */
+static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
+                    const int64_t *whi) {
+  int64_t lo[ND], hi[ND];
   for (int d = 0; d < ND; d++) {
-    if (pl[d] != qlo[d]) same = 0;
-    if (slab < 0 && pl[d] < qlo[d]) slab = d;
+    lo[d] = p->lo[d];
+    hi[d] = p->hi[d];
   }
-  int writer = same && dg->wrec && !dg->wplaced;
-  if (!writer && slab < 0) return NULL;
-  dg_node_t *f = node_alloc(dg);
-  if (!f) return NULL;
-  memcpy(f, t, dg->node_size);
-  f->flags = NODE_FRESH;
-  f->next = dg->fresh;
-  dg->fresh = f;
-  if (writer) {
-    f->rec = dg->wrec;
-    int64_t *fh = T(phi)(f);
-    for (int d = 0; d < ND; d++) fh[d] = dg->qhi[d];
-    dg->wplaced = 1;
-  } else {
-    T(phi)(f)[slab] = qlo[slab] - 1;
-    t->flags = (uint16_t)(t->flags | NODE_SLAB | (slab << SLAB_SHIFT));
+  int k = 0;
+  for (int d = 0; d < ND; d++) {
+    if (lo[d] < wlo[d]) {
+      dg_piece_t *f = &dg->frag[dg->nfrag + k++];
+      f->rec = p->rec;
+      f->placed = 0;
+      for (int e = 0; e < ND; e++) {
+        f->lo[e] = lo[e];
+        f->hi[e] = hi[e];
+      }
+      f->hi[d] = wlo[d] - 1;
+      lo[d] = wlo[d];
+    }
+    if (hi[d] > whi[d]) {
+      dg_piece_t *f = &dg->frag[dg->nfrag + k++];
+      f->rec = p->rec;
+      f->placed = 0;
+      for (int e = 0; e < ND; e++) {
+        f->lo[e] = lo[e];
+        f->hi[e] = hi[e];
+      }
+      f->lo[d] = whi[d] + 1;
+      hi[d] = whi[d];
+    }
   }
-  f->rec->npieces++;
-  dg->live++;
-  return f;
+  dg->nfrag += (size_t)k;
+  return k;
 }
 
-/* Removes from the non-empty treap t every piece overlapping the query
- * (reporting it when dg->report), linking removed nodes on dg->pass. Sets
- * *changed when t's subtree changed. Returns the new root. */
-static dg_node_t *T(cut)(grt_dg_t *dg, dg_node_t *t, int *changed) {
+/* Removes from leaf x every piece overlapping the query rectangle. In lone
+ * mode (dg->lone) it also makes each removed piece's remainder slabs (into
+ * dg->frag, room reserved) and lets a piece with the removed one's low corner
+ * -- the writer itself, or the low slab -- take its slot (same key, so the
+ * order holds and no insertion is needed). Returns 1 when x changed. */
+static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
   const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
-  int ch = 0, c;
-  if (t->l && T(meet)(T(lblo)(t), T(lbhi)(t), qlo, qhi)) {
-    c = 0;
-    t->l = T(cut)(dg, t->l, &c);
-    if (c) {
-      ch = 1;
-      T(fix_l)(t);
+  const int n = (int)x->n;
+  int w = 0, changed = 0;
+  for (int s = 0; s < n; s++) {
+    int ok = 1;
+    for (int d = 0; d < ND; d++)
+      ok &= (LLO(x, d)[s] <= qhi[d]) & (LHI(x, d)[s] >= qlo[d]);
+    if (!ok) {
+      if (w != s) T(leaf_move)(x, w, x, s, 1);
+      w++;
+      continue;
     }
-  }
-  if (t->r && T(meet)(T(rblo)(t), T(rbhi)(t), qlo, qhi)) {
-    c = 0;
-    t->r = T(cut)(dg, t->r, &c);
-    if (c) {
-      ch = 1;
-      T(fix_r)(t);
+    changed = 1;
+    dg_rec_t *r = x->rec[s];
+    if (dg->lone) {
+      dg_piece_t p;
+      p.rec = r;
+      int same = 1;
+      for (int d = 0; d < ND; d++) {
+        p.lo[d] = LLO(x, d)[s];
+        p.hi[d] = LHI(x, d)[s];
+        same &= p.lo[d] == qlo[d];
+      }
+      size_t f0 = dg->nfrag;
+      int nf = T(slabs)(dg, &p, qlo, qhi);
+      r->npieces += (uint32_t)nf; /* pinned: the slabs will be r's pieces */
+      dg_piece_t *put = NULL;
+      dg_piece_t wp;
+      if (same && !dg->wplaced) {
+        wp.rec = dg->wrec;
+        for (int d = 0; d < ND; d++) {
+          wp.lo[d] = qlo[d];
+          wp.hi[d] = qhi[d];
+        }
+        put = &wp;
+        dg->wplaced = 1;
+        dg->wrec->npieces++;
+        dg->live++;
+      } else if (nf > 0 && !same) {
+        /* the first low slab, if any, starts at p's corner */
+        dg_piece_t *f = &dg->frag[f0];
+        int eq = 1;
+        for (int d = 0; d < ND; d++) eq &= f->lo[d] == p.lo[d];
+        if (eq) {
+          f->placed = 1;
+          put = f;
+          dg->live++;
+        }
+      }
+      if (put) {
+        T(leaf_set)(x, w, put);
+        w++;
+      }
     }
+    dg->live--;
+    if (--r->npieces == 0) rec_free(dg, r);
   }
-  if (T(meet)(T(plo)(t), T(phi)(t), qlo, qhi)) {
-    if (dg->report) report(dg, t->rec);
-    dg_node_t *m = T(take_place)(dg, t);
-    if (!m) m = T(merge)(t->l, t->r);
-    t->l = t->r = NULL;
-    t->pnext = dg->pass;
-    dg->pass = t;
-    *changed = 1;
-    return m;
-  }
-  *changed = ch;
-  return t;
+  x->n = (uint32_t)w;
+  return changed;
 }
 
-/* Removes the pieces of completed accesses from t; sets *changed when t's
- * subtree changed (boxes are only recomputed then). Returns the new root. */
-static dg_node_t *T(prune)(grt_dg_t *dg, dg_node_t *t, grt_dg_done_fn done,
-                           void *ctx, int *changed) {
-  int ch = 0, c;
-  if (t->l) {
-    c = 0;
-    t->l = T(prune)(dg, t->l, done, ctx, &c);
-    if (c) {
-      ch = 1;
-      T(fix_l)(t);
+/* Children of x (at `level` >= 1) flagged in `chg` changed: drop the empty
+ * ones, refresh the others' summaries, and merge an underfull child into a
+ * neighbour when both fit in 3/4 of a node. Highest index first, so lower
+ * flags stay valid. */
+static void T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg) {
+  const int cl = level - 1;
+  for (int i = (int)x->n - 1; i >= 0; i--) {
+    if (!(chg >> i & 1u)) continue;
+    void *c = x->child[i];
+    uint32_t cnt = T(count)(c, cl);
+    if (cnt == 0) {
+      free_node(dg, c, cl);
+      T(inner_move)(x, i, x, i + 1, (int)x->n - i - 1);
+      x->n--;
+      continue;
+    }
+    int j = -1; /* merge child j+1 into child j */
+    if (cnt < DG_B / 4 && x->n > 1) {
+      if (i > 0 && T(count)(x->child[i - 1], cl) + cnt <= 3 * DG_B / 4)
+        j = i - 1;
+      else if (i == 0 && T(count)(x->child[1], cl) + cnt <= 3 * DG_B / 4)
+        j = 0;
+    }
+    if (j < 0) {
+      T(refresh)(x, i, cl);
+      continue;
+    }
+    void *a = x->child[j], *b = x->child[j + 1];
+    if (cl == 0) {
+      dg_leaf_t *la = a, *lb = b;
+      T(leaf_move)(la, (int)la->n, lb, 0, (int)lb->n);
+      la->n += lb->n;
+    } else {
+      dg_inner_t *ia = a, *ib = b;
+      T(inner_move)(ia, (int)ia->n, ib, 0, (int)ib->n);
+      ia->n += ib->n;
+    }
+    free_node(dg, b, cl);
+    T(inner_move)(x, j + 1, x, j + 2, (int)x->n - j - 2);
+    x->n--;
+    T(refresh)(x, j, cl);
+  }
+}
+
+/* Cut pass under t (at `level`): removes every piece overlapping the query.
+ * Returns 1 when t changed (its summary in the parent must be redone). */
+static int T(cut)(grt_dg_t *dg, void *t, int level) {
+  if (level == 0) return T(cut_leaf)(dg, (dg_leaf_t *)t);
+  dg_inner_t *x = t;
+  const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
+  uint32_t chg = 0;
+  for (int i = 0; i < (int)x->n; i++) {
+    int ok = 1;
+    for (int d = 0; d < ND; d++)
+      ok &= (BLO(x, d)[i] <= qhi[d]) & (BHI(x, d)[i] >= qlo[d]);
+    if (ok && T(cut)(dg, x->child[i], level - 1)) chg |= 1u << i;
+  }
+  if (chg) T(fix_children)(dg, x, level, chg);
+  return chg != 0;
+}
+
+/* ---- prune -------------------------------------------------------------- */
+
+static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
+                    void *ctx) {
+  if (level == 0) {
+    dg_leaf_t *x = t;
+    int n = (int)x->n, w = 0;
+    for (int s = 0; s < n; s++) {
+      dg_rec_t *r = x->rec[s];
+      if (!is_done(dg, r, done, ctx)) {
+        if (w != s) T(leaf_move)(x, w, x, s, 1);
+        w++;
+        continue;
+      }
+      dg->live--;
+      if (--r->npieces == 0) rec_free(dg, r);
+    }
+    x->n = (uint32_t)w;
+    return w != n;
+  }
+  dg_inner_t *x = t;
+  uint32_t chg = 0;
+  for (int i = 0; i < (int)x->n; i++)
+    if (T(prune)(dg, x->child[i], level - 1, done, ctx)) chg |= 1u << i;
+  if (chg) T(fix_children)(dg, x, level, chg);
+  return chg != 0;
+}
+
+/* ---- insert ------------------------------------------------------------- */
+
+/* Where to split m (= DG_B + 1) entries whose keys are rows[d][0..m): the
+ * left size h in [DG_MINSPLIT, m - DG_MINSPLIT] at which adjacent keys differ
+ * in the highest Morton bit (so both halves are unions of aligned Z-order
+ * blocks and their boxes stay compact), nearest the middle on ties. */
+static int T(split_at)(const int64_t *const *rows, int m) {
+  int best = m / 2, bz = -1, bdist = m;
+  for (int h = DG_MINSPLIT; h <= m - DG_MINSPLIT; h++) {
+    int z = -1;
+    for (int d = 0; d < ND; d++) {
+      uint64_t x = ucoord(rows[d][h - 1]) ^ ucoord(rows[d][h]);
+      if (x) {
+        int b = (63 - __builtin_clzll(x)) * ND + (ND - 1 - d);
+        if (b > z) z = b;
+      }
+    }
+    int dist = h > m / 2 ? h - m / 2 : m / 2 - h;
+    if (z > bz || (z == bz && dist < bdist)) {
+      best = h;
+      bz = z;
+      bdist = dist;
     }
   }
-  if (t->r) {
-    c = 0;
-    t->r = T(prune)(dg, t->r, done, ctx, &c);
-    if (c) {
-      ch = 1;
-      T(fix_r)(t);
-    }
+  return best;
+}
+
+/* Position of the first slot whose key is above k (upper bound). */
+static inline int T(leaf_pos)(const dg_leaf_t *x, const int64_t *k) {
+  int a = 0, b = (int)x->n;
+  while (a < b) {
+    int m = (a + b) >> 1;
+    int64_t mk[ND];
+    T(leaf_key)(x, m, mk);
+    if (T(key_cmp)(mk, k) <= 0)
+      a = m + 1;
+    else
+      b = m;
   }
-  if (!is_done(dg, t->rec, done, ctx)) {
-    *changed = ch;
-    return t;
+  return a;
+}
+
+/* Child whose key range takes k: the last with separator <= k (or 0). */
+static inline int T(inner_pos)(const dg_inner_t *x, const int64_t *k) {
+  int a = 0, b = (int)x->n;
+  while (a < b) {
+    int m = (a + b) >> 1;
+    int64_t mk[ND];
+    T(sep_key)(x, m, mk);
+    if (T(key_cmp)(mk, k) <= 0)
+      a = m + 1;
+    else
+      b = m;
   }
-  dg_node_t *m = T(merge)(t->l, t->r);
-  drop_node(dg, t);
-  *changed = 1;
-  return m;
+  return a > 0 ? a - 1 : 0;
+}
+
+/* Inserts piece p under t (at `level`). Returns the new right sibling when t
+ * split, else NULL. The caller's box for t has already grown by p. */
+static void *T(ins)(grt_dg_t *dg, void *t, int level, const dg_piece_t *p) {
+  if (level == 0) {
+    dg_leaf_t *x = t;
+    int pos = T(leaf_pos)(x, p->lo);
+    T(leaf_move)(x, pos + 1, x, pos, (int)x->n - pos);
+    T(leaf_set)(x, pos, p);
+    x->n++;
+    if (x->n <= DG_B) return NULL;
+    const int64_t *rows[ND];
+    for (int d = 0; d < ND; d++) rows[d] = LLO(x, d);
+    int h = T(split_at)(rows, (int)x->n);
+    dg_leaf_t *y = take_leaf(dg);
+    T(leaf_move)(y, 0, x, h, (int)x->n - h);
+    y->n = x->n - (uint32_t)h;
+    x->n = (uint32_t)h;
+    return y;
+  }
+  dg_inner_t *x = t;
+  int i = T(inner_pos)(x, p->lo);
+  if (i == 0) { /* keep separator 0 a lower bound of the subtree */
+    int64_t k0[ND];
+    T(sep_key)(x, 0, k0);
+    if (T(key_cmp)(p->lo, k0) < 0)
+      for (int d = 0; d < ND; d++) SEP(x, d)[0] = p->lo[d];
+  }
+  for (int d = 0; d < ND; d++) {
+    if (p->lo[d] < BLO(x, d)[i]) BLO(x, d)[i] = p->lo[d];
+    if (p->hi[d] > BHI(x, d)[i]) BHI(x, d)[i] = p->hi[d];
+  }
+  x->mask[i] |= CLS_BIT(p->rec->cls);
+  if (p->rec->redop < x->opmin[i]) x->opmin[i] = p->rec->redop;
+  if (p->rec->redop > x->opmax[i]) x->opmax[i] = p->rec->redop;
+  void *c = T(ins)(dg, x->child[i], level - 1, p);
+  if (!c) return NULL;
+  /* child i split into (child i, c): refresh i, add c at i + 1 */
+  T(refresh)(x, i, level - 1);
+  T(sum_t) cs;
+  int64_t ck[ND];
+  if (level == 1) {
+    T(leaf_sum)((dg_leaf_t *)c, &cs);
+    T(leaf_key)((dg_leaf_t *)c, 0, ck);
+  } else {
+    T(inner_sum)((dg_inner_t *)c, &cs);
+    T(sep_key)((dg_inner_t *)c, 0, ck);
+  }
+  int at = i + 1;
+  T(inner_move)(x, at + 1, x, at, (int)x->n - at);
+  x->child[at] = c;
+  T(put_sum)(x, at, &cs);
+  for (int d = 0; d < ND; d++) SEP(x, d)[at] = ck[d];
+  x->n++;
+  if (x->n <= DG_B) return NULL;
+  const int64_t *rows[ND];
+  for (int d = 0; d < ND; d++) rows[d] = SEP(x, d);
+  int h = T(split_at)(rows, (int)x->n);
+  dg_inner_t *y = take_inner(dg, level);
+  T(inner_move)(y, 0, x, h, (int)x->n - h);
+  y->n = x->n - (uint32_t)h;
+  x->n = (uint32_t)h;
+  return y;
+}
+
+/* Inserts piece p into the tree (nodes reserved by the caller). */
+static void T(insert)(grt_dg_t *dg, const dg_piece_t *p) {
+  if (!dg->root) {
+    dg_leaf_t *x = take_leaf(dg);
+    x->n = 0;
+    dg->root = x;
+    dg->height = 0;
+  }
+  void *s = T(ins)(dg, dg->root, dg->height, p);
+  dg->live++; /* the caller counted p in p->rec->npieces */
+  if (!s) return;
+  dg_inner_t *r = take_inner(dg, dg->height + 1);
+  r->n = 2;
+  r->child[0] = dg->root;
+  r->child[1] = s;
+  T(refresh)(r, 0, dg->height);
+  T(refresh)(r, 1, dg->height);
+  int64_t k[ND];
+  if (dg->height == 0) {
+    T(leaf_key)((dg_leaf_t *)dg->root, 0, k);
+    for (int d = 0; d < ND; d++) SEP(r, d)[0] = k[d];
+    T(leaf_key)((dg_leaf_t *)s, 0, k);
+  } else {
+    T(sep_key)((dg_inner_t *)dg->root, 0, k);
+    for (int d = 0; d < ND; d++) SEP(r, d)[0] = k[d];
+    T(sep_key)((dg_inner_t *)s, 0, k);
+  }
+  for (int d = 0; d < ND; d++) SEP(r, d)[1] = k[d];
+  dg->root = r;
+  dg->height++;
 }
 
 static const dg_ops_t T(ops) = {
     .query = T(query),
     .cut = T(cut),
     .insert = T(insert),
-    .erase = T(erase),
     .prune = T(prune),
+    .slabs = T(slabs),
 };
 
+#undef LLO
+#undef LHI
+#undef BLO
+#undef BHI
+#undef SEP
 #undef T
 #undef T_CAT
 #undef T_CAT2

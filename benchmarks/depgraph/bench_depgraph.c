@@ -321,14 +321,23 @@ static void row(const char *c, const char *v, const char *m, double x,
 }
 
 int main(int argc, char **argv) {
-  int quick = 0, baseline = 1;
+  int quick = 0, baseline = 1, only_pat = -1;
+  long long only_n = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--quick"))
       quick = 1;
     else if (!strcmp(argv[i], "--no-baseline"))
       baseline = 0;
+    else if (!strcmp(argv[i], "--pattern") && i + 1 < argc) {
+      i++;
+      only_pat = !strcmp(argv[i], "random") ? 0 : !strcmp(argv[i], "stencil") ? 1 : -2;
+      if (only_pat == -2) return 2;
+    } else if (!strcmp(argv[i], "--n") && i + 1 < argc)
+      only_n = atoll(argv[++i]);
     else {
-      fprintf(stderr, "usage: %s [--quick] [--no-baseline]\n", argv[0]);
+      fprintf(stderr,
+              "usage: %s [--quick] [--no-baseline] [--pattern random|stencil] [--n N]\n",
+              argv[0]);
       return 2;
     }
   }
@@ -343,7 +352,9 @@ int main(int argc, char **argv) {
 
   printf("case,variant,ranks,metric,value,unit\n");
   for (int p = 0; p < 2; p++) {
+    if (only_pat >= 0 && p != only_pat) continue;
     for (int i = 0; i < nn; i++) {
+      if (only_n && ns[i] != only_n) continue;
       char cs[64];
       snprintf(cs, sizeof cs, "depgraph_%s_n%lld", pats[p], (long long)ns[i]);
       /* stencil: at least one whole read+write sweep pair */
