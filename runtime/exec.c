@@ -213,9 +213,11 @@ void grt__wait_all(grt_runtime_t *rt) {
 
 
 static void run_node(grt_runtime_t *rt, grt_node_t *n, grt_worker_t *w) {
-  if (n->kind == GRT_NODE_TASK)
-    grt__run_point(rt, (grt_point_t *)n, w);
-  else if (n->kind == GRT_NODE_FOLD)
+  if (n->kind == GRT_NODE_TASK) {
+    grt__run_point(rt, (grt_point_t *)n, w); /* completes it, now or later */
+    return;
+  }
+  if (n->kind == GRT_NODE_FOLD)
     grt__run_fold(rt, (grt_fold_t *)n);
   else
     n->run(rt, n);

@@ -159,6 +159,7 @@ struct grt_task_context {
   grt_proc_kind_t kind;
   int omp_threads;
   int index;                     /* linear point index */
+  bool deferred;                 /* the body returned before its work is done */
 };
 
 /* A point task: one node plus its context. */
@@ -314,7 +315,14 @@ void grt__launch_cache_free(grt_runtime_t *rt);
 void grt__redops_free(grt_runtime_t *rt);
 
 /* ---- running (task.c) ---- */
+/* Runs a point's body and completes it, unless the body deferred completion. */
 void grt__run_point(grt_runtime_t *rt, grt_point_t *p, grt_worker_t *w);
+/* Asynchronous processors (the device backends): a body that only enqueues
+ * work calls grt__task_defer(ctx) before returning, and the backend calls
+ * grt__task_finish(ctx) from any thread once the work is done; successors
+ * are released then, not when the body returned. */
+void grt__task_defer(grt_task_context_t *ctx);
+void grt__task_finish(grt_task_context_t *ctx);
 void grt__run_fold(grt_runtime_t *rt, grt_fold_t *f);
 
 /* ---- submission (submit.c) ---- */

@@ -142,6 +142,27 @@ void grt__op_finish_future(grt_runtime_t *rt, grt_op_t *op) {
   if (accp != acc) free(accp);
 }
 
+/* Everything after a point's body: hand a gathered reduction buffer on,
+ * count the point, complete its node. Runs on the worker that ran the body,
+ * or later on whatever thread ends a deferred (asynchronous) body. */
+static void point_finish(grt_runtime_t *rt, grt_point_t *pt) {
+  grt_op_t *op = pt->node.op;
+  grt_task_context_t *ctx = &pt->ctx;
+  for (int f = 0; f < op->nfolds; f++)
+    if (op->fold_gather[f] && rt->rank != 0 && pt->redbuf[op->folds[f].arg])
+      grt__send_redbuf(rt, op, ctx->index, op->folds[f].arg);
+  if (atomic_fetch_sub_explicit(&op->remaining, 1, memory_order_acq_rel) == 1)
+    grt__op_local_done(rt, op);
+  grt__node_complete(rt, &pt->node);
+}
+
+void grt__task_defer(grt_task_context_t *ctx) { ctx->deferred = true; }
+
+void grt__task_finish(grt_task_context_t *ctx) {
+  grt_point_t *pt = (grt_point_t *)((char *)ctx - offsetof(grt_point_t, ctx));
+  point_finish(ctx->op->rt, pt);
+}
+
 void grt__run_point(grt_runtime_t *rt, grt_point_t *pt, grt_worker_t *w) {
   grt_op_t *op = pt->node.op;
   grt_task_context_t *ctx = &pt->ctx;
@@ -155,12 +176,10 @@ void grt__run_point(grt_runtime_t *rt, grt_point_t *pt, grt_worker_t *w) {
       fail_point(op, grt_last_error());
       run = false;
     }
+  ctx->deferred = false;
   if (run) op->fn(ctx);
-  for (int f = 0; f < op->nfolds; f++)
-    if (op->fold_gather[f] && rt->rank != 0 && pt->redbuf[op->folds[f].arg])
-      grt__send_redbuf(rt, op, ctx->index, op->folds[f].arg);
-  if (atomic_fetch_sub_explicit(&op->remaining, 1, memory_order_acq_rel) == 1)
-    grt__op_local_done(rt, op);
+  if (ctx->deferred) return; /* its processor completes it later */
+  point_finish(rt, pt);
 }
 
 /* ---- the task ABI ---- */

@@ -1,0 +1,213 @@
+/* test_mapper_redop.c - library mappers (processor choice, minimum chunk,
+ * tile shape), custom reduction operators, OpenMP variants, and tasks whose
+ * completion is signalled after their body returned (asynchronous
+ * processors). */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "grt.h"
+#include "runtime_internal.h"
+
+static grt_runtime_t *start(const char *cpus, const char *omps) {
+  grt_config_t *cfg;
+  assert_int_equal(grt_config_create(&cfg), 0);
+  assert_int_equal(grt_config_set(cfg, "cpus", cpus), 0);
+  assert_int_equal(grt_config_set(cfg, "omps", omps), 0);
+  assert_int_equal(grt_config_set(cfg, "ompthreads", "2"), 0);
+  assert_int_equal(grt_config_set(cfg, "min_cpu_chunk", "0"), 0);
+  grt_runtime_t *rt;
+  assert_int_equal(grt_init_config(NULL, NULL, cfg, &rt), 0);
+  grt_config_destroy(cfg);
+  return rt;
+}
+
+/* Returns 1 from a CPU body, 2 from an OMP body; records the launch shape. */
+static void which_cpu(grt_task_context_t *ctx) {
+  int64_t shape[4];
+  int nd = grt_task_launch_shape(ctx, shape);
+  int64_t v = 1000 * nd + shape[0] * 10 + 1;
+  grt_task_return(ctx, &v, sizeof v);
+}
+static void which_omp(grt_task_context_t *ctx) {
+  int64_t v = grt_task_proc_kind(ctx) == GRT_PROC_OMP ? 2 : -2;
+  grt_task_return(ctx, &v, sizeof v);
+}
+
+static grt_proc_kind_t pick_cpu(void *data, int task_id, const grt_variants_t *v, int ncpu,
+                                int nomp, int ngpu) {
+  (void)data, (void)task_id, (void)v, (void)nomp, (void)ngpu;
+  return ncpu > 0 ? GRT_PROC_CPU : GRT_PROC_OMP;
+}
+static size_t huge_chunk(void *data, int task_id, grt_proc_kind_t kind) {
+  (void)data, (void)task_id, (void)kind;
+  return (size_t)1 << 40;
+}
+static int rows_only(void *data, int task_id, int ndim, const int64_t *shape, int nprocs,
+                     int64_t *tiles) {
+  (void)data, (void)task_id, (void)shape;
+  for (int d = 0; d < ndim; d++) tiles[d] = 1;
+  tiles[0] = nprocs;
+  return 0;
+}
+
+static int64_t run_which(grt_library_t *lib, grt_store_t *s) {
+  grt_launch_t *l;
+  grt_future_t *f;
+  assert_int_equal(grt_launch_create(lib, 1, &l), 0);
+  assert_int_equal(grt_launch_add_input(l, s), 0);
+  assert_int_equal(grt_launch_reduce_result(l, grt_type_int64(), GRT_REDOP_MAX), 0);
+  assert_int_equal(grt_launch_submit(l, &f), 0);
+  int64_t v;
+  assert_int_equal(grt_future_get(f, &v, sizeof v), 0);
+  grt_future_destroy(f);
+  return v;
+}
+
+static void test_mapper_default_and_custom(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start("2", "1");
+  grt_library_t *lib;
+  assert_int_equal(grt_library_create(rt, "mapped", &lib), 0);
+  assert_int_equal(grt_task_register(lib, 1, "which", &(grt_variants_t){.cpu = which_cpu, .omp = which_omp}), 0);
+  int64_t shape[2] = {64, 64};
+  grt_store_t *s;
+  assert_int_equal(grt_store_create(rt, grt_type_float64(), 2, shape, &s), 0);
+  double z = 0;
+  assert_int_equal(grt_fill(s, &z), 0);
+  if (grt_num_procs(rt, GRT_PROC_OMP) > 0)
+    assert_int_equal(run_which(lib, s), 2); /* the default mapper prefers OMP groups */
+  /* a mapper choosing CPU, splitting rows only */
+  grt_mapper_t m = {.select_proc = pick_cpu, .tile_shape = rows_only};
+  assert_int_equal(grt_library_set_mapper(lib, &m), 0);
+  assert_int_equal(run_which(lib, s), 2000 + 2 * 10 + 1); /* 2-D launch of 2 x 1 points */
+  /* a minimum chunk larger than the store: one point */
+  m.min_chunk = huge_chunk;
+  assert_int_equal(grt_library_set_mapper(lib, &m), 0);
+  assert_int_equal(run_which(lib, s), 1000 + 1 * 10 + 1);
+  grt_store_destroy(s);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+/* A custom operator: keeps the value with the largest absolute value. */
+static void absmax(void *dst, const void *src, size_t n) {
+  double *a = dst;
+  const double *b = src;
+  for (size_t i = 0; i < n; i++)
+    if ((b[i] < 0 ? -b[i] : b[i]) > (a[i] < 0 ? -a[i] : a[i])) a[i] = b[i];
+}
+static void put_point(grt_task_context_t *ctx) {
+  int64_t p[4];
+  grt_task_point(ctx, p);
+  double v = (p[0] % 2 ? -1.0 : 1.0) * (double)(p[0] + 1);
+  grt_task_return(ctx, &v, sizeof v);
+  grt_buffer_t b;
+  grt_task_arg(ctx, 0, &b);
+  for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) ((double *)b.ptr)[(i - b.lo[0]) * b.stride[0]] = v;
+}
+
+static void test_mapper_custom_redop(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start("2", "0");
+  grt_library_t *lib;
+  assert_int_equal(grt_library_create(rt, "red", &lib), 0);
+  assert_int_equal(grt_task_register(lib, 1, "put", &(grt_variants_t){.cpu = put_point}), 0);
+  double zero = 0;
+  int op = grt_redop_register(lib, grt_type_float64(), &zero, absmax);
+  assert_true(op >= GRT_REDOP_CUSTOM);
+  assert_int_equal(grt_redop_register(lib, grt_type_float64(), NULL, absmax), GRT_EINVAL);
+  int64_t n = 8;
+  grt_store_t *acc;
+  assert_int_equal(grt_store_create(rt, grt_type_float64(), 1, &n, &acc), 0);
+  assert_int_equal(grt_fill(acc, &zero), 0);
+  grt_launch_t *l;
+  grt_future_t *f;
+  assert_int_equal(grt_launch_create_manual(lib, 1, 1, (int64_t[]){5}, &l), 0);
+  assert_int_equal(grt_launch_add_reduction(l, acc, (grt_redop_t)op), 0);
+  assert_int_equal(grt_launch_reduce_result(l, grt_type_float64(), (grt_redop_t)op), 0);
+  assert_int_equal(grt_launch_submit(l, &f), 0);
+  double v;
+  assert_int_equal(grt_future_get(f, &v, sizeof v), 0);
+  assert_true(v == 5.0); /* points give 1, -2, 3, -4, 5 */
+  grt_future_destroy(f);
+  grt_mapping_t *m;
+  assert_int_equal(grt_store_map(acc, GRT_READ, &m), 0);
+  for (int i = 0; i < n; i++) assert_true(((double *)grt_mapping_ptr(m, NULL))[i] == 5.0);
+  assert_int_equal(grt_mapping_unmap(m), 0);
+  /* a custom operator is tied to its type */
+  grt_store_t *ints;
+  assert_int_equal(grt_store_create(rt, grt_type_int64(), 1, &n, &ints), 0);
+  assert_int_equal(grt_launch_create(lib, 1, &l), 0);
+  assert_int_equal(grt_launch_add_reduction(l, ints, (grt_redop_t)op), GRT_EINVAL);
+  grt_launch_destroy(l);
+  grt_store_destroy(ints);
+  grt_store_destroy(acc);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+/* An "asynchronous processor": the body hands its work to another thread and
+ * returns; completion comes later. Later tasks must still see its writes. */
+static void *finish_later(void *arg) {
+  grt_task_context_t *ctx = arg;
+  usleep(2000);
+  grt_buffer_t b;
+  grt_task_arg(ctx, 0, &b);
+  for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) ((int64_t *)b.ptr)[(i - b.lo[0]) * b.stride[0]] *= 3;
+  grt__task_finish(ctx);
+  return NULL;
+}
+static void async_triple(grt_task_context_t *ctx) {
+  grt__task_defer(ctx);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, finish_later, ctx), 0);
+  pthread_detach(t);
+}
+static void add_one(grt_task_context_t *ctx) {
+  grt_buffer_t b;
+  grt_task_arg(ctx, 0, &b);
+  for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) ((int64_t *)b.ptr)[(i - b.lo[0]) * b.stride[0]] += 1;
+}
+
+static void test_mapper_async_completion(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start("2", "0");
+  grt_library_t *lib;
+  assert_int_equal(grt_library_create(rt, "async", &lib), 0);
+  assert_int_equal(grt_task_register(lib, 1, "triple", &(grt_variants_t){.cpu = async_triple}), 0);
+  assert_int_equal(grt_task_register(lib, 2, "add1", &(grt_variants_t){.cpu = add_one}), 0);
+  int64_t n = 1000, one = 1;
+  grt_store_t *s;
+  assert_int_equal(grt_store_create(rt, grt_type_int64(), 1, &n, &s), 0);
+  assert_int_equal(grt_fill(s, &one), 0);
+  int64_t want = 1;
+  for (int k = 0; k < 6; k++) {
+    grt_launch_t *l;
+    assert_int_equal(grt_launch_create(lib, k % 2 ? 2 : 1, &l), 0);
+    assert_int_equal(grt_launch_add_inout(l, s), 0);
+    assert_int_equal(grt_launch_submit(l, NULL), 0);
+    want = k % 2 ? want + 1 : want * 3;
+  }
+  grt_mapping_t *m;
+  assert_int_equal(grt_store_map(s, GRT_READ, &m), 0);
+  for (int i = 0; i < n; i++) assert_int_equal(((int64_t *)grt_mapping_ptr(m, NULL))[i], want);
+  assert_int_equal(grt_mapping_unmap(m), 0);
+  grt_store_destroy(s);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_mapper_default_and_custom),
+      cmocka_unit_test(test_mapper_custom_redop),
+      cmocka_unit_test(test_mapper_async_completion),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
