@@ -168,6 +168,23 @@ static void test_mpi_jobs_reproducible(void **state) {
   }
 }
 
+/* The README's main job, through the launcher on 2 ranks: the example CG
+ * solve converges and reports from one rank. */
+static void test_mpi_jobs_launcher_example(void **state) {
+  (void)state;
+  const char *grt = getenv("GRT_TEST_LAUNCHER"), *cg = getenv("GRT_TEST_CG2D");
+  if (!grt || !cg) skip();
+  static job_t j;
+  char *argv[] = {(char *)grt, "--ranks-per-node", "2", (char *)cg, "-n", "64", "-iters", "1000",
+                  "-tol", "1e-6", NULL};
+  static const char *const env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                                    "ASAN_OPTIONS=detect_leaks=0", NULL};
+  run(&j, argv, env, 120);
+  if (j.status != 0 || !strstr(j.out, "ranks=2") || !strstr(j.out, "\nconverged") ||
+      !strstr(j.out, "time_per_iter"))
+    fail_msg("status %d:\n%s", j.status, j.out);
+}
+
 int main(void) {
   if (!mpiexec() || !prog()) {
     fprintf(stderr, "test_mpi_jobs: GRT_TEST_MPIEXEC / GRT_TEST_MPI_PROG not set: skipped\n");
@@ -179,6 +196,7 @@ int main(void) {
       cmocka_unit_test(test_mpi_jobs_sigkill),
       cmocka_unit_test(test_mpi_jobs_simulated_ranks),
       cmocka_unit_test(test_mpi_jobs_reproducible),
+      cmocka_unit_test(test_mpi_jobs_launcher_example),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
