@@ -37,6 +37,7 @@ GRT_EXPORT int grt_library_create(grt_runtime_t *rt, const char *name, grt_libra
     return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   }
   lib->rt = rt;
+  lib->name_hash = grt__hash_bytes(0xcbf29ce484222325ull, name, strlen(name));
   lib->next = rt->libs;
   rt->libs = lib;
   *out = lib;

@@ -96,6 +96,7 @@ typedef struct grt_redop_info {
 struct grt_library {
   grt_runtime_t *rt;
   char *name;
+  uint64_t name_hash;            /* for the divergence check */
   int ntasks, captasks;
   grt_task_info_t *tasks;        /* sorted by id */
   grt_mapper_t mapper;

@@ -568,23 +568,27 @@ int grt__submit(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind, grt_futur
 
 /* What the divergence check compares of a launch: the task, every argument
  * (store id, view, privilege), scalar bytes and the result reduction. */
+static inline uint64_t mix(uint64_t h, uint64_t w) {
+  h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+
 static uint64_t launch_hash(const grt_launch_t *l) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  h = grt__hash_bytes(h, l->lib->name, strlen(l->lib->name));
-  h = grt__hash_bytes(h, &l->task->id, sizeof l->task->id);
-  h = grt__hash_bytes(h, &l->manual, sizeof l->manual);
-  h = grt__hash_bytes(h, l->launch_shape, sizeof l->launch_shape);
+  uint64_t h = mix(l->lib->name_hash, (uint64_t)(uint32_t)l->task->id | (uint64_t)l->manual << 32);
+  for (int d = 0; d < l->launch_ndim; d++) h = mix(h, (uint64_t)l->launch_shape[d]);
   for (int i = 0; i < l->nargs; i++) {
     const grt_arg_t *a = &l->args[i];
-    h = grt__hash_bytes(h, &a->root->id, sizeof a->root->id);
-    h = grt__hash_bytes(h, &a->priv, sizeof a->priv);
-    h = grt__hash_bytes(h, &a->redop, sizeof a->redop);
-    h = grt__hash_bytes(h, a->shape, sizeof(int64_t) * (size_t)a->ndim);
-    h = grt__hash_bytes(h, &a->tf, sizeof a->tf);
+    h = mix(h, a->root->id);
+    h = mix(h, (uint64_t)a->priv | (uint64_t)(uint32_t)a->redop << 8 | (uint64_t)a->ndim << 40);
+    for (int d = 0; d < a->ndim; d++) h = mix(h, (uint64_t)a->shape[d]);
+    if (!grt__tf_is_identity(&a->tf)) {
+      for (int d = 0; d < a->tf.view_ndim; d++)
+        h = mix(h, (uint64_t)a->tf.coef[d] * 8 + (uint64_t)(a->tf.dim[d] + 1));
+      for (int d = 0; d < a->tf.root_ndim; d++) h = mix(h, (uint64_t)a->tf.offset[d]);
+    }
   }
   if (l->sbuf_size) h = grt__hash_bytes(h, l->sbuf, l->sbuf_size);
-  h = grt__hash_bytes(h, &l->result_redop, sizeof l->result_redop);
-  return h;
+  return mix(h, (uint64_t)(uint32_t)l->result_redop);
 }
 
 GRT_EXPORT int grt_launch_submit(grt_launch_t *l, grt_future_t **result) {
