@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "grt.h"
+#include "rt_test.h"
 
 enum { T_ADD1 = 1, T_SUM, T_FAIL, T_SCALE, T_HIST, T_POINT };
 
@@ -63,18 +64,7 @@ static void write_point(grt_task_context_t *ctx) {
   for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) ((int64_t *)b.ptr)[(i - b.lo[0]) * b.stride[0]] = pt[0];
 }
 
-static grt_runtime_t *start(int cpus) {
-  grt_config_t *cfg;
-  assert_int_equal(grt_config_create(&cfg), 0);
-  char v[16];
-  snprintf(v, sizeof v, "%d", cpus);
-  assert_int_equal(grt_config_set(cfg, "cpus", v), 0);
-  assert_int_equal(grt_config_set(cfg, "min_cpu_chunk", "0"), 0);
-  grt_runtime_t *rt;
-  assert_int_equal(grt_init_config(NULL, NULL, cfg, &rt), 0);
-  grt_config_destroy(cfg);
-  return rt;
-}
+static grt_runtime_t *start(int cpus) { return rt_test_start(cpus, 0); }
 
 static grt_library_t *lib_of(grt_runtime_t *rt) {
   grt_library_t *lib;

@@ -16,18 +16,10 @@
 
 #include "grt.h"
 #include "runtime_internal.h"
+#include "rt_test.h"
 
 static grt_runtime_t *start(const char *cpus, const char *omps) {
-  grt_config_t *cfg;
-  assert_int_equal(grt_config_create(&cfg), 0);
-  assert_int_equal(grt_config_set(cfg, "cpus", cpus), 0);
-  assert_int_equal(grt_config_set(cfg, "omps", omps), 0);
-  assert_int_equal(grt_config_set(cfg, "ompthreads", "2"), 0);
-  assert_int_equal(grt_config_set(cfg, "min_cpu_chunk", "0"), 0);
-  grt_runtime_t *rt;
-  assert_int_equal(grt_init_config(NULL, NULL, cfg, &rt), 0);
-  grt_config_destroy(cfg);
-  return rt;
+  return rt_test_start(atoi(cpus), atoi(omps));
 }
 
 /* Returns 1 from a CPU body, 2 from an OMP body; records the launch shape. */

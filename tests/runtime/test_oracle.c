@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "grt.h"
+#include "rt_test.h"
 
 enum { T_MAP2 = 1, T_UPDATE, T_ACC, T_HIST, T_SUM, T_STENCIL };
 
@@ -246,15 +247,7 @@ static void check_all(root_t *roots, int nroots, uint64_t seed, int cpus, int st
 
 static void run_program(uint64_t seed, int cpus) {
   rng_t rg = {seed};
-  grt_config_t *cfg;
-  assert_int_equal(grt_config_create(&cfg), 0);
-  char v[16];
-  snprintf(v, sizeof v, "%d", cpus);
-  assert_int_equal(grt_config_set(cfg, "cpus", v), 0);
-  assert_int_equal(grt_config_set(cfg, "min_cpu_chunk", "0"), 0);
-  grt_runtime_t *rt;
-  assert_int_equal(grt_init_config(NULL, NULL, cfg, &rt), 0);
-  grt_config_destroy(cfg);
+  grt_runtime_t *rt = rt_test_start(cpus, 0);
   grt_library_t *lib;
   assert_int_equal(grt_library_create(rt, "oracle", &lib), 0);
   assert_int_equal(grt_task_register(lib, T_MAP2, "map2", &(grt_variants_t){.cpu = map2}), 0);

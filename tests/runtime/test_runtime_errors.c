@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "grt.h"
+#include "rt_test.h"
 
 static void noop(grt_task_context_t *ctx) { (void)ctx; }
 static void inc(grt_task_context_t *ctx) {
@@ -24,16 +25,7 @@ static void fail_odd(grt_task_context_t *ctx) {
   if (p[0] % 2) grt_task_fail(ctx, "odd point refused");
 }
 
-static grt_runtime_t *start(const char *cpus) {
-  grt_config_t *cfg;
-  assert_int_equal(grt_config_create(&cfg), 0);
-  assert_int_equal(grt_config_set(cfg, "cpus", cpus), 0);
-  assert_int_equal(grt_config_set(cfg, "min_cpu_chunk", "0"), 0);
-  grt_runtime_t *rt;
-  assert_int_equal(grt_init_config(NULL, NULL, cfg, &rt), 0);
-  grt_config_destroy(cfg);
-  return rt;
-}
+static grt_runtime_t *start(const char *cpus) { return rt_test_start(atoi(cpus), 0); }
 
 static grt_library_t *lib_of(grt_runtime_t *rt) {
   grt_library_t *lib;
