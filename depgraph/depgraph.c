@@ -61,6 +61,7 @@ enum { CLS_READ = 0, CLS_WRITE = 1, CLS_REDUCE = 2 };
 #define DG_B 16 /* fanout: pieces per leaf, children per inner node */
 #define DG_CAP (DG_B + 1) /* room for one more entry before a split */
 #define DG_MINSPLIT 4     /* a split leaves at least this many on each side */
+#define DG_ROW 20         /* row stride of the SoA coordinates (4-lane loads) */
 #define DG_MAXLEV 64
 
 /* One access (operation x store) with its live pieces. A record lives while it
@@ -80,7 +81,7 @@ typedef struct dg_rec {
  * lo[d][slot] for d < nd, then hi[d][slot]. */
 typedef struct dg_leaf {
   uint32_t n;
-  uint8_t cls[DG_CAP];     /* CLS_BIT of each piece's class */
+  uint8_t cls[32];        /* CLS_BIT of each piece's class (32: one vector load) */
   int32_t op[DG_CAP];      /* each piece's reduction operator (0 if none) */
   uint32_t hit[DG_CAP];    /* batch planning marks (a sparse set, see collect) */
   dg_rec_t *rec[DG_CAP];
@@ -92,7 +93,7 @@ typedef struct dg_leaf {
  * and child i holds keys below sep[i + 1]). */
 typedef struct dg_inner {
   uint32_t n;
-  uint8_t mask[DG_CAP];    /* classes present under each child */
+  uint8_t mask[32];       /* classes present under each child */
   int32_t opmin[DG_CAP], opmax[DG_CAP];
   void *child[DG_CAP];
   int64_t v[];
@@ -308,6 +309,7 @@ static inline int is_done(grt_dg_t *dg, dg_rec_t *r, grt_dg_done_fn done,
   return r->pdone;
 }
 
+#define DG_VAR gen
 #define ND 1
 #include "depgraph_tree.h"
 #define ND 2
@@ -316,9 +318,53 @@ static inline int is_done(grt_dg_t *dg, dg_rec_t *r, grt_dg_done_fn done,
 #include "depgraph_tree.h"
 #define ND 4
 #include "depgraph_tree.h"
+#undef DG_VAR
 
-static const dg_ops_t *const ops_by_nd[GRT_RECT_MAX_DIM] = {&ops_1, &ops_2,
-                                                            &ops_3, &ops_4};
+static const dg_ops_t *const ops_by_nd[GRT_RECT_MAX_DIM] = {
+    &ops_1_gen, &ops_2_gen, &ops_3_gen, &ops_4_gen};
+
+/* The same tree code again with AVX2 enabled (4-lane 64-bit compares scan
+ * a node's boxes), chosen at run time when the CPU has it. The algorithm is
+ * identical, so the trees and the edge order are the same on every rank
+ * whichever variant runs. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(DG_NO_AVX2)
+#define DG_HAVE_AVX2 1
+#include <immintrin.h>
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#endif
+#define DG_VAR avx2
+#define DG_USE_AVX2 1
+#define ND 1
+#include "depgraph_tree.h"
+#define ND 2
+#include "depgraph_tree.h"
+#define ND 3
+#include "depgraph_tree.h"
+#define ND 4
+#include "depgraph_tree.h"
+#undef DG_USE_AVX2
+#undef DG_VAR
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+static const dg_ops_t *const ops_by_nd_avx2[GRT_RECT_MAX_DIM] = {
+    &ops_1_avx2, &ops_2_avx2, &ops_3_avx2, &ops_4_avx2};
+#endif
+
+static const dg_ops_t *pick_ops(int nd) {
+#ifdef DG_HAVE_AVX2
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) return ops_by_nd_avx2[nd - 1];
+#endif
+  return ops_by_nd[nd - 1];
+}
 
 /* ---- tree maintenance --------------------------------------------------- */
 
@@ -354,6 +400,12 @@ static void fix_root(grt_dg_t *dg) {
  * covers a new root or first leaf (which start with phi 0), or a root the cut
  * collapsed and a split re-creates. */
 static int reserve_for(grt_dg_t *dg, size_t p) {
+  /* Fast path for small p: fewer than DG_B - 1 insertions cannot split a
+   * new root, so at most p + 1 nodes per level, levels 0 .. height + 1. */
+  size_t h = dg->root ? (size_t)dg->height : 0;
+  if (p < DG_B - 1 && dg->leaves.nfree >= p + 1 &&
+      dg->inners.nfree >= (p + 1) * (h + 1))
+    return 0;
   size_t ins = p, nleaf = 0, ninner = 0;
   for (int lv = 0; ins > 0 && lv < DG_MAXLEV; lv++) {
     /* a level the tree does not have yet starts as one fresh node (phi 0) */
@@ -378,11 +430,11 @@ grt_dg_t *grt__dg_create(int ndim) {
   grt_dg_t *dg = calloc(1, sizeof(*dg));
   if (!dg) return NULL;
   dg->nd = ndim;
-  dg->ops = ops_by_nd[ndim - 1];
+  dg->ops = pick_ops(ndim);
   pool_init(&dg->leaves,
-            sizeof(dg_leaf_t) + 2 * (size_t)ndim * DG_CAP * sizeof(int64_t), 128);
+            sizeof(dg_leaf_t) + 2 * (size_t)ndim * DG_ROW * sizeof(int64_t), 128);
   pool_init(&dg->inners,
-            sizeof(dg_inner_t) + 3 * (size_t)ndim * DG_CAP * sizeof(int64_t), 32);
+            sizeof(dg_inner_t) + 3 * (size_t)ndim * DG_ROW * sizeof(int64_t), 32);
   pool_init(&dg->recs, sizeof(dg_rec_t), 512);
   return dg;
 }

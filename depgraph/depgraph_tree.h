@@ -9,8 +9,9 @@
  * pieces' low corners; every inner node holds, for each child, its bounding
  * box, class mask, reduction-operator range and a separator key (a lower
  * bound of the child's keys), all as structure-of-arrays so a visit scans
- * contiguous memory. Leaves hold up to DG_B pieces, sorted by key, also as
- * SoA (lo[d][slot], hi[d][slot]).
+ * contiguous memory. Leaves hold up to DG_B pieces, also as SoA
+ * (lo[d][slot], hi[d][slot]); a leaf's pieces are not kept in order (an
+ * insertion appends), they are sorted only when the leaf splits.
  *
  * Nothing here allocates: insertions take nodes from the pools, which
  * depgraph.c has reserved (bound_nodes) before the mutation started.
@@ -21,14 +22,14 @@
 
 #define T_CAT2(a, b) a##_##b
 #define T_CAT(a, b) T_CAT2(a, b)
-#define T(name) T_CAT(name, ND)
+#define T(name) T_CAT(T_CAT(name, ND), DG_VAR)
 
 /* leaf: lo[d] row, hi[d] row; inner: box lo row, box hi row, separator row */
-#define LLO(x, d) ((x)->v + (size_t)(d) * DG_CAP)
-#define LHI(x, d) ((x)->v + (size_t)(ND + (d)) * DG_CAP)
-#define BLO(x, d) ((x)->v + (size_t)(d) * DG_CAP)
-#define BHI(x, d) ((x)->v + (size_t)(ND + (d)) * DG_CAP)
-#define SEP(x, d) ((x)->v + (size_t)(2 * ND + (d)) * DG_CAP)
+#define LLO(x, d) ((x)->v + (size_t)(d) * DG_ROW)
+#define LHI(x, d) ((x)->v + (size_t)(ND + (d)) * DG_ROW)
+#define BLO(x, d) ((x)->v + (size_t)(d) * DG_ROW)
+#define BHI(x, d) ((x)->v + (size_t)(ND + (d)) * DG_ROW)
+#define SEP(x, d) ((x)->v + (size_t)(2 * ND + (d)) * DG_ROW)
 
 /* Key order: Morton (Z) order of low corners -- the dimension whose
  * coordinates differ in the most significant bit decides, dimension 0 first
@@ -120,14 +121,19 @@ static inline void T(put_sum)(dg_inner_t *p, int i, const T(sum_t) *s) {
   p->mask[i] = s->mask;
 }
 
-/* Recomputes child i's summary in p (the child is at level `level`). */
-static inline void T(refresh)(dg_inner_t *p, int i, int level) {
+/* Recomputes child i's summary in p (the child is at level `level`);
+ * returns 1 when it differs from the one p held. */
+static inline int T(refresh)(dg_inner_t *p, int i, int level) {
   T(sum_t) s;
   if (level == 0)
     T(leaf_sum)((const dg_leaf_t *)p->child[i], &s);
   else
     T(inner_sum)((const dg_inner_t *)p->child[i], &s);
-  T(put_sum)(p, i, &s);
+  int diff = p->opmin[i] != s.omin || p->opmax[i] != s.omax || p->mask[i] != s.mask;
+  for (int d = 0; d < ND; d++)
+    diff |= (BLO(p, d)[i] != s.lo[d]) | (BHI(p, d)[i] != s.hi[d]);
+  if (diff) T(put_sum)(p, i, &s);
+  return diff;
 }
 
 static inline uint32_t T(count)(const void *x, int level) {
@@ -214,15 +220,80 @@ static int T(collect)(grt_dg_t *dg, dg_leaf_t *x, int s) {
   return 0;
 }
 
-static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
-  const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
+/* Bit s set when slot s of leaf x overlaps [qlo, qhi] and has a class in
+ * qmask (a branch-free loop the compiler can vectorise). */
+#ifdef DG_USE_AVX2
+/* Bit i set when rows lo[d][i] <= qhi[d] and hi[d][i] >= qlo[d] for every d
+ * and cls[i] & qmask, for i < n (rows of stride DG_ROW, padded to a multiple
+ * of 4 and initialised, so the last load stays inside the node). */
+static inline uint32_t T(scan_avx2)(const int64_t *v, const uint8_t *cls,
+                                    int n, const int64_t *qlo,
+                                    const int64_t *qhi, uint8_t qmask) {
+  uint32_t m = 0;
+  __m256i ql[ND], qh[ND];
+  for (int d = 0; d < ND; d++) {
+    ql[d] = _mm256_set1_epi64x(qlo[d]);
+    qh[d] = _mm256_set1_epi64x(qhi[d]);
+  }
+  for (int i = 0; i < n; i += 4) {
+    __m256i bad = _mm256_setzero_si256();
+    for (int d = 0; d < ND; d++) {
+      __m256i lo = _mm256_loadu_si256((const __m256i *)(v + (size_t)d * DG_ROW + i));
+      __m256i hi =
+          _mm256_loadu_si256((const __m256i *)(v + (size_t)(ND + d) * DG_ROW + i));
+      bad = _mm256_or_si256(bad, _mm256_cmpgt_epi64(lo, qh[d]));
+      bad = _mm256_or_si256(bad, _mm256_cmpgt_epi64(ql[d], hi));
+    }
+    uint32_t b = (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(bad));
+    m |= (~b & 0xFu) << i;
+  }
+  __m256i c = _mm256_loadu_si256((const __m256i *)cls);
+  __m256i z = _mm256_cmpeq_epi8(_mm256_and_si256(c, _mm256_set1_epi8((char)qmask)),
+                                _mm256_setzero_si256());
+  m &= ~(uint32_t)_mm256_movemask_epi8(z);
+  return m & ((1u << n) - 1u);
+}
+#endif
+
+static inline uint32_t T(leaf_hits)(const dg_leaf_t *x, const int64_t *qlo,
+                                    const int64_t *qhi, uint8_t qmask) {
+#ifdef DG_USE_AVX2
+  return T(scan_avx2)(x->v, x->cls, (int)x->n, qlo, qhi, qmask);
+#endif
   const int n = (int)x->n;
-  const uint8_t qmask = dg->qmask;
+  uint32_t m = 0;
   for (int s = 0; s < n; s++) {
     int ok = (x->cls[s] & qmask) != 0;
     for (int d = 0; d < ND; d++)
       ok &= (LLO(x, d)[s] <= qhi[d]) & (LHI(x, d)[s] >= qlo[d]);
-    if (!ok) continue;
+    m |= (uint32_t)ok << s;
+  }
+  return m;
+}
+
+/* Bit i set when child i's box overlaps [qlo, qhi] and holds a class in
+ * qmask. */
+static inline uint32_t T(inner_hits)(const dg_inner_t *x, const int64_t *qlo,
+                                     const int64_t *qhi, uint8_t qmask) {
+#ifdef DG_USE_AVX2
+  return T(scan_avx2)(x->v, x->mask, (int)x->n, qlo, qhi, qmask);
+#endif
+  const int n = (int)x->n;
+  uint32_t m = 0;
+  for (int i = 0; i < n; i++) {
+    int ok = (x->mask[i] & qmask) != 0;
+    for (int d = 0; d < ND; d++)
+      ok &= (BLO(x, d)[i] <= qhi[d]) & (BHI(x, d)[i] >= qlo[d]);
+    m |= (uint32_t)ok << i;
+  }
+  return m;
+}
+
+static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
+  uint32_t m = T(leaf_hits)(x, dg->qlo, dg->qhi, dg->qmask);
+  while (m) {
+    int s = __builtin_ctz(m);
+    m &= m - 1;
     if (dg->qcls == CLS_REDUCE && x->cls[s] == CLS_BIT(CLS_REDUCE) &&
         x->op[s] == dg->qop)
       continue; /* same-operator reductions do not conflict */
@@ -239,13 +310,11 @@ static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
 static int T(query)(grt_dg_t *dg, void *t, int level) {
   if (level == 0) return T(query_leaf)(dg, (dg_leaf_t *)t);
   const dg_inner_t *x = t;
-  const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
-  const int n = (int)x->n;
-  for (int i = 0; i < n; i++) {
-    int ok = 1;
-    for (int d = 0; d < ND; d++)
-      ok &= (BLO(x, d)[i] <= qhi[d]) & (BHI(x, d)[i] >= qlo[d]);
-    if (!ok || !T(relevant)(dg, x->mask[i], x->opmin[i], x->opmax[i])) continue;
+  uint32_t m = T(inner_hits)(x, dg->qlo, dg->qhi, dg->qmask);
+  while (m) {
+    int i = __builtin_ctz(m);
+    m &= m - 1;
+    if (!T(relevant)(dg, x->mask[i], x->opmin[i], x->opmax[i])) continue;
     if (T(query)(dg, x->child[i], level - 1)) return 1;
   }
   return 0;
@@ -299,13 +368,12 @@ static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
  * order holds and no insertion is needed). Returns 1 when x changed. */
 static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
   const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
+  const uint32_t m = T(leaf_hits)(x, qlo, qhi, 0x7);
+  if (!m) return 0;
   const int n = (int)x->n;
-  int w = 0, changed = 0;
-  for (int s = 0; s < n; s++) {
-    int ok = 1;
-    for (int d = 0; d < ND; d++)
-      ok &= (LLO(x, d)[s] <= qhi[d]) & (LHI(x, d)[s] >= qlo[d]);
-    if (!ok) {
+  int w = __builtin_ctz(m), changed = 0; /* slots below the first hit stay */
+  for (int s = w; s < n; s++) {
+    if (!(m >> s & 1u)) {
       if (w != s) T(leaf_move)(x, w, x, s, 1);
       w++;
       continue;
@@ -362,9 +430,11 @@ static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
 /* Children of x (at `level` >= 1) flagged in `chg` changed: drop the empty
  * ones, refresh the others' summaries, and merge an underfull child into a
  * neighbour when both fit in 3/4 of a node. Highest index first, so lower
- * flags stay valid. */
-static void T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg) {
+ * flags stay valid. Returns 1 when x's own summary may have changed (a child
+ * went away or a child's summary changed). */
+static int T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg) {
   const int cl = level - 1;
+  int out = 0;
   for (int i = (int)x->n - 1; i >= 0; i--) {
     if (!(chg >> i & 1u)) continue;
     void *c = x->child[i];
@@ -373,6 +443,7 @@ static void T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg
       free_node(dg, c, cl);
       T(inner_move)(x, i, x, i + 1, (int)x->n - i - 1);
       x->n--;
+      out = 1;
       continue;
     }
     int j = -1; /* merge child j+1 into child j */
@@ -383,7 +454,7 @@ static void T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg
         j = 0;
     }
     if (j < 0) {
-      T(refresh)(x, i, cl);
+      out |= T(refresh)(x, i, cl);
       continue;
     }
     void *a = x->child[j], *b = x->child[j + 1];
@@ -400,7 +471,9 @@ static void T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg
     T(inner_move)(x, j + 1, x, j + 2, (int)x->n - j - 2);
     x->n--;
     T(refresh)(x, j, cl);
+    out = 1;
   }
+  return out;
 }
 
 /* Cut pass under t (at `level`): removes every piece overlapping the query.
@@ -408,16 +481,13 @@ static void T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg
 static int T(cut)(grt_dg_t *dg, void *t, int level) {
   if (level == 0) return T(cut_leaf)(dg, (dg_leaf_t *)t);
   dg_inner_t *x = t;
-  const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
-  uint32_t chg = 0;
-  for (int i = 0; i < (int)x->n; i++) {
-    int ok = 1;
-    for (int d = 0; d < ND; d++)
-      ok &= (BLO(x, d)[i] <= qhi[d]) & (BHI(x, d)[i] >= qlo[d]);
-    if (ok && T(cut)(dg, x->child[i], level - 1)) chg |= 1u << i;
+  uint32_t m = T(inner_hits)(x, dg->qlo, dg->qhi, 0x7), chg = 0;
+  while (m) {
+    int i = __builtin_ctz(m);
+    m &= m - 1;
+    if (T(cut)(dg, x->child[i], level - 1)) chg |= 1u << i;
   }
-  if (chg) T(fix_children)(dg, x, level, chg);
-  return chg != 0;
+  return chg ? T(fix_children)(dg, x, level, chg) : 0;
 }
 
 /* ---- prune -------------------------------------------------------------- */
@@ -444,8 +514,7 @@ static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
   uint32_t chg = 0;
   for (int i = 0; i < (int)x->n; i++)
     if (T(prune)(dg, x->child[i], level - 1, done, ctx)) chg |= 1u << i;
-  if (chg) T(fix_children)(dg, x, level, chg);
-  return chg != 0;
+  return chg ? T(fix_children)(dg, x, level, chg) : 0;
 }
 
 /* ---- insert ------------------------------------------------------------- */
@@ -475,19 +544,47 @@ static int T(split_at)(const int64_t *const *rows, int m) {
   return best;
 }
 
-/* Position of the first slot whose key is above k (upper bound). */
-static inline int T(leaf_pos)(const dg_leaf_t *x, const int64_t *k) {
-  int a = 0, b = (int)x->n;
-  while (a < b) {
-    int m = (a + b) >> 1;
-    int64_t mk[ND];
-    T(leaf_key)(x, m, mk);
-    if (T(key_cmp)(mk, k) <= 0)
-      a = m + 1;
-    else
-      b = m;
+/* Sorts the (DG_B + 1) pieces of an overfull leaf by key, before it splits
+ * (stable insertion sort, so equal keys keep their order). */
+static void T(leaf_sort)(dg_leaf_t *x) {
+  const int n = (int)x->n;
+  int64_t k[DG_CAP][ND];
+  int idx[DG_CAP];
+  for (int s = 0; s < n; s++) {
+    T(leaf_key)(x, s, k[s]);
+    idx[s] = s;
   }
-  return a;
+  int sorted = 1;
+  for (int s = 1; s < n; s++) {
+    int v = idx[s], j = s;
+    while (j > 0 && T(key_cmp)(k[idx[j - 1]], k[v]) > 0) {
+      idx[j] = idx[j - 1];
+      j--;
+    }
+    idx[j] = v;
+    if (j != s) sorted = 0;
+  }
+  if (sorted) return;
+  dg_rec_t *rec[DG_CAP];
+  int32_t op[DG_CAP];
+  uint8_t cls[DG_CAP];
+  int64_t lo[ND][DG_CAP], hi[ND][DG_CAP];
+  for (int s = 0; s < n; s++) {
+    rec[s] = x->rec[idx[s]];
+    op[s] = x->op[idx[s]];
+    cls[s] = x->cls[idx[s]];
+    for (int d = 0; d < ND; d++) {
+      lo[d][s] = LLO(x, d)[idx[s]];
+      hi[d][s] = LHI(x, d)[idx[s]];
+    }
+  }
+  memcpy(x->rec, rec, (size_t)n * sizeof(rec[0]));
+  memcpy(x->op, op, (size_t)n * sizeof(op[0]));
+  memcpy(x->cls, cls, (size_t)n);
+  for (int d = 0; d < ND; d++) {
+    memcpy(LLO(x, d), lo[d], (size_t)n * sizeof(int64_t));
+    memcpy(LHI(x, d), hi[d], (size_t)n * sizeof(int64_t));
+  }
 }
 
 /* Child whose key range takes k: the last with separator <= k (or 0). */
@@ -510,11 +607,10 @@ static inline int T(inner_pos)(const dg_inner_t *x, const int64_t *k) {
 static void *T(ins)(grt_dg_t *dg, void *t, int level, const dg_piece_t *p) {
   if (level == 0) {
     dg_leaf_t *x = t;
-    int pos = T(leaf_pos)(x, p->lo);
-    T(leaf_move)(x, pos + 1, x, pos, (int)x->n - pos);
-    T(leaf_set)(x, pos, p);
+    T(leaf_set)(x, (int)x->n, p); /* leaves are unsorted until they split */
     x->n++;
     if (x->n <= DG_B) return NULL;
+    T(leaf_sort)(x);
     const int64_t *rows[ND];
     for (int d = 0; d < ND; d++) rows[d] = LLO(x, d);
     int h = T(split_at)(rows, (int)x->n);

@@ -17,7 +17,8 @@
  * O(live).
  * Output: CSV rows case,variant,ranks,metric,value,unit on stdout.
  * --quick stops at n = 10^5 (list scan at 10^4) with shorter timings;
- * --no-baseline skips the list scan.
+ * --no-baseline skips the list scan; --pattern P and --n N run one case;
+ * --accesses K runs exactly K stream accesses (repeatable callgrind counts).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -348,6 +349,7 @@ static void row(const char *c, const char *v, const char *m, double x,
 int main(int argc, char **argv) {
   int quick = 0, baseline = 1, only_pat = -1;
   long long only_n = 0;
+  long fixed = 0; /* --accesses: a fixed stream length (for callgrind) */
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--quick"))
       quick = 1;
@@ -359,9 +361,12 @@ int main(int argc, char **argv) {
       if (only_pat == -2) return 2;
     } else if (!strcmp(argv[i], "--n") && i + 1 < argc)
       only_n = atoll(argv[++i]);
+    else if (!strcmp(argv[i], "--accesses") && i + 1 < argc)
+      fixed = atol(argv[++i]);
     else {
       fprintf(stderr,
-              "usage: %s [--quick] [--no-baseline] [--pattern random|stencil] [--n N]\n",
+              "usage: %s [--quick] [--no-baseline] [--pattern random|stencil] [--n N]"
+              " [--accesses K]\n",
               argv[0]);
       return 2;
     }
@@ -384,7 +389,8 @@ int main(int argc, char **argv) {
       snprintf(cs, sizeof cs, "depgraph_%s_n%lld", pats[p], (long long)ns[i]);
       /* stencil: at least one whole read+write sweep pair */
       long min_acc = p == PAT_STENCIL ? (long)(2 * ns[i]) : 4 * WINDOW;
-      result_t g = run(p, ns[i], 1, min_s, min_acc, 100000000);
+      result_t g = fixed ? run(p, ns[i], 1, -1.0, 0, fixed)
+                         : run(p, ns[i], 1, min_s, min_acc, 100000000);
       grt_ns[p][i] = g.ns;
       grt_aps[p][i] = g.aps;
       row(cs, "grt", "accesses_per_s", g.aps, "1/s");
