@@ -1,7 +1,8 @@
 /* test_oracle.c - random programs of kernels on random views (slices and
  * transposes of a few 2-D stores), run on 1-3 workers and OpenMP and compared
  * bitwise with the same program on host arrays. The seed is printed on
- * failure; KT_SEED=<n> replays one program, KT_PROGRAMS=<n> sets the count. */
+ * failure; KT_SEED=<n> replays one program, KT_PROGRAMS=<n> sets the count
+ * (2000 with -Dlong_tests=true). */
 #include "kernels_test_util.h"
 #include "kernels_internal.h"
 
@@ -222,8 +223,11 @@ static void run_program(kt_t *t, uint64_t seed) {
 
 static void test_oracle_random_programs(void **state) {
   (void)state;
+  /* KT_PROGRAMS, else the suite-wide GRT_PROGRAMS (the valgrind setup sets
+   * it low), else 200 (40 under GRT_TEST_SHORT). */
   const char *one = getenv("KT_SEED"), *count = getenv("KT_PROGRAMS");
-  int programs = count ? atoi(count) : 200;
+  if (!count) count = getenv("GRT_PROGRAMS");
+  int programs = count ? atoi(count) : getenv("GRT_TEST_SHORT") ? 40 : 200;
   for (int c = 0; c < KT_NCONFIGS; c++) {
     kt_t t = kt_start(&kt_configs[c]);
     if (one) {
