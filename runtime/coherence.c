@@ -59,45 +59,53 @@ static int push_rest(grt_coh_t *out, const grt_piece_t *p, const grt_rect_t *cut
   return 0;
 }
 
-/* Rebuilds the map: every piece meeting @p r is split at r's boundary. With
- * @p add_rank >= 0 the inner parts not held by it are reported to @p fn and
- * gain it; with add_rank < 0 the inner parts are dropped (valid everywhere). */
-static int rebuild(grt_coh_t *c, const grt_rect_t *r, int add_rank, grt_coh_xfer_fn fn, void *ctx) {
-  grt_coh_t out;
-  grt__coh_init(&out, c->nranks);
-  int rc = 0;
-  int i = 0;
-  for (; i < c->n && rc == 0; i++) {
-    grt_piece_t *p = &c->v[i];
+int grt__coh_read(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn, void *ctx) {
+  if (grt_rect_empty(r)) return 0;
+  /* In place: a piece meeting r shrinks to the intersection (which gains
+   * `rank`) and its outside parts are appended; they are disjoint from r, so
+   * the scan over the original pieces need not see them. */
+  int n = c->n;
+  for (int i = 0; i < n; i++) {
     grt_rect_t in;
-    if (!grt_rect_intersect(&p->r, r, &in) || (add_rank >= 0 && has(c, p, add_rank))) {
-      rc = push(&out, &p->r, p->owner, p->valid);
-      continue;
-    }
-    rc = push_rest(&out, p, &in);
-    if (rc == 0 && add_rank >= 0) {
-      fn(ctx, p->owner, add_rank, &in);
-      rc = push(&out, &in, p->owner, p->valid);
-      if (rc == 0) out.v[out.n - 1].valid[add_rank / 64] |= (uint64_t)1 << (add_rank % 64);
-    }
+    if (has(c, &c->v[i], rank) || !grt_rect_intersect(&c->v[i].r, r, &in)) continue;
+    fn(ctx, c->v[i].owner, rank, &in);
+    grt_piece_t p = c->v[i]; /* push may move the array */
+    if (push_rest(c, &p, &in) < 0) return GRT_ENOMEM;
+    c->v[i].r = in;
+    c->v[i].valid[rank / 64] |= (uint64_t)1 << (rank % 64);
   }
-  if (rc < 0) {
-    grt__coh_free(&out);
-    return rc;
-  }
-  grt__coh_free(c);
-  *c = out;
   return 0;
 }
 
-int grt__coh_read(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn, void *ctx) {
-  if (grt_rect_empty(r)) return 0;
-  return rebuild(c, r, rank, fn, ctx);
+/* Removes r from every piece: outside parts are appended, pieces inside r
+ * dropped. */
+static int cut_all(grt_coh_t *c, const grt_rect_t *r) {
+  int n = c->n;
+  bool any = false;
+  for (int i = 0; i < n; i++) {
+    grt_rect_t in;
+    if (!grt_rect_intersect(&c->v[i].r, r, &in)) continue;
+    grt_piece_t p = c->v[i];
+    if (push_rest(c, &p, &in) < 0) return GRT_ENOMEM;
+    c->v[i].owner = -1; /* dropped below */
+    any = true;
+  }
+  if (!any) return 0;
+  int j = 0;
+  for (int i = 0; i < c->n; i++) {
+    if (c->v[i].owner < 0) {
+      free(c->v[i].valid);
+      continue;
+    }
+    c->v[j++] = c->v[i];
+  }
+  c->n = j;
+  return 0;
 }
 
 int grt__coh_write(grt_coh_t *c, const grt_rect_t *r, int rank) {
   if (grt_rect_empty(r)) return 0;
-  int rc = rebuild(c, r, -1, NULL, NULL);
+  int rc = cut_all(c, r);
   if (rc < 0) return rc;
   uint64_t bits[16];
   uint64_t *valid = c->nwords <= 16 ? bits : calloc((size_t)c->nwords, sizeof *valid);
@@ -111,5 +119,5 @@ int grt__coh_write(grt_coh_t *c, const grt_rect_t *r, int rank) {
 
 int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r) {
   if (grt_rect_empty(r)) return 0;
-  return rebuild(c, r, -1, NULL, NULL);
+  return cut_all(c, r);
 }
