@@ -152,9 +152,10 @@ static int gemm_launch(grtk_t *k, const char *fn, grt_store_t *C, grt_store_t *A
   int procs = grt_num_procs(k->rt, GRT_PROC_CPU);
   int64_t cm, cn;
   gemm_grid(procs > 0 ? procs : 1, sc[0], sc[1], &cm, &cn);
-  int64_t tm = (sc[0] + cm - 1) / cm, tn = (sc[1] + cn - 1) / cn;
-  cm = (sc[0] + tm - 1) / tm; /* no empty tiles */
-  cn = (sc[1] + tn - 1) / tn;
+  /* Tiles of at least one element (a dim may be 0) and no empty tiles. */
+  int64_t tm = sc[0] > cm ? (sc[0] + cm - 1) / cm : 1, tn = sc[1] > cn ? (sc[1] + cn - 1) / cn : 1;
+  cm = sc[0] > 0 ? (sc[0] + tm - 1) / tm : 1;
+  cn = sc[1] > 0 ? (sc[1] + tn - 1) / tn : 1;
   int64_t tk = kdim > 0 ? kdim : 1;
   grt_store_t *c3 = NULL, *a3 = NULL, *bt = NULL, *b3 = NULL;
   grt_partition_t *pc = NULL, *pa = NULL, *pb = NULL;

@@ -140,10 +140,42 @@ static void test_gemm_inexact(void **state) {
   }
 }
 
+/* Degenerate shapes: empty k gives C = 0, empty m or n an empty C, a
+ * single row or column, and a tall thin C (fewer column tiles than procs). */
+static void test_gemm_degenerate(void **state) {
+  (void)state;
+  static const int64_t dims[][3] = {{5, 0, 6}, {0, 4, 6}, {5, 4, 0}, {1, 1, 1}, {100, 3, 2}, {1, 50, 70}};
+  for (int c = 0; c < KT_NCONFIGS; c++) {
+    kt_t t = kt_start(&kt_configs[c]);
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
+      int64_t m = dims[d][0], kk = dims[d][1], n = dims[d][2];
+      int64_t sc[2] = {m, n}, sa[2] = {m, kk}, sb[2] = {kk, n};
+      grt_store_t *C = kt_store(&t, grt_type_float64(), 2, sc), *A = kt_store(&t, grt_type_float64(), 2, sa),
+                  *B = kt_store(&t, grt_type_float64(), 2, sb);
+      assert_int_equal(grtk_fill(t.k, C, 7.0), 0);
+      assert_int_equal(grtk_fill(t.k, A, 1.5), 0);
+      assert_int_equal(grtk_fill(t.k, B, 2.0), 0);
+      assert_int_equal(grtk_gemm(t.k, C, A, B), 0);
+      grt_future_t *f;
+      double sum;
+      assert_int_equal(grtk_sum(t.k, C, &f), 0);
+      assert_int_equal(grt_future_get(f, &sum, sizeof sum), 0);
+      grt_future_destroy(f);
+      if (sum != 3.0 * (double)(m * n * kk))
+        fail_msg("gemm %lldx%lldx%lld [%s]: sum %g", (long long)m, (long long)kk, (long long)n, t.cfg->name, sum);
+      grt_store_destroy(A);
+      grt_store_destroy(B);
+      grt_store_destroy(C);
+    }
+    kt_stop(&t);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gemm_f64_views),
       cmocka_unit_test(test_gemm_inexact),
+      cmocka_unit_test(test_gemm_degenerate),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,6 +88,28 @@ static void test_reduce_sum_min_max(void **state) {
   }
 }
 
+/* An empty store reduces to the identity: 0, +inf, -inf (INT64_MAX/MIN). */
+static void test_reduce_empty(void **state) {
+  (void)state;
+  kt_t t = kt_start(&kt_configs[2]);
+  int64_t shape[2] = {0, 5};
+  grt_store_t *d = kt_store(&t, grt_type_float64(), 2, shape), *i = kt_store(&t, grt_type_int64(), 2, shape);
+  grt_future_t *f;
+  int64_t iv = 0;
+  assert_int_equal(grtk_sum(t.k, d, &f), 0);
+  assert_true(fget(f, GRT_TYPE_FLOAT64, NULL) == 0.0);
+  assert_int_equal(grtk_min(t.k, d, &f), 0);
+  assert_true(isinf(fget(f, GRT_TYPE_FLOAT64, NULL)));
+  assert_int_equal(grtk_max(t.k, i, &f), 0);
+  fget(f, GRT_TYPE_INT64, &iv);
+  assert_int_equal(iv, INT64_MIN);
+  assert_int_equal(grtk_norm2(t.k, d, &f), 0);
+  assert_true(fget(f, GRT_TYPE_FLOAT64, NULL) == 0.0);
+  grt_store_destroy(d);
+  grt_store_destroy(i);
+  kt_stop(&t);
+}
+
 static void test_reduce_views(void **state) {
   (void)state;
   enum { R = 40, C = 30 };
@@ -219,6 +241,7 @@ static void test_reduce_ordering(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reduce_sum_min_max),
+      cmocka_unit_test(test_reduce_empty),
       cmocka_unit_test(test_reduce_views),
       cmocka_unit_test(test_reduce_dot_norm2),
       cmocka_unit_test(test_reduce_ordering),
