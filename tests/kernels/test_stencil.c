@@ -32,7 +32,7 @@ static void ref_lap_f(int64_t n0, int64_t n1, const float *x, float *out) {
                         (j > 0 ? x[i * n1 + j - 1] : 0.0f) - (j < n1 - 1 ? x[i * n1 + j + 1] : 0.0f);
 }
 
-static const int64_t grids[][2] = {{40, 33}, {1, 17}, {17, 1}, {2, 2}, {3, 5}, {128, 7}};
+static const int64_t grids[][2] = {{40, 33}, {1, 17}, {17, 1}, {2, 2}, {3, 5}, {128, 7}, {0, 5}, {1, 1}};
 #define NGRIDS ((int)(sizeof grids / sizeof grids[0]))
 
 static void test_stencil_jacobi_laplacian(void **state) {
