@@ -125,6 +125,16 @@ static void test_mpi_jobs_simulated_ranks(void **state) {
     static job_t real;
     mpirun(&real, np, "stencil", 60);
     if (real.status != 0) fail_msg("real run on %d ranks: status %d:\n%s", np, real.status, real.out);
+    /* A 1-D stencil's halo exchange is exactly the boundary messages: one
+     * double to each neighbouring rank per iteration (20 iterations). */
+    for (int r = 0; r < np; r++) {
+      char line[256], want[256];
+      stats_line(real.out, r, line, sizeof line);
+      int nb = (r > 0) + (r < np - 1);
+      snprintf(want, sizeof want, "rank %d sends %d recvs %d send_bytes %d recv_bytes %d", r, 20 * nb,
+               20 * nb, 160 * nb, 160 * nb);
+      assert_string_equal(line, want);
+    }
     for (int r = 0; r < np; r++) {
       static job_t sim;
       char e1[32], e2[32];
