@@ -602,70 +602,67 @@ static inline int T(inner_pos)(const dg_inner_t *x, const int64_t *k) {
   return a > 0 ? a - 1 : 0;
 }
 
-/* Inserts piece p under t (at `level`). Returns the new right sibling when t
- * split, else NULL. The caller's box for t has already grown by p. */
-static void *T(ins)(grt_dg_t *dg, void *t, int level, const dg_piece_t *p) {
-  if (level == 0) {
-    dg_leaf_t *x = t;
-    T(leaf_set)(x, (int)x->n, p); /* leaves are unsorted until they split */
+/* After an insertion overfilled leaf l (path[lv], pidx[lv]: the inner node
+ * at level lv on the way down and the child taken): splits l, adds the new
+ * sibling to its parent, and so on up while a node overflows; a root split
+ * adds a level. Out of line: about one insertion in eight gets here. */
+static __attribute__((noinline)) void T(split_up)(grt_dg_t *dg, dg_leaf_t *l,
+                                                  dg_inner_t *const *path,
+                                                  const int *pidx) {
+  T(leaf_sort)(l);
+  const int64_t *rows[ND];
+  for (int d = 0; d < ND; d++) rows[d] = LLO(l, d);
+  int h = T(split_at)(rows, (int)l->n);
+  dg_leaf_t *ly = take_leaf(dg);
+  T(leaf_move)(ly, 0, l, h, (int)l->n - h);
+  ly->n = l->n - (uint32_t)h;
+  l->n = (uint32_t)h;
+  void *left = l, *c = ly;
+  T(sum_t) cs;
+  int64_t ck[ND], lk[ND];
+  T(leaf_sum)(ly, &cs);
+  T(leaf_key)(ly, 0, ck); /* both halves are sorted right after the split */
+  T(leaf_key)(l, 0, lk);
+  for (int lv = 1; lv <= dg->height; lv++) {
+    dg_inner_t *x = path[lv];
+    int at = pidx[lv] + 1;
+    T(refresh)(x, at - 1, lv - 1);
+    T(inner_move)(x, at + 1, x, at, (int)x->n - at);
+    x->child[at] = c;
+    T(put_sum)(x, at, &cs);
+    for (int d = 0; d < ND; d++) SEP(x, d)[at] = ck[d];
     x->n++;
-    if (x->n <= DG_B) return NULL;
-    T(leaf_sort)(x);
-    const int64_t *rows[ND];
-    for (int d = 0; d < ND; d++) rows[d] = LLO(x, d);
-    int h = T(split_at)(rows, (int)x->n);
-    dg_leaf_t *y = take_leaf(dg);
-    T(leaf_move)(y, 0, x, h, (int)x->n - h);
+    if (x->n <= DG_B) return;
+    for (int d = 0; d < ND; d++) rows[d] = SEP(x, d);
+    h = T(split_at)(rows, (int)x->n);
+    dg_inner_t *y = take_inner(dg, lv);
+    T(inner_move)(y, 0, x, h, (int)x->n - h);
     y->n = x->n - (uint32_t)h;
     x->n = (uint32_t)h;
-    return y;
+    left = x;
+    c = y;
+    T(inner_sum)(y, &cs);
+    T(sep_key)(y, 0, ck);
+    T(sep_key)(x, 0, lk);
   }
-  dg_inner_t *x = t;
-  int i = T(inner_pos)(x, p->lo);
-  if (i == 0) { /* keep separator 0 a lower bound of the subtree */
-    int64_t k0[ND];
-    T(sep_key)(x, 0, k0);
-    if (T(key_cmp)(p->lo, k0) < 0)
-      for (int d = 0; d < ND; d++) SEP(x, d)[0] = p->lo[d];
-  }
+  /* the root split: a new root over (left, c) */
+  dg_inner_t *r = take_inner(dg, dg->height + 1);
+  r->n = 2;
+  r->child[0] = left;
+  r->child[1] = c;
+  T(refresh)(r, 0, dg->height);
+  T(put_sum)(r, 1, &cs);
   for (int d = 0; d < ND; d++) {
-    if (p->lo[d] < BLO(x, d)[i]) BLO(x, d)[i] = p->lo[d];
-    if (p->hi[d] > BHI(x, d)[i]) BHI(x, d)[i] = p->hi[d];
+    SEP(r, d)[0] = lk[d];
+    SEP(r, d)[1] = ck[d];
   }
-  x->mask[i] |= CLS_BIT(p->rec->cls);
-  if (p->rec->redop < x->opmin[i]) x->opmin[i] = p->rec->redop;
-  if (p->rec->redop > x->opmax[i]) x->opmax[i] = p->rec->redop;
-  void *c = T(ins)(dg, x->child[i], level - 1, p);
-  if (!c) return NULL;
-  /* child i split into (child i, c): refresh i, add c at i + 1 */
-  T(refresh)(x, i, level - 1);
-  T(sum_t) cs;
-  int64_t ck[ND];
-  if (level == 1) {
-    T(leaf_sum)((dg_leaf_t *)c, &cs);
-    T(leaf_key)((dg_leaf_t *)c, 0, ck);
-  } else {
-    T(inner_sum)((dg_inner_t *)c, &cs);
-    T(sep_key)((dg_inner_t *)c, 0, ck);
-  }
-  int at = i + 1;
-  T(inner_move)(x, at + 1, x, at, (int)x->n - at);
-  x->child[at] = c;
-  T(put_sum)(x, at, &cs);
-  for (int d = 0; d < ND; d++) SEP(x, d)[at] = ck[d];
-  x->n++;
-  if (x->n <= DG_B) return NULL;
-  const int64_t *rows[ND];
-  for (int d = 0; d < ND; d++) rows[d] = SEP(x, d);
-  int h = T(split_at)(rows, (int)x->n);
-  dg_inner_t *y = take_inner(dg, level);
-  T(inner_move)(y, 0, x, h, (int)x->n - h);
-  y->n = x->n - (uint32_t)h;
-  x->n = (uint32_t)h;
-  return y;
+  dg->root = r;
+  dg->height++;
 }
 
-/* Inserts piece p into the tree (nodes reserved by the caller). */
+/* Inserts piece p into the tree (nodes reserved by the caller; the caller
+ * counted p in p->rec->npieces). Descends by key, growing the boxes on the
+ * way, and appends p to the leaf. */
 static void T(insert)(grt_dg_t *dg, const dg_piece_t *p) {
   if (!dg->root) {
     dg_leaf_t *x = take_leaf(dg);
@@ -673,28 +670,36 @@ static void T(insert)(grt_dg_t *dg, const dg_piece_t *p) {
     dg->root = x;
     dg->height = 0;
   }
-  void *s = T(ins)(dg, dg->root, dg->height, p);
-  dg->live++; /* the caller counted p in p->rec->npieces */
-  if (!s) return;
-  dg_inner_t *r = take_inner(dg, dg->height + 1);
-  r->n = 2;
-  r->child[0] = dg->root;
-  r->child[1] = s;
-  T(refresh)(r, 0, dg->height);
-  T(refresh)(r, 1, dg->height);
-  int64_t k[ND];
-  if (dg->height == 0) {
-    T(leaf_key)((dg_leaf_t *)dg->root, 0, k);
-    for (int d = 0; d < ND; d++) SEP(r, d)[0] = k[d];
-    T(leaf_key)((dg_leaf_t *)s, 0, k);
-  } else {
-    T(sep_key)((dg_inner_t *)dg->root, 0, k);
-    for (int d = 0; d < ND; d++) SEP(r, d)[0] = k[d];
-    T(sep_key)((dg_inner_t *)s, 0, k);
+  dg_inner_t *path[DG_MAXLEV];
+  int pidx[DG_MAXLEV];
+  const uint8_t cb = CLS_BIT(p->rec->cls);
+  const int32_t op = p->rec->redop;
+  void *t = dg->root;
+  for (int lv = dg->height; lv > 0; lv--) {
+    dg_inner_t *x = t;
+    int i = T(inner_pos)(x, p->lo);
+    if (i == 0) { /* keep separator 0 a lower bound of the subtree */
+      int64_t k0[ND];
+      T(sep_key)(x, 0, k0);
+      if (T(key_cmp)(p->lo, k0) < 0)
+        for (int d = 0; d < ND; d++) SEP(x, d)[0] = p->lo[d];
+    }
+    for (int d = 0; d < ND; d++) {
+      if (p->lo[d] < BLO(x, d)[i]) BLO(x, d)[i] = p->lo[d];
+      if (p->hi[d] > BHI(x, d)[i]) BHI(x, d)[i] = p->hi[d];
+    }
+    x->mask[i] |= cb;
+    if (op < x->opmin[i]) x->opmin[i] = op;
+    if (op > x->opmax[i]) x->opmax[i] = op;
+    path[lv] = x;
+    pidx[lv] = i;
+    t = x->child[i];
   }
-  for (int d = 0; d < ND; d++) SEP(r, d)[1] = k[d];
-  dg->root = r;
-  dg->height++;
+  dg_leaf_t *l = t;
+  T(leaf_set)(l, (int)l->n, p); /* leaves are unsorted until they split */
+  l->n++;
+  dg->live++;
+  if (l->n > DG_B) T(split_up)(dg, l, path, pidx);
 }
 
 static const dg_ops_t T(ops) = {
