@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(gcc g++ pkg-config meson ninja-build libopenmpi-dev openmpi-bin libhwloc-dev
-          libuv1-dev libcmocka-dev libopenblas-dev valgrind)
+          libuv1-dev libcmocka-dev libopenblas-dev valgrind
+          libstarpu-dev gnuplot-nox) # the last two: benchmark peers and plots
 
 install_missing() {
   local missing=()
@@ -42,12 +43,21 @@ case "${1:-}" in
   test)
     install_missing
     build build-test --buildtype=debugoptimized
-    exec meson test -C build-test --print-errorlogs --num-processes 2
+    meson test -C build-test --print-errorlogs --num-processes 2
+    # The benchmark suite's quick mode, so that it never rots (figures are
+    # not asserted: performance is judged from benchmarks/run by hand).
+    benchmarks/run --quick --out build-test/bench-quick >&2
+    log=build-test/meson-logs/testlog.json
+    ok=$(grep -c '"result": "OK"' "$log" || true)
+    skip=$(grep -c '"result": "SKIP"' "$log" || true)
+    bad=$(grep -c -E '"result": "(FAIL|ERROR|TIMEOUT|UNEXPECTEDPASS)"' "$log" || true)
+    echo "tests: $ok passed, $bad failed, $skip skipped"
     ;;
   *)
     echo "usage: $0 run|test" >&2
     echo "  run   install what is missing, build, run the CG example on 2 MPI ranks" >&2
-    echo "  test  install what is missing, build, run the whole test suite" >&2
+    echo "  test  install what is missing, build, run the whole test suite and the" >&2
+    echo "        benchmark suite's quick mode" >&2
     exit 2
     ;;
 esac
