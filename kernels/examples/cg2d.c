@@ -183,7 +183,10 @@ int main(int argc, char **argv) {
     printf("checksum: %.12e\n", checksum);
     printf("time_total: %.6f s\n", dt);
     printf("time_per_iter: %.6f ms\n", it > 0 ? dt / (double)it * 1e3 : 0.0);
-    printf("%s\n", res <= o.tol ? "converged" : "not converged (iteration limit)");
+    if (res <= o.tol)
+      printf("converged\n");
+    else
+      printf("stopped at the iteration limit (-iters %ld) before reaching tol\n", o.iters);
   }
 
 done:
