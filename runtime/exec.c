@@ -270,7 +270,9 @@ int grt__workers_start(grt_runtime_t *rt) {
     w->rt = rt;
     w->index = i;
     w->kind = i < rt->ncpu ? GRT_PROC_CPU : GRT_PROC_OMP;
-    w->core = bind ? local_rank * rt->nworkers + i : -1;
+    /* An OpenMP group's thread is not pinned: its team inherits the thread's
+     * binding, and a team pinned to one core gains nothing. */
+    w->core = bind && w->kind == GRT_PROC_CPU ? local_rank * rt->nworkers + i : -1;
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
       rt->nworkers = i;
       grt__workers_stop(rt);
