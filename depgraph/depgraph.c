@@ -3,9 +3,9 @@
  *
  * Structure (the choice the issue asks us to document; see docs/depgraph.md).
  * Every live entry is one rectangle piece of an earlier access. All pieces
- * live in one B+-tree of fanout DG_B (16) ordered by the Morton (Z-order)
- * position of the piece's low corner: leaves hold up to 16 pieces, inner
- * nodes up to 16 children, and every inner node keeps for each child its
+ * live in one B+-tree of fanout DG_B (30) ordered by the Morton (Z-order)
+ * position of the piece's low corner: leaves hold up to 30 pieces, inner
+ * nodes up to 30 children, and every inner node keeps for each child its
  * bounding box, the privilege classes present and the min/max reduction
  * operator, so a query descends only into children whose box meets it and
  * that may hold a conflicting class (a read skips read-only subtrees, a
@@ -61,10 +61,14 @@
 enum { CLS_READ = 0, CLS_WRITE = 1, CLS_REDUCE = 2 };
 #define CLS_BIT(c) ((uint8_t)(1u << (c)))
 
-#define DG_B 16 /* fanout: pieces per leaf, children per inner node */
+#ifndef DG_B /* the tests also build a fanout of 8 to exercise deep trees */
+#define DG_B 30 /* fanout: pieces per leaf, children per inner node (8..31) */
+#endif
 #define DG_CAP (DG_B + 1) /* room for one more entry before a split */
-#define DG_MINSPLIT 4     /* a split leaves at least this many on each side */
-#define DG_ROW 20         /* row stride of the SoA coordinates (4-lane loads) */
+/* a split leaves at least this many on each side */
+#define DG_MINSPLIT (DG_B / 4 > 2 ? DG_B / 4 : 2)
+#define DG_ROW ((DG_CAP + 3) & ~3) /* row stride of the SoA coordinates (4-lane loads) */
+#define DG_PREFETCH_LIVE (1u << 16) /* prefetch children above this many pieces */
 #define DG_MAXLEV 64
 
 /* One access (operation x store) with its live pieces. A record lives while it
@@ -427,8 +431,8 @@ static void fix_root(grt_dg_t *dg) {
  * phi starts at most N * DG_B/2, so a level of N nodes receiving `ins`
  * insertions splits at most min(ins, (N * DG_B/2 + ins) / (DG_MINSPLIT - 1))
  * times, each split inserting one entry one level up. One more node per level
- * covers a new root or first leaf (which start with phi 0), or a root the cut
- * collapsed and a split re-creates. */
+ * covers a new root or first leaf, or a root the cut collapsed and a split
+ * re-creates. */
 static int reserve_for(grt_dg_t *dg, size_t p) {
   /* Fast path for small p: fewer than DG_B - 1 insertions cannot split a
    * new root, so at most p + 1 nodes per level, levels 0 .. height + 1. */
@@ -438,9 +442,16 @@ static int reserve_for(grt_dg_t *dg, size_t p) {
     return 0;
   size_t ins = p, nleaf = 0, ninner = 0;
   for (int lv = 0; ins > 0 && lv < DG_MAXLEV; lv++) {
-    /* a level the tree does not have yet starts as one fresh node (phi 0) */
-    size_t n = dg->root && lv <= dg->height ? dg->nlev[lv] : 0;
-    size_t s = (n * (DG_B / 2) + ins) / (DG_MINSPLIT - 1);
+    size_t n = dg->root && lv <= dg->height ? dg->nlev[lv] : 0, s;
+    if (n) {
+      s = (n * (DG_B / 2) + ins) / (DG_MINSPLIT - 1);
+    } else {
+      /* A level the tree does not have yet: one fresh node that gets at most
+       * `ins` entries (the first split below puts two there). It splits only
+       * past DG_B entries, and every node of the level then holds at least
+       * DG_MINSPLIT, so it splits at most (1 + ins) / DG_MINSPLIT times. */
+      s = 1 + ins > DG_B ? (1 + ins) / DG_MINSPLIT : 0;
+    }
     if (s > ins) s = ins;
     if (lv == 0)
       nleaf += 1 + s;
