@@ -19,7 +19,8 @@ static int sh(const char *cmd) {
 static void test_install_outside_program(void **state) {
   (void)state;
   const char *build = getenv("GRT_BUILD_ROOT"), *src = getenv("GRT_OUTSIDE_SRC"),
-             *prefix = getenv("GRT_PREFIX"), *libdir = getenv("GRT_LIBDIR");
+             *prefix = getenv("GRT_PREFIX"), *libdir = getenv("GRT_LIBDIR"),
+             *extra = getenv("GRT_CFLAGS_EXTRA") ? getenv("GRT_CFLAGS_EXTRA") : "";
   assert_non_null(build);
   char dest[] = "/tmp/grt-install-XXXXXX";
   assert_non_null(mkdtemp(dest));
@@ -30,9 +31,9 @@ static void test_install_outside_program(void **state) {
   /* pkg-config sees the installed grt.pc, relocated under the destdir */
   snprintf(cmd, sizeof cmd,
            "cd '%s' && PKG_CONFIG_SYSROOT_DIR='%s' PKG_CONFIG_PATH='%s%s/%s/pkgconfig' "
-           "cc -std=c11 -Wall -Werror -o outside '%s' $(PKG_CONFIG_SYSROOT_DIR='%s' "
+           "cc -std=c11 -Wall -Werror %s -o outside '%s' $(PKG_CONFIG_SYSROOT_DIR='%s' "
            "PKG_CONFIG_PATH='%s%s/%s/pkgconfig' pkg-config --cflags --libs grt) > cc.log 2>&1",
-           dest, dest, dest, prefix, libdir, src, dest, dest, prefix, libdir);
+           dest, dest, dest, prefix, libdir, extra, src, dest, dest, prefix, libdir);
   if (sh(cmd) != 0) fail_msg("compiling against grt.pc failed: see %s/cc.log", dest);
   snprintf(cmd, sizeof cmd, "cd '%s' && LD_LIBRARY_PATH='%s%s/%s' ./outside > run.log 2>&1", dest,
            dest, prefix, libdir);
