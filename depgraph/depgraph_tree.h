@@ -342,7 +342,7 @@ static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
   int k = 0;
   for (int d = 0; d < ND; d++) {
     if (lo[d] < wlo[d]) {
-      dg_piece_t *f = &dg->frag[dg->nfrag + k++];
+      dg_piece_t *f = &dg->frag[dg->nfrag + (size_t)k++];
       f->rec = p->rec;
       f->placed = 0;
       for (int e = 0; e < ND; e++) {
@@ -353,7 +353,7 @@ static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
       lo[d] = wlo[d];
     }
     if (hi[d] > whi[d]) {
-      dg_piece_t *f = &dg->frag[dg->nfrag + k++];
+      dg_piece_t *f = &dg->frag[dg->nfrag + (size_t)k++];
       f->rec = p->rec;
       f->placed = 0;
       for (int e = 0; e < ND; e++) {
