@@ -27,6 +27,7 @@ typedef struct rec {
   uint32_t kind;
   uint32_t pad;
   uint64_t h;     /* hash of the operation alone */
+  char what[32];  /* e.g. the launched task's name, for the message */
 } rec_t;
 
 typedef struct msg {
@@ -168,9 +169,13 @@ static void progress(checker_t *c) {
       if (a->count != b->count || a->kind != b->kind || a->h != b->h) {
         c->diverged = true;
         snprintf(c->why, sizeof c->why,
-                 "ranks diverged at operation #%llu: rank 0 submitted a %s, rank %d a %s%s",
-                 (unsigned long long)a->count, kind_name(a->kind), r, kind_name(b->kind),
-                 a->kind == b->kind ? " with different arguments" : "");
+                 "ranks diverged at operation #%llu: rank 0 submitted a %s%s%.32s%s, rank %d a "
+                 "%s%s%.32s%s%s",
+                 (unsigned long long)a->count, kind_name(a->kind), a->what[0] ? " of '" : "",
+                 a->what, a->what[0] ? "'" : "", r, kind_name(b->kind), b->what[0] ? " of '" : "",
+                 b->what, b->what[0] ? "'" : "",
+                 a->kind == b->kind && strcmp(a->what, b->what) == 0 ? " with different arguments"
+                                                                      : "");
       }
     }
     if (c->diverged) break;
@@ -332,11 +337,18 @@ static void flush(grt_runtime_t *rt, bool blocking, uint32_t failed) {
 }
 
 void grt__check_op(grt_runtime_t *rt, uint32_t kind, uint64_t h) {
+  grt__check_op_named(rt, kind, h, NULL, NULL);
+}
+
+void grt__check_op_named(grt_runtime_t *rt, uint32_t kind, uint64_t h, const char *lib,
+                         const char *name) {
   rt->op_count++;
   rt->op_hash = grt__hash_bytes(rt->op_hash, &h, sizeof h);
   if (!enabled(rt)) return;
   checker_t *c = rt->checker;
-  c->out.recs[c->out.nrec++] = (rec_t){.count = rt->op_count, .kind = kind, .h = h};
+  rec_t *rec = &c->out.recs[c->out.nrec++];
+  *rec = (rec_t){.count = rt->op_count, .kind = kind, .h = h};
+  if (name) snprintf(rec->what, sizeof rec->what, "%s.%s", lib, name);
   if (c->out.nrec >= CHECK_EVERY) flush(rt, false, 0);
 }
 

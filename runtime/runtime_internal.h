@@ -375,6 +375,9 @@ int grt__check_start(grt_runtime_t *rt);
 void grt__check_fini(grt_runtime_t *rt);
 /* Folds one operation into the running record (non-blocking). */
 void grt__check_op(grt_runtime_t *rt, uint32_t kind, uint64_t h);
+/* The same, naming what the operation ran (library and task) for messages. */
+void grt__check_op_named(grt_runtime_t *rt, uint32_t kind, uint64_t h, const char *lib,
+                         const char *name);
 /* A blocking call: records it, and waits until rank 0 has seen every rank
  * agree up to here. Returns GRT_EDIVERGED (message names the operation) if
  * not. With @p any_failed, also learns whether a task failed on any rank. */

@@ -604,7 +604,12 @@ GRT_EXPORT int grt_launch_submit(grt_launch_t *l, grt_future_t **result) {
       rc = grt__error(GRT_ESTATE, "%s: argument %d was detached", fn, i);
   grt_proc_kind_t kind = GRT_PROC_CPU;
   grt_task_fn f = NULL;
-  if (rc == 0) grt__check_op(l->rt, GRT_CHECK_LAUNCH, grt__check_enabled(l->rt) ? launch_hash(l) : 0);
+  if (rc == 0) {
+    if (grt__check_enabled(l->rt))
+      grt__check_op_named(l->rt, GRT_CHECK_LAUNCH, launch_hash(l), l->lib->name, l->task->name);
+    else
+      grt__check_op(l->rt, GRT_CHECK_LAUNCH, 0);
+  }
   if (rc == 0) rc = choose_kind(l->rt, l->lib, l->task, &kind, &f);
   if (rc == 0) rc = grt__submit(l, f, kind, result);
   grt__launch_free(l);

@@ -84,7 +84,8 @@ static void test_mpi_jobs_divergence(void **state) {
   (void)state;
   static job_t j;
   mpirun(&j, 2, "diverge", 30);
-  if (j.status == 0 || j.seconds > 10.0 || !strstr(j.out, "diverged at operation #"))
+  if (j.status == 0 || j.seconds > 10.0 || !strstr(j.out, "diverged at operation #2") ||
+      !strstr(j.out, "'mpi_prog.noop2'"))
     fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
   /* Every rank that waited learned it from its fence. */
   assert_non_null(strstr(j.out, "fence returned ranks issued different operations"));
