@@ -445,11 +445,11 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   op->npoints = npoints;
   op->nargs = l->nargs;
   memcpy(op->args, l->args, sizeof(grt_arg_t) * (size_t)l->nargs);
-  for (int i = 0; i < op->nargs; i++) grt__root_acquire(op->args[i].root);
   op->nscalars = l->nscalars;
   memcpy(op->scalars, l->scalars, sizeof(grt_scalar_t) * (size_t)l->nscalars);
-  for (int i = 0; i < op->nscalars; i++)
-    if (op->scalars[i].future) grt__future_ref(op->scalars[i].future);
+  /* The op takes over the launch's references on roots and futures. */
+  l->nargs = 0;
+  l->nscalars = 0;
   if (l->sbuf_size) memcpy(op->sbuf, l->sbuf, l->sbuf_size);
   op->result_type = l->result_type;
   op->result_redop = l->result_redop;
