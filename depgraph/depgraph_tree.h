@@ -291,6 +291,8 @@ static inline uint32_t T(inner_hits)(const dg_inner_t *x, const int64_t *qlo,
 
 static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
   uint32_t m = T(leaf_hits)(x, dg->qlo, dg->qhi, dg->qmask);
+  if (dg->live > DG_PREFETCH_LIVE) /* the records' misses overlap */
+    for (uint32_t b = m; b; b &= b - 1) __builtin_prefetch(x->rec[__builtin_ctz(b)]);
   while (m) {
     int s = __builtin_ctz(m);
     m &= m - 1;
@@ -504,6 +506,7 @@ static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
   if (level == 0) {
     dg_leaf_t *x = t;
     int n = (int)x->n, w = 0;
+    for (int s = 0; s < n; s++) __builtin_prefetch(x->rec[s]); /* overlap misses */
     for (int s = 0; s < n; s++) {
       dg_rec_t *r = x->rec[s];
       if (!is_done(dg, r, done, ctx)) {
@@ -519,8 +522,14 @@ static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
   }
   dg_inner_t *x = t;
   uint32_t chg = 0;
-  for (int i = 0; i < (int)x->n; i++)
+  const size_t bytes = level == 1 ? dg->leaves.esize : dg->inners.esize;
+  for (int i = 0; i < (int)x->n; i++) {
+    if (i + 1 < (int)x->n) { /* fetch the next child while this one runs */
+      const char *c = x->child[i + 1];
+      for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o);
+    }
     if (T(prune)(dg, x->child[i], level - 1, done, ctx)) chg |= 1u << i;
+  }
   return chg ? T(fix_children)(dg, x, level, chg) : 0;
 }
 
