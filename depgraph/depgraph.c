@@ -130,8 +130,9 @@ typedef struct dg_pair {
 typedef struct dg_pool {
   char **chunks;
   size_t nchunks, capchunks, used, esize, per;
-  void *free;
-  size_t nfree;
+  void **stack;  /* free elements (a stack of pointers: taking one does not
+                  * read the element, which is often cold) */
+  size_t nfree, capstack, carved; /* carved: elements cut from chunks */
 } dg_pool_t;
 
 typedef struct grt_dg grt_dg_t;
@@ -201,17 +202,12 @@ static void pool_init(dg_pool_t *p, size_t esize, size_t per) {
   p->per = per;
 }
 
-static void pool_put(dg_pool_t *p, void *x) {
-  memcpy(x, &p->free, sizeof(void *));
-  p->free = x;
-  p->nfree++;
-}
+/* The stack holds room for every carved element, so putting one back never
+ * allocates. */
+static void pool_put(dg_pool_t *p, void *x) { p->stack[p->nfree++] = x; }
 
 static void *pool_take(dg_pool_t *p) {
-  void *x = p->free; /* reserved: never NULL here */
-  memcpy(&p->free, x, sizeof(void *));
-  p->nfree--;
-  return x;
+  return p->stack[--p->nfree]; /* reserved: never empty here */
 }
 
 /* A new chunk for the pool. Chunk sizes double (from `per` elements) up to
@@ -260,6 +256,14 @@ static int pool_reserve(grt_dg_t *dg, dg_pool_t *p, size_t k) {
       p->chunks[p->nchunks++] = c;
       p->used = 0;
     }
+    if (p->carved == p->capstack) {
+      size_t cap = p->capstack ? 2 * p->capstack : 64;
+      void **t = realloc(p->stack, cap * sizeof(*t));
+      if (!t) return -1;
+      p->stack = t;
+      p->capstack = cap;
+    }
+    p->carved++;
     pool_put(p, p->chunks[p->nchunks - 1] + p->esize * p->used++);
   }
   return 0;
@@ -268,6 +272,7 @@ static int pool_reserve(grt_dg_t *dg, dg_pool_t *p, size_t k) {
 static void pool_destroy(dg_pool_t *p) {
   for (size_t i = 0; i < p->nchunks; i++) free(p->chunks[i]);
   free(p->chunks);
+  free(p->stack);
 }
 
 static dg_rec_t *rec_alloc(grt_dg_t *dg) {
