@@ -64,6 +64,7 @@ enum { CLS_READ = 0, CLS_WRITE = 1, CLS_REDUCE = 2 };
 #ifndef DG_B /* the tests also build a fanout of 8 to exercise deep trees */
 #define DG_B 30 /* fanout: pieces per leaf, children per inner node (8..31) */
 #endif
+_Static_assert(DG_B >= 8 && DG_B <= 31, "slot masks are 32-bit words");
 #define DG_CAP (DG_B + 1) /* room for one more entry before a split */
 /* a split leaves at least this many on each side */
 #define DG_MINSPLIT (DG_B / 4 > 2 ? DG_B / 4 : 2)
