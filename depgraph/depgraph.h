@@ -76,9 +76,10 @@ void grt__dg_prune(grt_dg_t *dg, grt_dg_done_fn done, void *ctx);
 /* Number of live entries (rectangle pieces) the analyzer holds. */
 size_t grt__dg_live(const grt_dg_t *dg);
 
-/* Test hook: makes the @p countdown-th next internal allocation (of a piece
- * or an access record) fail, so tests can check that grt__dg_add() returns
- * -2 with the analyzer unchanged. 0 disables it. */
+/* Test hook: makes the @p countdown-th next internal allocation (an access
+ * record, a scratch array's growth, or a node-pool reservation) fail, so tests
+ * can check that grt__dg_add() returns -2 with the analyzer unchanged. 0
+ * disables it. */
 void grt__dg_debug_fail_alloc(grt_dg_t *dg, long countdown);
 
 #endif
