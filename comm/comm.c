@@ -4,6 +4,7 @@
 
 #include <mpi.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -256,11 +257,15 @@ static void *progress_main(void *arg) {
       uv_run(&c->loop, UV_RUN_ONCE); /* sleep until a request or stop wakes us */
       continue;
     }
-    /* Requests in flight and nothing moved: back off gently (spin, then
-     * short sleeps) so the progress thread does not steal a worker's core. */
+    /* Requests in flight and nothing moved: back off gently (yield, then
+     * short sleeps) so the progress thread does not take a worker's core,
+     * without adding more than ~10 us to a message's latency while busy. */
     uv_run(&c->loop, UV_RUN_NOWAIT);
-    if (++idle > 64) {
-      struct timespec ts = {0, idle > 4096 ? 200000 : 20000};
+    if (++idle < 2000) {
+      sched_yield();
+    } else {
+      /* ~0.2 s of 10 us naps after the last progress, then 100 us naps */
+      struct timespec ts = {0, idle > 22000 ? 100000 : 10000};
       nanosleep(&ts, NULL);
     }
   }
