@@ -71,6 +71,9 @@ _Static_assert(DG_B >= 8 && DG_B <= 31, "slot masks are 32-bit words");
 #define DG_ROW ((DG_CAP + 3) & ~3) /* row stride of the SoA coordinates (4-lane loads) */
 #define DG_PREFETCH_LIVE (1u << 16) /* prefetch children above this many pieces */
 #define DG_MAXLEV 64
+#ifndef DG_NREP /* the b8 tests use 2, to exercise the fallback to stamps */
+#define DG_NREP 16 /* ids a query de-duplicates locally before using stamps */
+#endif
 
 /* One access (operation x store) with its live pieces. A record lives while it
  * has pieces, or while the batch that created it is being added. */
@@ -93,6 +96,7 @@ typedef struct dg_leaf {
   int32_t op[DG_CAP];      /* each piece's reduction operator (0 if none) */
   uint32_t hit[DG_CAP];    /* batch planning marks (a sparse set, see collect) */
   dg_rec_t *rec[DG_CAP];
+  uint64_t id[DG_CAP];     /* each piece's access id (queries do not touch rec) */
   int64_t v[];
 } dg_leaf_t;
 
@@ -181,6 +185,11 @@ struct grt_dg {
   dg_rec_t *wrec;      /* lone writer's record */
   int wplaced;         /* ... its piece took a cut piece's slot */
   int qi;
+  /* ids reported to the current query (de-duplication without touching the
+   * records); past DG_NREP of them, the records' stamps take over */
+  size_t nrep;
+  uint64_t rep[DG_NREP];
+  dg_rec_t *reprec[DG_NREP];
   grt_dg_edge_fn edge;
   void *ectx;
 
@@ -332,11 +341,28 @@ static int need_frag(grt_dg_t *dg, size_t more) {
 
 /* ---- conflict rule, reporting, pruning helpers ----------------------- */
 
-/* Reports access r to the querying access, once per query serial. */
-static inline void report(grt_dg_t *dg, dg_rec_t *r) {
+/* Reports access `id` (record r) to the querying access, once per query
+ * (set_query). The ids reported so far are kept in a small local set, so a
+ * query need not read the records (scattered in memory: a cache miss each
+ * at 10^6 pieces); past DG_NREP ids the records' stamps take over. */
+static inline void report(grt_dg_t *dg, uint64_t id, dg_rec_t *r) {
+  const size_t n = dg->nrep;
+  if (n <= DG_NREP) {
+    for (size_t i = 0; i < n; i++)
+      if (dg->rep[i] == id) return;
+    if (n < DG_NREP) {
+      dg->rep[n] = id;
+      dg->reprec[n] = r;
+      dg->nrep = n + 1;
+      dg->edge(dg->ectx, dg->qi, id);
+      return;
+    }
+    for (size_t i = 0; i < n; i++) dg->reprec[i]->stamp = dg->qserial;
+    dg->nrep = n + 1; /* stamp mode for the rest of this query */
+  }
   if (r->stamp == dg->qserial) return;
   r->stamp = dg->qserial;
-  dg->edge(dg->ectx, dg->qi, r->id);
+  dg->edge(dg->ectx, dg->qi, id);
 }
 
 /* done(ctx, id) for r, asked at most once per prune pass. */
@@ -524,6 +550,7 @@ static int cls_of(grt_dg_priv_t p) {
 
 static void set_query(grt_dg_t *dg, const grt_dg_access_t *a, int i) {
   dg->qserial++;
+  dg->nrep = 0;
   dg->qi = i;
   dg->qcls = cls_of(a->priv);
   dg->qmask = dg->qcls == CLS_READ ? (uint8_t)(CLS_BIT(CLS_WRITE) | CLS_BIT(CLS_REDUCE))

@@ -147,6 +147,7 @@ static inline void T(leaf_move)(dg_leaf_t *dst, int ds, const dg_leaf_t *src,
   if (cnt <= 0) return;
   size_t c = (size_t)cnt;
   memmove(dst->rec + ds, src->rec + ss, c * sizeof(dg_rec_t *));
+  memmove(dst->id + ds, src->id + ss, c * sizeof(uint64_t));
   memmove(dst->op + ds, src->op + ss, c * sizeof(int32_t));
   memmove(dst->cls + ds, src->cls + ss, c);
   for (int d = 0; d < ND; d++) {
@@ -172,6 +173,7 @@ static inline void T(inner_move)(dg_inner_t *dst, int ds, const dg_inner_t *src,
 
 static inline void T(leaf_set)(dg_leaf_t *x, int s, const dg_piece_t *p) {
   x->rec[s] = p->rec;
+  x->id[s] = p->rec->id;
   x->op[s] = p->rec->redop;
   x->cls[s] = CLS_BIT(p->rec->cls);
   for (int d = 0; d < ND; d++) {
@@ -291,7 +293,9 @@ static inline uint32_t T(inner_hits)(const dg_inner_t *x, const int64_t *qlo,
 
 static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
   uint32_t m = T(leaf_hits)(x, dg->qlo, dg->qhi, dg->qmask);
-  if (dg->live > DG_PREFETCH_LIVE) /* the records' misses overlap */
+  /* a writer's cut pass will update the records of the pieces it hits:
+   * start loading them now, so the misses overlap */
+  if (dg->qcls == CLS_WRITE && dg->live > DG_PREFETCH_LIVE)
     for (uint32_t b = m; b; b &= b - 1) __builtin_prefetch(x->rec[__builtin_ctz(b)]);
   while (m) {
     int s = __builtin_ctz(m);
@@ -299,7 +303,7 @@ static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
     if (dg->qcls == CLS_REDUCE && x->cls[s] == CLS_BIT(CLS_REDUCE) &&
         x->op[s] == dg->qop)
       continue; /* same-operator reductions do not conflict */
-    report(dg, x->rec[s]);
+    report(dg, x->id[s], x->rec[s]);
     dg->nhit++;
     if (dg->collect && T(collect)(dg, x, s)) return 1;
   }
@@ -582,11 +586,13 @@ static void T(leaf_sort)(dg_leaf_t *x) {
   }
   if (sorted) return;
   dg_rec_t *rec[DG_CAP];
+  uint64_t id[DG_CAP];
   int32_t op[DG_CAP];
   uint8_t cls[DG_CAP];
   int64_t lo[ND][DG_CAP], hi[ND][DG_CAP];
   for (int s = 0; s < n; s++) {
     rec[s] = x->rec[idx[s]];
+    id[s] = x->id[idx[s]];
     op[s] = x->op[idx[s]];
     cls[s] = x->cls[idx[s]];
     for (int d = 0; d < ND; d++) {
@@ -595,6 +601,7 @@ static void T(leaf_sort)(dg_leaf_t *x) {
     }
   }
   memcpy(x->rec, rec, (size_t)n * sizeof(rec[0]));
+  memcpy(x->id, id, (size_t)n * sizeof(id[0]));
   memcpy(x->op, op, (size_t)n * sizeof(op[0]));
   memcpy(x->cls, cls, (size_t)n);
   for (int d = 0; d < ND; d++) {
