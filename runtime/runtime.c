@@ -83,6 +83,7 @@ static void resolve_procs(grt_runtime_t *rt) {
 
 static void runtime_free(grt_runtime_t *rt) {
   grt__launch_cache_free(rt);
+  grt__op_pool_free(rt);
   grt__libraries_free(rt);
   grt__redops_free(rt);
   for (grt_store_t *s = rt->shells, *next; s; s = next) {

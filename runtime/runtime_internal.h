@@ -205,6 +205,7 @@ struct grt_op {
   bool aborted;                  /* submission failed half-way: bodies are skipped */
   char *fail_msg;
   void *ret;                     /* single point's return: size_t size, then bytes */
+  int block_class;               /* its block's size class in the op pool */
   int nlocal;                    /* points this rank runs */
   bool *fold_active;             /* per fold: runs on this rank */
   bool *fold_gather;             /* per fold: every point's buffer goes to rank 0 */
@@ -285,6 +286,9 @@ struct grt_runtime {
   atomic_int task_failed;          /* a task failed since the last fence */
   void *plan;                      /* distrib.c scratch (app thread) */
   _Atomic(grt_launch_t *) launch_cache; /* one recycled launch: no calloc per launch */
+#define GRT_OP_CLASSES 8               /* op blocks of 1 KiB .. 128 KiB are pooled */
+  _Atomic(struct op_block *) op_pool[GRT_OP_CLASSES];
+  atomic_int op_pool_n[GRT_OP_CLASSES];
   void *checker;                   /* check.c state */
   void *check_ctx;
   uint64_t op_count, op_hash;      /* the divergence check's running record */
@@ -313,6 +317,9 @@ void grt__wait_all(grt_runtime_t *rt);
 void grt__op_unref(grt_op_t *op);
 void grt__launch_free(grt_launch_t *l);
 void grt__launch_cache_free(grt_runtime_t *rt);
+void *grt__op_block_get(grt_runtime_t *rt, size_t sz, int *cls);
+void grt__op_block_put(grt_runtime_t *rt, void *p, int cls);
+void grt__op_pool_free(grt_runtime_t *rt);
 void grt__redops_free(grt_runtime_t *rt);
 
 /* ---- running (task.c) ---- */

@@ -174,6 +174,58 @@ static void fill_buffer(const grt_arg_t *a, const grt_rect_t *r, grt_buffer_t *b
   b->ptr = (char *)root->data + off * (int64_t)grt_type_size(root->type);
 }
 
+/* ---- op blocks: recycled per size class ----
+ * Operations are allocated on the application thread and freed on any
+ * thread; fresh heap memory for every launch cost page faults (glibc returns
+ * freed pages and mmaps large blocks). Freed blocks go on a lock-free stack
+ * per power-of-two class (many producers, one consumer: no ABA), at most
+ * GRT_OP_POOL_MAX per class. */
+#define GRT_OP_POOL_MAX 256
+
+typedef struct op_block {
+  struct op_block *next;
+} op_block_t;
+
+void *grt__op_block_get(grt_runtime_t *rt, size_t sz, int *cls) {
+  int c = 0;
+  while (((size_t)1024 << c) < sz && c < GRT_OP_CLASSES) c++;
+  *cls = c;
+  if (c == GRT_OP_CLASSES) return calloc(1, sz); /* huge: not pooled */
+  size_t bytes = (size_t)1024 << c;
+  op_block_t *b = atomic_load_explicit(&rt->op_pool[c], memory_order_acquire);
+  while (b && !atomic_compare_exchange_weak_explicit(&rt->op_pool[c], &b, b->next,
+                                                     memory_order_acquire, memory_order_acquire)) {
+  }
+  if (b) {
+    atomic_fetch_sub_explicit(&rt->op_pool_n[c], 1, memory_order_relaxed);
+    memset(b, 0, sz);
+    return b;
+  }
+  return calloc(1, bytes);
+}
+
+void grt__op_block_put(grt_runtime_t *rt, void *p, int c) {
+  if (c >= GRT_OP_CLASSES || atomic_load_explicit(&rt->op_pool_n[c], memory_order_relaxed) >=
+                                 GRT_OP_POOL_MAX) {
+    free(p);
+    return;
+  }
+  atomic_fetch_add_explicit(&rt->op_pool_n[c], 1, memory_order_relaxed);
+  op_block_t *b = p;
+  b->next = atomic_load_explicit(&rt->op_pool[c], memory_order_relaxed);
+  while (!atomic_compare_exchange_weak_explicit(&rt->op_pool[c], &b->next, b, memory_order_release,
+                                                memory_order_relaxed)) {
+  }
+}
+
+void grt__op_pool_free(grt_runtime_t *rt) {
+  for (int c = 0; c < GRT_OP_CLASSES; c++)
+    for (op_block_t *b = atomic_exchange(&rt->op_pool[c], NULL), *n; b; b = n) {
+      n = b->next;
+      free(b);
+    }
+}
+
 void grt__op_unref(grt_op_t *op) {
   if (atomic_fetch_sub_explicit(&op->refs, 1, memory_order_acq_rel) != 1) return;
   if (op->cleanup) op->cleanup(op);
@@ -193,7 +245,7 @@ void grt__op_unref(grt_op_t *op) {
   }
   free(op->fail_msg);
   free(op->ret);
-  free(op);
+  grt__op_block_put(op->rt, op, op->block_class);
 }
 
 /* Carves one allocation into the op and its arrays. */
@@ -215,9 +267,11 @@ static grt_op_t *op_alloc(const grt_launch_t *l, int npoints, int nfolds, size_t
   size_t o_has = CARVE(result_size ? np : 0, unsigned char);
   size_t o_sbuf = CARVE(l->sbuf_size, max_align_t);
 #undef CARVE
-  char *base = calloc(1, sz);
+  int cls;
+  char *base = grt__op_block_get(l->rt, sz, &cls);
   if (!base) return NULL;
   grt_op_t *op = (grt_op_t *)base;
+  op->block_class = cls;
   op->args = (grt_arg_t *)(base + o_args);
   op->scalars = (grt_scalar_t *)(base + o_sc);
   op->points = (grt_point_t *)(base + o_points);
