@@ -127,6 +127,16 @@ typedef struct dg_hit {
   dg_piece_t p;
 } dg_hit_t;
 
+/* A leaf a lone writer's query hit (slot mask) and where its path starts. */
+typedef struct dg_lhit {
+  dg_leaf_t *leaf;
+  uint32_t mask;
+} dg_lhit_t;
+typedef struct dg_step {
+  dg_inner_t *node;
+  int idx;
+} dg_step_t;
+
 typedef struct dg_pair {
   uint32_t hit;
   const grt_rect_t *w;
@@ -144,6 +154,7 @@ typedef struct grt_dg grt_dg_t;
 typedef struct dg_ops {
   int (*query)(grt_dg_t *dg, void *t, int level);
   int (*cut)(grt_dg_t *dg, void *t, int level);
+  void (*cut_recorded)(grt_dg_t *dg);
   void (*insert)(grt_dg_t *dg, const dg_piece_t *p);
   int (*prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done, void *ctx);
   int (*slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
@@ -182,6 +193,15 @@ struct grt_dg {
   int collect;         /* query: collect hits (writer of a batch) */
   size_t nhit;         /* query: conflicting pieces found */
   int lone;            /* cut: lone writer mode (slabs and in-place) */
+  /* lone writer: the query records the leaves it hits with their paths, so
+   * the cut visits them without descending again (see cut_recorded) */
+  int record;
+  dg_inner_t *qpath[DG_MAXLEV]; /* query: node at each level on the way down */
+  int qpidx[DG_MAXLEV];         /* ... and the child taken there */
+  dg_lhit_t *lhits;
+  size_t nlhits, caplhits;
+  dg_step_t *lsteps;            /* lhits[j]'s path: lsteps[j * height + lv - 1] */
+  size_t caplsteps;
   dg_rec_t *wrec;      /* lone writer's record */
   int wplaced;         /* ... its piece took a cut piece's slot */
   int qi;
@@ -522,6 +542,8 @@ void grt__dg_destroy(grt_dg_t *dg) {
   free(dg->hits);
   free(dg->pairs);
   free(dg->wlist);
+  free(dg->lhits);
+  free(dg->lsteps);
   free(dg);
 }
 
@@ -578,7 +600,11 @@ static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec
   dg->qhi = r->hi;
   dg->collect = 0;
   dg->nhit = 0;
-  if (dg->root) dg->ops->query(dg, dg->root, dg->height);
+  dg->nlhits = 0;
+  dg->record = 1;
+  int qrc = dg->root ? dg->ops->query(dg, dg->root, dg->height) : 0;
+  dg->record = 0;
+  if (qrc) return DG_ENOMEM;
   size_t k = dg->nhit, nslab = 2 * (size_t)dg->nd * k;
   dg->nfrag = 0;
   if (need_frag(dg, nslab) || reserve_for(dg, nslab + 1)) return DG_ENOMEM;
@@ -586,8 +612,8 @@ static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec
   dg->lone = 1;
   dg->wrec = rec;
   dg->wplaced = 0;
-  if (dg->root) {
-    dg->ops->cut(dg, dg->root, dg->height);
+  if (dg->nlhits) {
+    dg->ops->cut_recorded(dg);
     fix_root(dg);
   }
   dg->lone = 0;

@@ -291,8 +291,31 @@ static inline uint32_t T(inner_hits)(const dg_inner_t *x, const int64_t *qlo,
   return m;
 }
 
+/* Lone writer: remember leaf x (hit slots m) and the path to it. */
+static int T(record_leaf)(grt_dg_t *dg, dg_leaf_t *x, uint32_t m) {
+  const size_t h = (size_t)dg->height;
+  if (grow_arr(dg, (void **)&dg->lhits, &dg->caplhits, dg->nlhits + 1,
+               sizeof(dg_lhit_t)) ||
+      grow_arr(dg, (void **)&dg->lsteps, &dg->caplsteps, (dg->nlhits + 1) * h,
+               sizeof(dg_step_t)))
+    return 1;
+  dg_lhit_t *e = &dg->lhits[dg->nlhits];
+  e->leaf = x;
+  e->mask = m;
+  dg_step_t *st = dg->lsteps + dg->nlhits * h;
+  for (size_t lv = 1; lv <= h; lv++) {
+    st[lv - 1].node = dg->qpath[lv];
+    st[lv - 1].idx = dg->qpidx[lv];
+  }
+  dg->nlhits++;
+  return 0;
+}
+
 static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
   uint32_t m = T(leaf_hits)(x, dg->qlo, dg->qhi, dg->qmask);
+  /* a writer reports every hit (qmask 0x7, no same-operator skip), so m is
+   * exactly what its cut removes */
+  if (m && dg->record && T(record_leaf)(dg, x, m)) return 1;
   /* a writer's cut pass will update the records of the pieces it hits:
    * start loading them now, so the misses overlap */
   if (dg->qcls == CLS_WRITE && dg->live > DG_PREFETCH_LIVE)
@@ -328,6 +351,8 @@ static int T(query)(grt_dg_t *dg, void *t, int level) {
     int i = __builtin_ctz(m);
     m &= m - 1;
     if (!T(relevant)(dg, x->mask[i], x->opmin[i], x->opmax[i])) continue;
+    dg->qpath[level] = (dg_inner_t *)x;
+    dg->qpidx[level] = i;
     if (T(query)(dg, x->child[i], level - 1)) return 1;
   }
   return 0;
@@ -379,9 +404,8 @@ static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
  * dg->frag, room reserved) and lets a piece with the removed one's low corner
  * -- the writer itself, or the low slab -- take its slot (same key, so the
  * order holds and no insertion is needed). Returns 1 when x changed. */
-static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
+static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
   const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
-  const uint32_t m = T(leaf_hits)(x, qlo, qhi, 0x7);
   if (!m) return 0;
   const int n = (int)x->n;
   int w = __builtin_ctz(m), changed = 0; /* slots below the first hit stay */
@@ -438,6 +462,10 @@ static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
   }
   x->n = (uint32_t)w;
   return changed;
+}
+
+static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
+  return T(cut_leaf_m)(dg, x, T(leaf_hits)(x, dg->qlo, dg->qhi, 0x7));
 }
 
 /* Children of x (at `level` >= 1) flagged in `chg` changed: drop the empty
@@ -501,6 +529,48 @@ static int T(cut)(grt_dg_t *dg, void *t, int level) {
     if (T(cut)(dg, x->child[i], level - 1)) chg |= 1u << i;
   }
   return chg ? T(fix_children)(dg, x, level, chg) : 0;
+}
+
+/* The lone writer's cut without a second descent: the same work as
+ * T(cut)(root) -- the same leaves in the same order, the same
+ * fix_children calls bottom-up once a node's recorded children are all
+ * done -- driven by the leaves and paths its query recorded (dg->lhits).
+ * A node is fixed only when the walk leaves it, so the recorded child
+ * indices of the nodes still open stay valid. */
+static void T(cut_recorded)(grt_dg_t *dg) {
+  const int H = dg->height;
+  if (H == 0) {
+    T(cut_leaf_m)(dg, dg->lhits[0].leaf, dg->lhits[0].mask);
+    return;
+  }
+  dg_inner_t *cur[DG_MAXLEV];
+  uint32_t chg[DG_MAXLEV];
+  int cidx[DG_MAXLEV]; /* cidx[lv]: index of cur[lv - 1] in cur[lv] */
+  for (int lv = 1; lv <= H; lv++) {
+    cur[lv] = NULL;
+    chg[lv] = 0;
+  }
+  for (size_t j = 0; j < dg->nlhits; j++) {
+    const dg_step_t *st = dg->lsteps + j * (size_t)H;
+    /* the lowest level whose node is still the open one */
+    int top = 1;
+    while (top <= H && cur[top] != st[top - 1].node) top++;
+    /* close the open nodes below it, bottom-up */
+    for (int lv = 1; lv < top && lv < H; lv++) {
+      if (cur[lv] && chg[lv] && T(fix_children)(dg, cur[lv], lv, chg[lv]))
+        chg[lv + 1] |= 1u << cidx[lv + 1];
+      chg[lv] = 0;
+    }
+    for (int lv = 1; lv < top && lv <= H; lv++) cur[lv] = st[lv - 1].node;
+    for (int lv = 1; lv <= H; lv++) cidx[lv] = st[lv - 1].idx;
+    if (T(cut_leaf_m)(dg, dg->lhits[j].leaf, dg->lhits[j].mask))
+      chg[1] |= 1u << cidx[1];
+  }
+  for (int lv = 1; lv < H; lv++) {
+    if (chg[lv] && T(fix_children)(dg, cur[lv], lv, chg[lv]))
+      chg[lv + 1] |= 1u << cidx[lv + 1];
+  }
+  if (chg[H]) T(fix_children)(dg, cur[H], H, chg[H]);
 }
 
 /* ---- prune -------------------------------------------------------------- */
@@ -728,6 +798,7 @@ static void T(insert)(grt_dg_t *dg, const dg_piece_t *p) {
 static const dg_ops_t T(ops) = {
     .query = T(query),
     .cut = T(cut),
+    .cut_recorded = T(cut_recorded),
     .insert = T(insert),
     .prune = T(prune),
     .slabs = T(slabs),
