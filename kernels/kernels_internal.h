@@ -29,6 +29,7 @@ enum {
   GRTK_T_JACOBI2D,
   GRTK_T_LAPLACIAN2D,
   GRTK_T_GEMM,
+  GRTK_T_CG_UPDATE,
   GRTK_T_COUNT
 };
 
@@ -131,6 +132,80 @@ typedef void (*grtk_index_fn)(void *data, int64_t n, char *p, int64_t s, int64_t
 void grtk__index_run(const grt_buffer_t *b, const int64_t *shape, bool omp, grtk_index_fn fn,
                      void *data);
 
+/* ---- fixed-order multi-accumulator sums (reduce.c, stencil.c, cg.c) ----
+ *
+ * Every float sum in a task (sum, sum of squares, dot, the stencil's in.out,
+ * the CG update's r.r) goes through these, so that the loops vectorize and
+ * still give the same bits on every run. The order for one call over n
+ * elements t[0..n) (t[k] = x[k], x[k]^2 or x[k] y[k], in double):
+ *   - GRTK_LANES = 8 partial sums; lane l adds t[l], t[l+8], t[l+16], ...
+ *     over the first m = n - n % 8 elements, in increasing k;
+ *   - the lanes are combined as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
+ *   - the tail t[m..n) is added to that one by one, in increasing k;
+ *   - the caller adds the call's result to its running partial.
+ * The order depends only on n (not on strides or timing); a task calls these
+ * once per row of its iteration (or per OpenMP work item of <= 4096
+ * elements of a row), rows in order, and combines OpenMP partials in thread
+ * order. tests/kernels/kernels_test_util.h has the same order for the
+ * references (kt_lanes_*). */
+#define GRTK_LANES 8
+
+#define GRTK_LANE_SUM(TERM)                                                            \
+  do {                                                                                 \
+    double l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;             \
+    int64_t m_ = n - n % GRTK_LANES, k;                                                \
+    for (k = 0; k < m_; k += GRTK_LANES) {                                             \
+      l0 += TERM(k);                                                                   \
+      l1 += TERM(k + 1);                                                               \
+      l2 += TERM(k + 2);                                                               \
+      l3 += TERM(k + 3);                                                               \
+      l4 += TERM(k + 4);                                                               \
+      l5 += TERM(k + 5);                                                               \
+      l6 += TERM(k + 6);                                                               \
+      l7 += TERM(k + 7);                                                               \
+    }                                                                                  \
+    double r_ = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));                     \
+    for (k = m_; k < n; k++) r_ += TERM(k);                                            \
+    return r_;                                                                         \
+  } while (0)
+
+/* sum x[k*sx] (contiguous fast path when sx == 1). */
+static inline double grtk__lsum_f64(int64_t n, const double *x, int64_t sx) {
+#define T1_(k) x[k]
+#define TS_(k) x[(k) * sx]
+  if (sx == 1) GRTK_LANE_SUM(T1_);
+  GRTK_LANE_SUM(TS_);
+#undef T1_
+#undef TS_
+}
+static inline double grtk__lsum_f32(int64_t n, const float *x, int64_t sx) {
+#define T1_(k) (double)x[k]
+#define TS_(k) (double)x[(k) * sx]
+  if (sx == 1) GRTK_LANE_SUM(T1_);
+  GRTK_LANE_SUM(TS_);
+#undef T1_
+#undef TS_
+}
+/* sum x[k*sx] * y[k*sy] (in double). */
+static inline double grtk__ldot_f64(int64_t n, const double *x, int64_t sx, const double *y,
+                                    int64_t sy) {
+#define T1_(k) (x[k] * y[k])
+#define TS_(k) (x[(k) * sx] * y[(k) * sy])
+  if (sx == 1 && sy == 1) GRTK_LANE_SUM(T1_);
+  GRTK_LANE_SUM(TS_);
+#undef T1_
+#undef TS_
+}
+static inline double grtk__ldot_f32(int64_t n, const float *x, int64_t sx, const float *y,
+                                    int64_t sy) {
+#define T1_(k) ((double)x[k] * (double)y[k])
+#define TS_(k) ((double)x[(k) * sx] * (double)y[(k) * sy])
+  if (sx == 1 && sy == 1) GRTK_LANE_SUM(T1_);
+  GRTK_LANE_SUM(TS_);
+#undef T1_
+#undef TS_
+}
+
 /* Task bodies (one file per family); each has CPU and, where built, OMP
  * variants registered in library.c. */
 void grtk__fill_cpu(grt_task_context_t *ctx);
@@ -154,6 +229,8 @@ void grtk__jacobi2d_omp(grt_task_context_t *ctx);
 void grtk__laplacian2d_cpu(grt_task_context_t *ctx);
 void grtk__laplacian2d_omp(grt_task_context_t *ctx);
 void grtk__gemm_cpu(grt_task_context_t *ctx);
+void grtk__cg_update_cpu(grt_task_context_t *ctx);
+void grtk__cg_update_omp(grt_task_context_t *ctx);
 
 /* Philox-4x32-10 (random.c), exposed for the tests' reference. */
 void grtk__philox(uint64_t seed, uint64_t counter, uint32_t out[4]);

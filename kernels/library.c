@@ -31,6 +31,7 @@ static int register_tasks(grt_library_t *lib) {
       {GRTK_T_LAPLACIAN2D, "grtk.laplacian2d", grtk__laplacian2d_cpu,
        OMP(grtk__laplacian2d_omp)},
       {GRTK_T_GEMM, "grtk.gemm", grtk__gemm_cpu, NULL},
+      {GRTK_T_CG_UPDATE, "grtk.cg_update", grtk__cg_update_cpu, OMP(grtk__cg_update_omp)},
   };
   for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++) {
     grt_variants_t v = {.cpu = tasks[i].cpu, .omp = tasks[i].omp};

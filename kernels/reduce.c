@@ -83,21 +83,27 @@ static void combine(const red_data_t *r, acc_t *a, acc_t b) {
     FINISH;                                                       \
   } while (0)
 
-#define RED_FLOAT(T)                                                              \
-  switch (r->op) {                                                                \
-  case GRTK_RED_SUM: RED_LOOP(T, double a = acc->d, a += (double)v, acc->d = a); break;      \
-  case GRTK_RED_SUMSQ:                                                                \
-    RED_LOOP(T, double a = acc->d, a += (double)v * (double)v, acc->d = a);           \
-    break;                                                                            \
-  case GRTK_RED_MIN: RED_LOOP(T, double a = acc->d, if (v < a) a = v, acc->d = a); break; \
-  default: RED_LOOP(T, double a = acc->d, if (v > a) a = v, acc->d = a); break;      \
+/* Sums and sums of squares go through the fixed-order lane sums of
+ * kernels_internal.h (vectorizable, the same bits on every run); min and max
+ * are order-independent. */
+#define RED_FLOAT(T, SUM)                                                                  \
+  switch (r->op) {                                                                         \
+  case GRTK_RED_SUM: acc->d += SUM(n, (const T *)p[0], s[0]); break;                        \
+  case GRTK_RED_SUMSQ:                                                                     \
+    acc->d += T##_ldot(n, (const T *)p[0], s[0], (const T *)p[0], s[0]);                    \
+    break;                                                                                 \
+  case GRTK_RED_MIN: RED_LOOP(T, double a = acc->d, if (v < a) a = v, acc->d = a); break;   \
+  default: RED_LOOP(T, double a = acc->d, if (v > a) a = v, acc->d = a); break;            \
   }
+
+#define double_ldot grtk__ldot_f64
+#define float_ldot grtk__ldot_f32
 
 static void reduce_rows(const red_data_t *r, acc_t *acc, int64_t n, char *const *p,
                         const int64_t *s) {
   switch (r->code) {
-  case GRT_TYPE_FLOAT64: RED_FLOAT(double); break;
-  case GRT_TYPE_FLOAT32: RED_FLOAT(float); break;
+  case GRT_TYPE_FLOAT64: RED_FLOAT(double, grtk__lsum_f64); break;
+  case GRT_TYPE_FLOAT32: RED_FLOAT(float, grtk__lsum_f32); break;
   default:
     switch (r->op) {
     case GRTK_RED_SUM: RED_LOOP(int64_t, uint64_t a = acc->u, a += (uint64_t)v, acc->u = a); break;
@@ -110,24 +116,17 @@ static void reduce_rows(const red_data_t *r, acc_t *acc, int64_t n, char *const 
 
 static void dot_rows(const red_data_t *r, acc_t *acc, int64_t n, char *const *p,
                      const int64_t *s) {
-  double a = acc->d;
-  if (r->code == GRT_TYPE_FLOAT64) {
-    const double *x = (const double *)p[0], *y = (const double *)p[1];
-    if (s[0] == 1 && s[1] == 1)
-      for (int64_t k = 0; k < n; k++) a += x[k] * y[k];
-    else
-      for (int64_t k = 0; k < n; k++) a += x[k * s[0]] * y[k * s[1]];
-  } else {
-    const float *x = (const float *)p[0], *y = (const float *)p[1];
-    for (int64_t k = 0; k < n; k++) a += (double)x[k * s[0]] * (double)y[k * s[1]];
-  }
-  acc->d = a;
+  if (r->code == GRT_TYPE_FLOAT64)
+    acc->d += grtk__ldot_f64(n, (const double *)p[0], s[0], (const double *)p[1], s[1]);
+  else
+    acc->d += grtk__ldot_f32(n, (const float *)p[0], s[0], (const float *)p[1], s[1]);
 }
 
 /* Elements per OpenMP work item along a row (as in iter.c). */
 #define CHUNK 4096
 
-/* Reduces the whole iteration into one acc_t: rows in order on one thread;
+/* Reduces the whole iteration into one acc_t: rows in order on one thread
+ * (each row's lane sum added to the running partial);
  * with OpenMP, each thread reduces a static block of work items and the
  * partials are combined in thread order (deterministic for a team size). */
 static acc_t run_reduce(const grtk_iter_t *it, bool omp, const red_data_t *r, acc_fn fn) {

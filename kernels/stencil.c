@@ -75,20 +75,20 @@ static void lap_row(const sten_t *s, int64_t i) {
   else LAP_ROW(float);
 }
 
-/* in . out over row i of the tile (after the row is computed), in double. */
+/* in . out over row i of the tile (after the row is computed), in double, in
+ * the fixed lane order of kernels_internal.h. */
 static double row_dot(const sten_t *s, int64_t i) {
-  double acc = 0.0;
+  int64_t lo = s->out.lo[1], n = s->out.hi[1] - lo + 1;
   if (grt_type_code(s->out.type) == GRT_TYPE_FLOAT64)
-    for (int64_t j = s->out.lo[1]; j <= s->out.hi[1]; j++)
-      acc += IN(double, s, i, j) * OUT(double, s, i, j);
-  else
-    for (int64_t j = s->out.lo[1]; j <= s->out.hi[1]; j++)
-      acc += (double)IN(float, s, i, j) * (double)OUT(float, s, i, j);
-  return acc;
+    return grtk__ldot_f64(n, &IN(double, s, i, lo), s->in.stride[1], &OUT(double, s, i, lo),
+                          s->out.stride[1]);
+  return grtk__ldot_f32(n, &IN(float, s, i, lo), s->in.stride[1], &OUT(float, s, i, lo),
+                        s->out.stride[1]);
 }
 
-/* Scalars: [0], [1] the grid's shape, [2] whether to return in . out (then
- * summed over rows in row order, the same on one thread or many). */
+/* Scalars: [0], [1] the grid's shape, [2] whether to return in . out (each
+ * row's lane sum, then the rows summed in row order: the same bits on one
+ * thread or many). */
 static void stencil_task(grt_task_context_t *ctx, bool omp, void (*row)(const sten_t *, int64_t)) {
   sten_t s;
   if (!grtk__task_arg(ctx, 0, &s.out) || !grtk__task_arg(ctx, 1, &s.in)) return;

@@ -131,6 +131,22 @@ GRTK_EXPORT GRT_NODISCARD int grtk_laplacian2d(grtk_t *k, grt_store_t *out, grt_
 GRTK_EXPORT GRT_NODISCARD int grtk_laplacian2d_dot(grtk_t *k, grt_store_t *out, grt_store_t *in,
                                                    grt_future_t **dot);
 
+/* ---- fused conjugate-gradient steps ---- */
+
+/** The CG update in one pass over the four stores: x += alpha p; r -= alpha q
+ *  (r = r - alpha q, bitwise what grtk_axpy_future(k, r, -1.0, alpha, q)
+ *  gives), and *rr = r.r of the updated r, a future of the stores' type
+ *  (float). @p alpha is a future of the stores' type; the launch waits for it
+ *  without blocking the caller. Same shape and type everywhere; x, r, p, q
+ *  must be four different stores, and x, r must not overlap any other
+ *  (views of one root that overlap are not detected).
+ *  With grtk_laplacian2d_dot() and grtk_xpby_future() a CG iteration is three
+ *  passes over memory, like a hand-written loop. r.r is summed in the fixed
+ *  lane order of docs/kernels.md ("Summation order"). */
+GRTK_EXPORT GRT_NODISCARD int grtk_cg_update(grtk_t *k, grt_store_t *x, grt_store_t *r,
+                                             grt_store_t *p, grt_store_t *q,
+                                             grt_future_t *alpha, grt_future_t **rr);
+
 /* ---- dense linear algebra ---- */
 
 /** C = A B for 2-D stores C (m, n), A (m, k), B (k, n) of one float type.

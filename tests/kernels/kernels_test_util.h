@@ -142,4 +142,17 @@ static inline void kt_assert_close(double got, double want, double rtol, const c
   if (!(err <= rtol * scale)) fail_msg("%s [%s]: got %.17g want %.17g", what, cfg, got, want);
 }
 
+/* The kernels' fixed summation order for one row of n terms t(k) (docs/
+ * kernels.md, "Summation order"; kernels_internal.h GRTK_LANE_SUM): 8 lanes
+ * over the first n - n % 8 terms, combined ((0+1)+(2+3))+((4+5)+(6+7)),
+ * then the tail in order. kt_lanes_dot is that order for x[k] * y[k]. */
+static inline double kt_lanes_dot(int64_t n, const double *x, const double *y) {
+  double l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t m = n - n % 8, k;
+  for (k = 0; k < m; k++) l[k % 8] += x[k] * y[k];
+  double r = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+  for (k = m; k < n; k++) r += x[k] * y[k];
+  return r;
+}
+
 #endif

@@ -105,6 +105,27 @@ static void test_bad_input_arguments(void **state) {
   EXPECT(grtk_gemm(k, r54, sq, r45), GRT_EINVAL, "A has 4 rows but C has 5");
   EXPECT(grtk_gemm(k, sq, sq, sq), GRT_EINVAL, "C is also an input");
   EXPECT(grtk_gemm(k, d, sq, sq), GRT_EINVAL, "C has 1 dims");
+  { /* the fused CG update; d as x would be changed if anything were submitted */
+    grt_future_t *fa, *rr = (grt_future_t *)&rr;
+    grt_store_t *d3 = kt_store(&t, grt_type_float64(), 1, &n), *d4 = kt_store(&t, grt_type_float64(), 1, &n);
+    assert_int_equal(grtk_sum(k, d2, &fa), 0);
+    EXPECT(grtk_cg_update(k, d, d2, d3, d4, fa, NULL), GRT_EINVAL, "rr is NULL");
+    EXPECT(grtk_cg_update(k, d, d2, d3, d4, NULL, &rr), GRT_EINVAL, "alpha is NULL");
+    assert_null(rr);
+    EXPECT(grtk_cg_update(k, NULL, d2, d3, d4, fa, &rr), GRT_EINVAL, "x is NULL");
+    EXPECT(grtk_cg_update(k, d, d2, NULL, d4, fa, &rr), GRT_EINVAL, "p is NULL");
+    EXPECT(grtk_cg_update(k, i64, d2, d3, d4, fa, &rr), GRT_EINVAL, "x has type 'l'");
+    EXPECT(grtk_cg_update(k, d, f32, d3, d4, fa, &rr), GRT_EINVAL, "r has type 'f' but x has type 'g'");
+    EXPECT(grtk_cg_update(k, d, d2, d3, short_, fa, &rr), GRT_EINVAL, "q has a different shape from x");
+    EXPECT(grtk_cg_update(k, d, d2, sq, d4, fa, &rr), GRT_EINVAL, "p has a different shape from x");
+    EXPECT(grtk_cg_update(k, d, d2, d, d4, fa, &rr), GRT_EINVAL, "x and p are the same store");
+    EXPECT(grtk_cg_update(k, d, d2, d3, d2, fa, &rr), GRT_EINVAL, "r and q are the same store");
+    EXPECT(grtk_cg_update(NULL, d, d2, d3, d4, fa, &rr), GRT_EINVAL, "grtk_cg_update");
+    assert_null(rr);
+    grt_future_destroy(fa);
+    grt_store_destroy(d3);
+    grt_store_destroy(d4);
+  }
 
   /* A destroyed store handle: grt's GRT_ESTATE comes through, named. */
   grt_store_t *gone = kt_store(&t, grt_type_float64(), 1, &n);
