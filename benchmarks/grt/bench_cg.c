@@ -7,10 +7,11 @@
  * iteration, as in kernels/examples/cg2d.c:
  *   q = A p and pq = p.q       grtk_laplacian2d_dot (one pass)
  *   alpha = rr / pq            grtk_future_div (a one-point task)
- *   x += alpha p; r -= alpha q grtk_axpy_future
- *   rr' = r.r                  grtk_dot
+ *   x += alpha p; r -= alpha q grtk_cg_update (one pass, also returns
+ *   and rr' = r.r               rr' = r.r)
  *   beta = rr' / rr            grtk_future_div
  *   p = r + beta p             grtk_xpby_future
+ * three passes over the vectors, like the peer's loop.
  * Every scalar stays a future, so the loop never blocks (the peer's two
  * MPI_Allreduce per iteration become future reductions that the next
  * kernels wait for); --sync blocks on r.r every iteration, as a solver with
@@ -102,9 +103,7 @@ int main(int argc, char **argv)
         for (long it = 0; it < nit; it++) {
             CHECK(grtk_laplacian2d_dot(k, q, p, &pq));     /* q = A p, and p.q */
             CHECK(grtk_future_div(k, rr, pq, &alpha));     /* alpha = r.r / p.q */
-            CHECK(grtk_axpy_future(k, x, 1.0, alpha, p));  /* x += alpha p */
-            CHECK(grtk_axpy_future(k, r, -1.0, alpha, q)); /* r -= alpha q */
-            CHECK(grtk_dot(k, r, r, &rr_new));
+            CHECK(grtk_cg_update(k, x, r, p, q, alpha, &rr_new)); /* x += alpha p; r -= alpha q; r.r */
             CHECK(grtk_future_div(k, rr_new, rr, &beta));  /* beta = r'.r' / r.r */
             CHECK(grtk_xpby_future(k, p, r, beta));        /* p = r + beta p */
             grt_future_destroy(pq);

@@ -5,7 +5,9 @@
  * (4 on the diagonal, -1 per neighbour, zero Dirichlet boundary) on an n x n
  * grid, matrix-free (grtk_laplacian2d); b = 1; x0 = 0. Iterates until the
  * relative residual ||r|| / ||b|| is at most tol or iters iterations ran.
- * The matrix-vector product also returns p.Ap (grtk_laplacian2d_dot). Every
+ * The matrix-vector product also returns p.Ap (grtk_laplacian2d_dot) and the
+ * update of x and r also returns r.r (grtk_cg_update), so an iteration is
+ * three passes over the vectors, like benchmarks/peers/cg_mpi.c. Every
  * scalar of the recurrence (alpha, beta) stays a future computed by a
  * task; the application blocks once per iteration, on r.r, to decide whether
  * to go on. Rank 0 prints the result and the time.
@@ -143,9 +145,7 @@ int main(int argc, char **argv) {
   while (it < o.iters && res > o.tol) {
     CHECK(grtk_laplacian2d_dot(k, q, p, &pq));     /* q = A p, and p.q */
     CHECK(grtk_future_div(k, rr, pq, &alpha));     /* alpha = r.r / p.q */
-    CHECK(grtk_axpy_future(k, x, 1.0, alpha, p));  /* x += alpha p */
-    CHECK(grtk_axpy_future(k, r, -1.0, alpha, q)); /* r -= alpha q */
-    CHECK(grtk_dot(k, r, r, &rr_new));
+    CHECK(grtk_cg_update(k, x, r, p, q, alpha, &rr_new)); /* x += alpha p; r -= alpha q; r.r */
     CHECK(grtk_future_div(k, rr_new, rr, &beta));  /* beta = r'.r' / r.r */
     CHECK(grtk_xpby_future(k, p, r, beta));        /* p = r + beta p */
     grt_future_destroy(pq);
