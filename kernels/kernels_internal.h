@@ -147,7 +147,7 @@ void grtk__index_run(const grt_buffer_t *b, const int64_t *shape, bool omp, grtk
  * once per row of its iteration (or per OpenMP work item of <= 4096
  * elements of a row), rows in order, and combines OpenMP partials in thread
  * order. tests/kernels/kernels_test_util.h has the same order for the
- * references (kt_lanes_*). */
+ * references (kt_lanes_dot); docs/kernels.md describes it too. */
 #define GRTK_LANES 8
 
 #define GRTK_LANE_SUM(TERM)                                                            \

@@ -142,7 +142,7 @@ GRTK_EXPORT GRT_NODISCARD int grtk_laplacian2d_dot(grtk_t *k, grt_store_t *out, 
  *  (views of one root that overlap are not detected).
  *  With grtk_laplacian2d_dot() and grtk_xpby_future() a CG iteration is three
  *  passes over memory, like a hand-written loop. r.r is summed in the fixed
- *  lane order of docs/kernels.md ("Summation order"). */
+ *  lane order of docs/kernels.md ("Order of operations"). */
 GRTK_EXPORT GRT_NODISCARD int grtk_cg_update(grtk_t *k, grt_store_t *x, grt_store_t *r,
                                              grt_store_t *p, grt_store_t *q,
                                              grt_future_t *alpha, grt_future_t **rr);
