@@ -630,6 +630,26 @@ static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec
   return 0;
 }
 
+/* The other common case: one access, one non-empty rectangle, a read or a
+ * reduction. Nothing is cut: report, reserve for one insertion, insert. */
+static int add_lone_reader(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec) {
+  const grt_rect_t *r = &a->rects[0];
+  set_query(dg, a, 0);
+  dg->qlo = r->lo;
+  dg->qhi = r->hi;
+  dg->collect = 0;
+  if (dg->root) dg->ops->query(dg, dg->root, dg->height);
+  if (reserve_for(dg, 1)) return DG_ENOMEM;
+  /* mutation: cannot fail from here on */
+  dg_piece_t p;
+  memcpy(p.lo, r->lo, (size_t)dg->nd * sizeof(int64_t));
+  memcpy(p.hi, r->hi, (size_t)dg->nd * sizeof(int64_t));
+  p.rec = rec;
+  rec->npieces++;
+  dg->ops->insert(dg, &p);
+  return 0;
+}
+
 /* Computes the remainders of every hit piece: the piece minus each batch
  * writer rectangle that hit it, in batch order (slab decomposition of each
  * fragment that the rectangle meets), into dg->frag. */
@@ -768,9 +788,10 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
   dg->edge = edge;
   dg->ectx = ctx;
   int rc;
-  if (n == 1 && first->cls == CLS_WRITE && acc[0].nrects == 1 &&
+  if (n == 1 && acc[0].nrects == 1 &&
       !is_empty(acc[0].rects[0].lo, acc[0].rects[0].hi, dg->nd))
-    rc = add_lone_writer(dg, &acc[0], first);
+    rc = first->cls == CLS_WRITE ? add_lone_writer(dg, &acc[0], first)
+                                 : add_lone_reader(dg, &acc[0], first);
   else
     rc = add_batch(dg, acc, n, first);
   end_batch(dg, first); /* on failure no record has pieces */
