@@ -1,4 +1,5 @@
-/* coherence.c - the replicated map of which ranks hold which values of a root. */
+/* coherence.c - the map of which ranks hold which values of a root: the
+ * tiled layer (one record, local holdings) and the replicated pieces over it. */
 #include "coherence.h"
 
 #include <stdlib.h>
@@ -6,21 +7,40 @@
 
 #include "error.h"
 
-void grt__coh_init(grt_coh_t *c, int nranks) {
+typedef struct frags {
+  grt_rects_t a, b; /* double buffer for set differences */
+} frags_t;
+
+/* Scratch for the set differences; the map is used by one thread at a time. */
+static _Thread_local frags_t scratch;
+
+void grt__coh_init(grt_coh_t *c, int nranks, int rank) {
   memset(c, 0, sizeof *c);
   c->nranks = nranks;
+  c->rank = rank;
   c->nwords = (nranks + 63) / 64;
 }
 
-void grt__coh_free(grt_coh_t *c) {
+static void drop_pieces(grt_coh_t *c) {
   for (int i = 0; i < c->n; i++) free(c->v[i].valid);
+  c->n = 0;
+}
+
+void grt__coh_free(grt_coh_t *c) {
+  drop_pieces(c);
   free(c->v);
+  grt__rects_free(&c->held);
+  free(c->sent);
   memset(c, 0, sizeof *c);
 }
 
-static bool has(const grt_coh_t *c, const grt_piece_t *p, int rank) {
-  (void)c;
-  return (p->valid[rank / 64] >> (rank % 64)) & 1;
+void grt__coh_scratch_free(void) {
+  grt__rects_free(&scratch.a);
+  grt__rects_free(&scratch.b);
+}
+
+static bool has(const grt_piece_t *p, int rank) {
+  return p->owner == GRT_COH_EVERYWHERE || ((p->valid[rank / 64] >> (rank % 64)) & 1);
 }
 
 static int push(grt_coh_t *c, const grt_rect_t *r, int owner, const uint64_t *valid) {
@@ -31,51 +51,212 @@ static int push(grt_coh_t *c, const grt_rect_t *r, int owner, const uint64_t *va
     c->v = v;
     c->cap = cap;
   }
-  uint64_t *bits = malloc(sizeof *bits * (size_t)c->nwords);
-  if (!bits) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
-  memcpy(bits, valid, sizeof *bits * (size_t)c->nwords);
+  uint64_t *bits = NULL;
+  if (owner != GRT_COH_EVERYWHERE) {
+    bits = malloc(sizeof *bits * (size_t)c->nwords);
+    if (!bits) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+    memcpy(bits, valid, sizeof *bits * (size_t)c->nwords);
+  }
   c->v[c->n++] = (grt_piece_t){.r = *r, .owner = owner, .valid = bits};
   return 0;
 }
 
-/* Appends to @p out the parts of piece @p p outside @p cut (up to 2*ndim
- * pieces, same owner and holders). */
-static int push_rest(grt_coh_t *out, const grt_piece_t *p, const grt_rect_t *cut) {
-  grt_rect_t rest = p->r;
-  for (int d = 0; d < rest.ndim; d++) {
-    if (cut->lo[d] > rest.lo[d]) {
-      grt_rect_t below = rest;
-      below.hi[d] = cut->lo[d] - 1;
-      if (push(out, &below, p->owner, p->valid) < 0) return GRT_ENOMEM;
-      rest.lo[d] = cut->lo[d];
-    }
-    if (cut->hi[d] < rest.hi[d]) {
-      grt_rect_t above = rest;
-      above.lo[d] = cut->hi[d] + 1;
-      if (push(out, &above, p->owner, p->valid) < 0) return GRT_ENOMEM;
-      rest.hi[d] = cut->hi[d];
-    }
-  }
-  return 0;
+/* Calls @p emit for each part of @p a outside @p cut: at most 2*ndim slabs,
+ * dimension 0 first, the low slab before the high one. */
+#define FOR_EACH_SLAB(a, cut, slab, body)                                                        \
+  do {                                                                                           \
+    grt_rect_t rest_ = *(a);                                                                     \
+    for (int d_ = 0; d_ < rest_.ndim; d_++) {                                                    \
+      if ((cut)->lo[d_] > rest_.lo[d_]) {                                                        \
+        grt_rect_t slab = rest_;                                                                 \
+        slab.hi[d_] = (cut)->lo[d_] - 1;                                                         \
+        body;                                                                                    \
+        rest_.lo[d_] = (cut)->lo[d_];                                                            \
+      }                                                                                          \
+      if ((cut)->hi[d_] < rest_.hi[d_]) {                                                        \
+        grt_rect_t slab = rest_;                                                                 \
+        slab.lo[d_] = (cut)->hi[d_] + 1;                                                         \
+        body;                                                                                    \
+        rest_.hi[d_] = (cut)->hi[d_];                                                            \
+      }                                                                                          \
+    }                                                                                            \
+  } while (0)
+
+/* Appends to the map the parts of piece @p p outside @p cut (same owner and
+ * holders). */
+static int push_rest(grt_coh_t *c, const grt_piece_t *p, const grt_rect_t *cut) {
+  int rc = 0;
+  FOR_EACH_SLAB(&p->r, cut, slab, if (rc == 0) rc = push(c, &slab, p->owner, p->valid));
+  return rc < 0 ? GRT_ENOMEM : 0;
 }
 
-int grt__coh_read(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn, void *ctx) {
+/* scratch.a := scratch.a minus @p cut (fragments in a fixed order). */
+static int frags_cut(const grt_rect_t *cut) {
+  scratch.b.n = 0;
+  int rc = 0;
+  for (int i = 0; i < scratch.a.n && rc == 0; i++) {
+    const grt_rect_t *f = &scratch.a.v[i];
+    if (!grt_rect_overlaps(f, cut)) {
+      rc = grt__rects_push(&scratch.b, f);
+      continue;
+    }
+    grt_rect_t in;
+    grt_rect_intersect(f, cut, &in);
+    FOR_EACH_SLAB(f, &in, slab, if (rc == 0) rc = grt__rects_push(&scratch.b, &slab));
+  }
+  grt_rects_t t = scratch.a;
+  scratch.a = scratch.b;
+  scratch.b = t;
+  return rc < 0 ? grt__error(GRT_ENOMEM, "coherence: out of host memory") : 0;
+}
+
+static int frags_start(const grt_rect_t *r) {
+  scratch.a.n = 0;
+  return grt__rects_push(&scratch.a, r) < 0 ? grt__error(GRT_ENOMEM, "coherence: out of host memory")
+                                            : 0;
+}
+
+bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
+  for (int i = 0; i < c->n; i++)
+    if (grt_rect_overlaps(&c->v[i].r, r)) return true;
+  return false;
+}
+
+int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
+                         void *ctx, grt_rects_t *rest) {
   if (grt_rect_empty(r)) return 0;
+  int rc = rest ? frags_start(r) : 0;
   /* In place: a piece meeting r shrinks to the intersection (which gains
    * `rank`) and its outside parts are appended; they are disjoint from r, so
    * the scan over the original pieces need not see them. */
-  int n = c->n;
-  for (int i = 0; i < n; i++) {
+  int n = c->n, k = 0;
+  for (int i = 0; i < n && rc == 0; i++) {
     grt_rect_t in;
-    if (has(c, &c->v[i], rank) || !grt_rect_intersect(&c->v[i].r, r, &in)) continue;
-    fn(ctx, c->v[i].owner, rank, &in);
+    if (!grt_rect_intersect(&c->v[i].r, r, &in)) continue;
+    if (rest && (rc = frags_cut(&in)) < 0) break;
+    if (has(&c->v[i], rank)) continue;
+    fn(ctx, c->v[i].owner, rank, &in, -1, k++);
     grt_piece_t p = c->v[i]; /* push may move the array */
-    if (push_rest(c, &p, &in) < 0) return GRT_ENOMEM;
+    if ((rc = push_rest(c, &p, &in)) < 0) break;
     c->v[i].r = in;
     c->v[i].valid[rank / 64] |= (uint64_t)1 << (rank % 64);
   }
+  for (int i = 0; rest && rc == 0 && i < scratch.a.n; i++)
+    if (grt__rects_push(rest, &scratch.a.v[i]) < 0)
+      rc = grt__error(GRT_ENOMEM, "coherence: out of host memory");
+  return rc;
+}
+
+/* ---- the tiled layer ---- */
+
+static int owner_of(const grt_coh_t *c, int64_t lin) {
+  return (int)(lin * c->nranks / c->npoints);
+}
+
+void grt__coh_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi) {
+  *lo = ((int64_t)c->rank * c->npoints + c->nranks - 1) / c->nranks;
+  *hi = ((int64_t)(c->rank + 1) * c->npoints + c->nranks - 1) / c->nranks;
+}
+
+void grt__coh_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out) {
+  int64_t color[GRT_MAX_DIM];
+  for (int d = c->t.ndim - 1; d >= 0; d--) {
+    color[d] = lin % c->t.colors[d];
+    lin /= c->t.colors[d];
+  }
+  grt__tiling_rect(&c->t, color, out);
+}
+
+static int held_push(grt_coh_t *c, int dst, const grt_rect_t *r) {
+  if (dst == c->rank)
+    return grt__rects_push(&c->held, r) < 0 ? grt__error(GRT_ENOMEM, "coherence: out of host memory")
+                                            : 0;
+  if (c->nsent == c->capsent) {
+    int cap = c->capsent ? c->capsent * 2 : 16;
+    grt_coh_sent_t *v = realloc(c->sent, sizeof *v * (size_t)cap);
+    if (!v) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+    c->sent = v;
+    c->capsent = cap;
+  }
+  c->sent[c->nsent++] = (grt_coh_sent_t){dst, *r};
   return 0;
 }
+
+/* The part of tile @p lin that @p rank reads in @p r, minus what it holds
+ * already (reader: `held`; owner: what it sent to that rank). */
+static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin, grt_coh_xfer_fn fn,
+                     void *ctx) {
+  grt_rect_t tile, part;
+  grt__coh_tile_rect(c, lin, &tile);
+  if (!grt_rect_intersect(&tile, r, &part)) return 0;
+  int rc = frags_start(&part);
+  if (rank == c->rank) {
+    for (int i = 0; i < c->held.n && rc == 0 && scratch.a.n; i++)
+      if (grt_rect_overlaps(&c->held.v[i], &part)) rc = frags_cut(&c->held.v[i]);
+  } else {
+    for (int i = 0; i < c->nsent && rc == 0 && scratch.a.n; i++)
+      if (c->sent[i].dst == rank && grt_rect_overlaps(&c->sent[i].r, &part))
+        rc = frags_cut(&c->sent[i].r);
+  }
+  int src = owner_of(c, lin);
+  for (int k = 0; k < scratch.a.n && rc == 0; k++) {
+    fn(ctx, src, rank, &scratch.a.v[k], lin, k);
+    rc = held_push(c, rank, &scratch.a.v[k]);
+  }
+  return rc;
+}
+
+int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
+                        void *ctx) {
+  if (!c->tiled || grt_rect_empty(r)) return 0;
+  int nd = c->t.ndim;
+  int64_t clo[GRT_MAX_DIM], chi[GRT_MAX_DIM], box = 1;
+  for (int d = 0; d < nd; d++) {
+    int64_t lo = r->lo[d] < 0 ? 0 : r->lo[d], hi = r->hi[d];
+    clo[d] = lo / c->t.tile[d];
+    chi[d] = hi / c->t.tile[d];
+    if (chi[d] > c->t.colors[d] - 1) chi[d] = c->t.colors[d] - 1;
+    if (clo[d] > chi[d]) return 0;
+    box *= chi[d] - clo[d] + 1;
+  }
+  int rc = 0;
+  if (rank != c->rank) {
+    /* Only this rank's tiles matter: visit the fewer of them and the box. */
+    int64_t t0, t1;
+    grt__coh_my_tiles(c, &t0, &t1);
+    if (t1 - t0 < box) {
+      for (int64_t lin = t0; lin < t1 && rc == 0; lin++) {
+        int64_t l = lin;
+        bool in = true;
+        for (int d = nd - 1; d >= 0; d--) {
+          int64_t x = l % c->t.colors[d];
+          l /= c->t.colors[d];
+          in &= x >= clo[d] && x <= chi[d];
+        }
+        if (in && owner_of(c, lin) != rank) rc = read_tile(c, r, rank, lin, fn, ctx);
+      }
+      return rc;
+    }
+  }
+  int64_t col[GRT_MAX_DIM];
+  memcpy(col, clo, sizeof(int64_t) * (size_t)nd);
+  for (;;) {
+    int64_t lin = 0;
+    for (int d = 0; d < nd; d++) lin = lin * c->t.colors[d] + col[d];
+    int o = owner_of(c, lin);
+    if (o != rank && (rank == c->rank || o == c->rank) &&
+        (rc = read_tile(c, r, rank, lin, fn, ctx)) < 0)
+      return rc;
+    int d = nd - 1;
+    while (d >= 0 && ++col[d] > chi[d]) {
+      col[d] = clo[d];
+      d--;
+    }
+    if (d < 0) return 0;
+  }
+}
+
+/* ---- writes ---- */
 
 /* Removes r from every piece: outside parts are appended, pieces inside r
  * dropped. */
@@ -87,18 +268,15 @@ static int cut_all(grt_coh_t *c, const grt_rect_t *r) {
     if (!grt_rect_intersect(&c->v[i].r, r, &in)) continue;
     grt_piece_t p = c->v[i];
     if (push_rest(c, &p, &in) < 0) return GRT_ENOMEM;
-    c->v[i].owner = -1; /* dropped below */
+    free(c->v[i].valid);
+    c->v[i].valid = NULL;
+    c->v[i].owner = -2; /* dropped below */
     any = true;
   }
   if (!any) return 0;
   int j = 0;
-  for (int i = 0; i < c->n; i++) {
-    if (c->v[i].owner < 0) {
-      free(c->v[i].valid);
-      continue;
-    }
-    c->v[j++] = c->v[i];
-  }
+  for (int i = 0; i < c->n; i++)
+    if (c->v[i].owner != -2) c->v[j++] = c->v[i];
   c->n = j;
   return 0;
 }
@@ -119,5 +297,17 @@ int grt__coh_write(grt_coh_t *c, const grt_rect_t *r, int rank) {
 
 int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r) {
   if (grt_rect_empty(r)) return 0;
-  return cut_all(c, r);
+  int rc = cut_all(c, r);
+  /* Over the tiled layer the piece must mask it; elsewhere absence says it. */
+  if (rc == 0 && c->tiled) rc = push(c, r, GRT_COH_EVERYWHERE, NULL);
+  return rc;
+}
+
+void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, int npoints) {
+  drop_pieces(c);
+  c->tiled = true;
+  c->t = *t;
+  c->npoints = npoints;
+  c->held.n = 0;
+  c->nsent = 0;
 }

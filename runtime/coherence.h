@@ -1,14 +1,29 @@
 /* coherence.h - which ranks hold the latest values of each part of a root store.
  *
- * Every rank keeps the same map (it is updated only from replicated
- * information: the program's operations and the sharding function), so every
- * rank knows, without asking, which transfers an operation needs: the reader
- * and the writer both compute them.
+ * Every rank derives the map from replicated information only (the program's
+ * operations and the sharding function), so the reader and the writer of a
+ * value both know, without asking, which transfers an operation needs. But a
+ * rank keeps and computes only what concerns it: its per-operation cost must
+ * not grow with the number of ranks.
  *
- * The map is a list of disjoint pieces of the root, each with the rank that
- * last wrote it (the owner) and the set of ranks holding its current values.
- * A point of the root in no piece is valid everywhere: instances start zeroed
- * on every rank, and attached buffers hold the same values on every rank.
+ * The map has two layers:
+ *
+ * - The *tiled layer*: the values last written by a launch that wrote the
+ *   whole root through a tiling with no halo. It is one record, whatever the
+ *   number of tiles: tile c belongs to the rank that ran point c (the
+ *   sharding formula). Who else holds copies is local knowledge: a rank keeps
+ *   the parts of other ranks' tiles it received (`held`), and the parts of
+ *   its own tiles it sent and to whom (`sent`). Reader and owner append to
+ *   these in the same order, so both compute the same transfers.
+ * - The *pieces* over it: disjoint rectangles written otherwise (one point, a
+ *   view, a halo'd or transformed write, attach), each with its owner and the
+ *   bitset of ranks holding its values. Every rank keeps all of them (they
+ *   are few when programs are tiled); a read touching them is planned by
+ *   every rank for every point.
+ *
+ * A point in no piece and outside the tiled layer is valid everywhere:
+ * instances start zeroed on every rank, and attached buffers hold the same
+ * values on every rank.
  */
 #ifndef GRT_COHERENCE_H
 #define GRT_COHERENCE_H
@@ -17,31 +32,72 @@
 #include <stdint.h>
 
 #include "../depgraph/rect.h"
+#include "../partition/partition.h"
+#include "../store/transform.h"
+
+#define GRT_COH_EVERYWHERE (-1) /* a piece's owner: valid on every rank */
 
 typedef struct grt_piece {
   grt_rect_t r;
-  int owner;
-  uint64_t *valid;                 /* bitset over ranks */
+  int owner;                       /* rank, or GRT_COH_EVERYWHERE */
+  uint64_t *valid;                 /* bitset over ranks (NULL when everywhere) */
 } grt_piece_t;
 
+typedef struct grt_coh_sent {
+  int dst;
+  grt_rect_t r;
+} grt_coh_sent_t;
+
 typedef struct grt_coh {
-  int nranks, nwords;
-  grt_piece_t *v;
+  int nranks, nwords, rank;
+  grt_piece_t *v;                  /* the pieces (replicated) */
   int n, cap;
+  bool tiled;                      /* the tiled layer is present */
+  grt_tiling_t t;                  /* its tiling (colour = writer's point) */
+  int npoints;                     /* the writer's point count */
+  grt_rects_t held;                /* this rank's copies of others' tiles */
+  grt_coh_sent_t *sent;            /* parts of this rank's tiles it sent */
+  int nsent, capsent;
 } grt_coh_t;
 
-/* Reports one needed transfer: the values of @p r go from @p src to @p dst. */
-typedef void (*grt_coh_xfer_fn)(void *ctx, int src, int dst, const grt_rect_t *r);
+/* Reports one needed transfer: the values of @p r go from @p src to @p dst.
+ * @p c is the tile's linear colour (-1 for a piece) and @p k the fragment's
+ * index within that tile for this read: with the caller's own position
+ * (argument, point, rectangle) they order a message's rectangles alike on
+ * both sides. */
+typedef void (*grt_coh_xfer_fn)(void *ctx, int src, int dst, const grt_rect_t *r, int64_t c,
+                                int k);
 
-void grt__coh_init(grt_coh_t *c, int nranks);
+void grt__coh_init(grt_coh_t *c, int nranks, int rank);
 void grt__coh_free(grt_coh_t *c);
+/* Frees the calling thread's scratch space (at finalize). */
+void grt__coh_scratch_free(void);
 
-/* Rank @p rank is about to read @p r: reports a transfer for every part of
- * @p r it does not hold, then records that it holds all of @p r. */
-int grt__coh_read(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn, void *ctx);
+/* True when some piece meets @p r. */
+bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r);
+
+/* Rank @p rank reads @p r, pieces only (every rank calls it alike): reports
+ * a transfer for every part of a piece it does not hold, records that it
+ * holds them, and appends to @p rest (if not NULL) the parts of @p r in no
+ * piece. */
+int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
+                         void *ctx, grt_rects_t *rest);
+/* Rank @p rank reads @p r from the tiled layer. Does work only when this
+ * rank is the reader or owns a tile @p r meets; reports those transfers and
+ * records them in `held` / `sent`. */
+int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
+                        void *ctx);
+/* This rank's tiles of the tiled layer: the linear colours [*lo, *hi). */
+void grt__coh_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi);
+/* The rectangle of linear colour @p lin of the tiled layer. */
+void grt__coh_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out);
+
 /* Rank @p rank wrote @p r: it alone holds it now. */
 int grt__coh_write(grt_coh_t *c, const grt_rect_t *r, int rank);
 /* Every rank holds the same values of @p r (after a replicated write). */
 int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r);
+/* A launch of @p npoints points wrote the whole root through tiling @p t
+ * (no halo; colour = point): the tiled layer becomes it, pieces are dropped. */
+void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, int npoints);
 
 #endif

@@ -86,12 +86,26 @@ static void xfer_arrived(void *arg, size_t bytes) {
   grt__node_release(x->root->rt, &x->node);
 }
 
-/* ---- planning ---- */
+/* ---- planning ----
+ *
+ * A rank plans only the transfers it takes part in. For each argument that
+ * reads a root, the readers are the op's points (or rank 0 alone for a
+ * gathered reduction, or every rank for map/detach). Against the pieces
+ * every rank plans every reader alike (they are replicated); against the
+ * tiled layer a rank plans its own readers (what it receives) and the remote
+ * readers of its own tiles (what it sends). With a structured reading
+ * partition those remote readers come from arithmetic on the colours, so a
+ * stencil costs each rank O(its points + its neighbours), whatever the
+ * number of ranks. Both sides order a message's rectangles by the same key
+ * (argument, reader, rectangle, fragment, tile, piece), and both derive its
+ * tag from a block every rank reserves per plan: no counting of other
+ * ranks' messages. */
 
 typedef struct plan_xfer {
-  int idx;                /* collection order: ties keep it, on every rank */
-  int root_slot;
-  int src, dst;
+  int root_slot, peer;
+  bool send;
+  int arg, q, j, r2, k; /* the key, with c */
+  int64_t c;
   grt_rect_t r;
 } plan_xfer_t;
 
@@ -102,8 +116,12 @@ typedef struct plan {
   int nroots;
   grt_xfer_t **mine;      /* this rank's transfer nodes from the last plan */
   int nmine, capmine;
-  grt_rects_t img;
-  int cur_slot;
+  grt_rects_t img, rest;
+  int64_t *cand;          /* owner side: remote readers of this rank's tiles */
+  int ncand, capcand;
+  uint64_t base_tag;
+  int rank;
+  int cur_slot, cur_arg, cur_q, cur_j, cur_r2;
   int err;
 } plan_t;
 
@@ -117,13 +135,16 @@ void grt__distrib_free(grt_runtime_t *rt) {
   if (!pl) return;
   free(pl->v);
   free(pl->mine);
+  free(pl->cand);
   grt__rects_free(&pl->img);
+  grt__rects_free(&pl->rest);
   free(pl);
   rt->plan = NULL;
 }
 
-static void collect(void *ctx, int src, int dst, const grt_rect_t *r) {
+static void collect(void *ctx, int src, int dst, const grt_rect_t *r, int64_t c, int k) {
   plan_t *pl = ctx;
+  if (src != pl->rank && dst != pl->rank) return;
   if (pl->n == pl->cap) {
     int cap = pl->cap ? pl->cap * 2 : 64;
     plan_xfer_t *v = realloc(pl->v, sizeof *v * (size_t)cap);
@@ -134,8 +155,10 @@ static void collect(void *ctx, int src, int dst, const grt_rect_t *r) {
     pl->v = v;
     pl->cap = cap;
   }
-  pl->v[pl->n] = (plan_xfer_t){.idx = pl->n, .root_slot = pl->cur_slot, .src = src, .dst = dst, .r = *r};
-  pl->n++;
+  bool send = src == pl->rank;
+  pl->v[pl->n++] = (plan_xfer_t){.root_slot = pl->cur_slot, .peer = send ? dst : src, .send = send,
+                                 .arg = pl->cur_arg, .q = pl->cur_q, .j = pl->cur_j,
+                                 .r2 = pl->cur_r2, .k = k, .c = c, .r = *r};
 }
 
 static int slot_of(plan_t *pl, grt_store_root_t *root) {
@@ -148,51 +171,227 @@ static int slot_of(plan_t *pl, grt_store_root_t *root) {
 static grt_coh_t *coh_of(grt_runtime_t *rt, grt_store_root_t *root) {
   grt_root_state_t *st = grt__root_state(rt, root);
   if (!st) return NULL;
-  if (st->coh.nranks == 0) grt__coh_init(&st->coh, rt->nranks);
+  if (st->coh.nranks == 0) grt__coh_init(&st->coh, rt->nranks, rt->rank);
   return &st->coh;
 }
 
-/* Root image of view rect @p r of an arg into pl->img (cleared first). */
-static int image(plan_t *pl, const grt_transform_t *tf, const grt_rect_t *r) {
-  pl->img.n = 0;
+/* Root image of view rect @p r into @p out (cleared first). */
+static int image_into(grt_rects_t *out, const grt_transform_t *tf, const grt_rect_t *r) {
+  out->n = 0;
   if (grt_rect_empty(r)) return 0;
-  if (grt__tf_is_identity(tf)) return grt__rects_push(&pl->img, r);
-  return grt__tf_image(tf, r, &pl->img);
+  if (grt__tf_is_identity(tf)) return grt__rects_push(out, r);
+  return grt__tf_image(tf, r, out);
+}
+
+static void color_of(int ndim, const int64_t *shape, int64_t p, int64_t *color) {
+  for (int d = ndim - 1; d >= 0; d--) {
+    color[d] = p % shape[d];
+    p /= shape[d];
+  }
 }
 
 static void point_rect(const grt_op_t *op, int p, int arg, grt_rect_t *r) {
-  const grt_buffer_t *b = &op->points[p].ctx.args[arg];
-  r->ndim = b->ndim;
-  memcpy(r->lo, b->lo, sizeof r->lo);
-  memcpy(r->hi, b->hi, sizeof r->hi);
+  int64_t color[GRT_MAX_DIM] = {0};
+  color_of(op->launch_ndim, op->launch_shape, p, color);
+  grt__tiling_rect(&op->args[arg].tiling, color, r);
+}
+
+/* Who reads an argument: the op's points, rank 0 alone (a gathered
+ * reduction), or every rank (map, detach: q is the rank). */
+typedef enum { RD_POINTS, RD_GATHER, RD_WHOLE } rd_kind_t;
+
+typedef struct readers {
+  rd_kind_t kind;
+  const grt_op_t *op;
+  int arg;
+  const grt_transform_t *tf;
+  grt_rect_t whole;       /* the whole view */
+  int n;                  /* readers */
+} readers_t;
+
+static int rd_rank(const grt_runtime_t *rt, const readers_t *rd, int q) {
+  return rd->kind == RD_POINTS ? grt__shard(rt, q, rd->op->npoints) : rd->kind == RD_GATHER ? 0 : q;
+}
+
+static void rd_rect(const readers_t *rd, int q, grt_rect_t *r) {
+  if (rd->kind == RD_POINTS)
+    point_rect(rd->op, q, rd->arg, r);
+  else
+    *r = rd->whole;
+}
+
+static int cand_push(plan_t *pl, int64_t q) {
+  if (pl->ncand == pl->capcand) {
+    int cap = pl->capcand ? pl->capcand * 2 : 64;
+    int64_t *v = realloc(pl->cand, sizeof *v * (size_t)cap);
+    if (!v) return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
+    pl->cand = v;
+    pl->capcand = cap;
+  }
+  pl->cand[pl->ncand++] = q;
+  return 0;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+/* The readers on other ranks that may read this rank's tiles of the tiled
+ * layer, ascending, into pl->cand. */
+static int owner_candidates(const grt_runtime_t *rt, plan_t *pl, const grt_coh_t *coh,
+                            const readers_t *rd) {
+  pl->ncand = 0;
+  int64_t t0, t1;
+  grt__coh_my_tiles(coh, &t0, &t1);
+  if (t0 >= t1) return 0; /* owns nothing: sends nothing */
+  int rc = 0;
+  if (rd->kind != RD_POINTS) {
+    for (int q = 0; q < rd->n && rc == 0; q++)
+      if (rd_rank(rt, rd, q) != pl->rank) rc = cand_push(pl, q);
+    return rc;
+  }
+  const grt_op_t *op = rd->op;
+  const grt_tiling_t *t = &op->args[rd->arg].tiling;
+  bool structured = grt__tf_is_identity(rd->tf) && t->kind == GRT_PART_TILED &&
+                    t->ndim == op->launch_ndim;
+  for (int d = 0; structured && d < t->ndim; d++) structured = t->colors[d] == op->launch_shape[d];
+  if (!structured) { /* every remote reader: correct, but O(points) */
+    for (int q = 0; q < rd->n && rc == 0; q++)
+      if (rd_rank(rt, rd, q) != pl->rank) rc = cand_push(pl, q);
+    return rc;
+  }
+  int nd = t->ndim;
+  for (int64_t lin = t0; lin < t1 && rc == 0; lin++) {
+    grt_rect_t tile;
+    grt__coh_tile_rect(coh, lin, &tile);
+    if (grt_rect_empty(&tile)) continue;
+    /* Colours q whose rect [q*t - low, (q+1)*t - 1 + high] meets the tile. */
+    int64_t qlo[GRT_MAX_DIM], qhi[GRT_MAX_DIM], q[GRT_MAX_DIM];
+    bool empty = false;
+    for (int d = 0; d < nd; d++) {
+      qhi[d] = floor_div(tile.hi[d] + t->low[d], t->tile[d]);
+      qlo[d] = -floor_div(-(tile.lo[d] - t->high[d] + 1), t->tile[d]) - 1;
+      if (qlo[d] < 0) qlo[d] = 0;
+      if (qhi[d] > t->colors[d] - 1) qhi[d] = t->colors[d] - 1;
+      empty |= qlo[d] > qhi[d];
+      q[d] = qlo[d];
+    }
+    if (empty) continue;
+    for (;;) {
+      int64_t p = 0;
+      for (int d = 0; d < nd; d++) p = p * op->launch_shape[d] + q[d];
+      if (rd_rank(rt, rd, (int)p) != pl->rank && (rc = cand_push(pl, p)) < 0) return rc;
+      int d = nd - 1;
+      while (d >= 0 && ++q[d] > qhi[d]) {
+        q[d] = qlo[d];
+        d--;
+      }
+      if (d < 0) break;
+    }
+  }
+  if (t1 - t0 > 1) { /* several tiles: sort, drop repeats */
+    qsort(pl->cand, (size_t)pl->ncand, sizeof *pl->cand, cmp_i64);
+    int m = 0;
+    for (int i = 0; i < pl->ncand; i++)
+      if (m == 0 || pl->cand[m - 1] != pl->cand[i]) pl->cand[m++] = pl->cand[i];
+    pl->ncand = m;
+  }
+  return 0;
+}
+
+/* Reader @p q (on rank @p rank) against the tiled layer only. */
+static int read_tiled_q(plan_t *pl, grt_coh_t *coh, const readers_t *rd, int q, int rank) {
+  grt_rect_t r;
+  rd_rect(rd, q, &r);
+  int rc = image_into(&pl->img, rd->tf, &r);
+  pl->cur_q = q;
+  pl->cur_r2 = 0;
+  for (int j = 0; j < pl->img.n && rc == 0; j++) {
+    pl->cur_j = j;
+    rc = grt__coh_read_tiled(coh, &pl->img.v[j], rank, collect, pl);
+  }
+  return rc;
+}
+
+/* Plans the reads of one argument (or of a whole store by every rank). */
+static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, const readers_t *rd) {
+  bool gen = false;
+  int rc = 0;
+  if (coh->n > 0) {
+    if ((rc = image_into(&pl->img, rd->tf, &rd->whole)) < 0) return rc;
+    for (int k = 0; k < pl->img.n && !gen; k++) gen = grt__coh_pieces_meet(coh, &pl->img.v[k]);
+  }
+  if (gen) { /* every reader, on every rank alike */
+    for (int q = 0; q < rd->n && rc == 0; q++) {
+      int rank = rd_rank(rt, rd, q);
+      grt_rect_t r;
+      rd_rect(rd, q, &r);
+      if ((rc = image_into(&pl->img, rd->tf, &r)) < 0) break;
+      pl->cur_q = q;
+      for (int j = 0; j < pl->img.n && rc == 0; j++) {
+        pl->cur_j = j;
+        pl->cur_r2 = -1;
+        pl->rest.n = 0;
+        rc = grt__coh_read_pieces(coh, &pl->img.v[j], rank, collect, pl,
+                                  coh->tiled ? &pl->rest : NULL);
+        for (int r2 = 0; r2 < pl->rest.n && rc == 0; r2++) {
+          pl->cur_r2 = r2;
+          rc = grt__coh_read_tiled(coh, &pl->rest.v[r2], rank, collect, pl);
+        }
+      }
+    }
+    return rc;
+  }
+  if (!coh->tiled) return 0; /* valid everywhere */
+  /* This rank's readers: what it receives. */
+  int q0 = 0, q1 = 0;
+  if (rd->kind == RD_POINTS)
+    grt__shard_range(rt, rd->op->npoints, pl->rank, &q0, &q1);
+  else if (rd->kind == RD_WHOLE)
+    q0 = pl->rank, q1 = pl->rank + 1;
+  else if (pl->rank == 0)
+    q1 = 1;
+  for (int q = q0; q < q1 && rc == 0; q++) rc = read_tiled_q(pl, coh, rd, q, pl->rank);
+  /* Other ranks' readers of this rank's tiles: what it sends. */
+  if (rc == 0) rc = owner_candidates(rt, pl, coh, rd);
+  for (int i = 0; i < pl->ncand && rc == 0; i++) {
+    int q = (int)pl->cand[i];
+    rc = read_tiled_q(pl, coh, rd, q, rd_rank(rt, rd, q));
+  }
+  return rc;
 }
 
 static int cmp_xfer(const void *a, const void *b) {
   const plan_xfer_t *x = a, *y = b;
-  if (x->root_slot != y->root_slot) return x->root_slot - y->root_slot;
-  if (x->src != y->src) return x->src - y->src;
-  if (x->dst != y->dst) return x->dst - y->dst;
-  return x->idx - y->idx;
+#define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
+  CMP(root_slot);
+  CMP(peer);
+  CMP(send);
+  CMP(arg);
+  CMP(q);
+  CMP(j);
+  CMP(r2);
+  CMP(c);
+  CMP(k);
+#undef CMP
+  return 0;
 }
 
 static bool same_group(const plan_xfer_t *x, const plan_xfer_t *y) {
-  return x->root_slot == y->root_slot && x->src == y->src && x->dst == y->dst;
+  return x->root_slot == y->root_slot && x->peer == y->peer && x->send == y->send;
 }
 
-/* Groups the collected transfers into one message per (root, src, dst), in an
- * order every rank computes alike; gives each a tag; makes this rank's nodes. */
+/* Groups this rank's transfers into one message per (root, peer, direction),
+ * rectangles in key order, and makes their nodes. */
 static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
   if (pl->err) return grt__error(pl->err, "grt: out of host memory planning transfers");
   qsort(pl->v, (size_t)pl->n, sizeof *pl->v, cmp_xfer);
   for (int i = 0; i < pl->n;) {
     int j = i;
     while (j < pl->n && same_group(&pl->v[i], &pl->v[j])) j++;
-    uint64_t tag = ++rt->xfer_seq;
-    int src = pl->v[i].src, dst = pl->v[i].dst;
-    if (src != rt->rank && dst != rt->rank) {
-      i = j;
-      continue;
-    }
     grt_store_root_t *root = pl->roots[pl->v[i].root_slot];
     int nr = j - i;
     grt_xfer_t *x = calloc(1, sizeof *x + sizeof(grt_rect_t) * (size_t)nr);
@@ -201,9 +400,9 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
     x->node.run = run_xfer;
     x->root = root;
     grt__root_acquire(root);
-    x->is_send = src == rt->rank;
-    x->peer = x->is_send ? dst : src;
-    x->tag = tag;
+    x->is_send = pl->v[i].send;
+    x->peer = pl->v[i].peer;
+    x->tag = pl->base_tag + (uint64_t)pl->v[i].root_slot;
     x->nrects = nr;
     size_t es = grt_type_size(root->type);
     for (int k = 0; k < nr; k++) {
@@ -237,16 +436,44 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
   return 0;
 }
 
-static void plan_reset(plan_t *pl) {
+/* Every rank reserves the same block of tags per plan, one per root slot. */
+static void plan_reset(grt_runtime_t *rt, plan_t *pl) {
   pl->n = 0;
   pl->nroots = 0;
   pl->err = 0;
+  pl->rank = rt->rank;
+  pl->base_tag = rt->xfer_seq + 1;
+  rt->xfer_seq += GRT_MAX_ARGS;
+}
+
+static bool is_gather(const grt_op_t *op, const grt_arg_t *a) {
+  return a->priv == GRT_REDUCE && a->tiling.kind == GRT_PART_BROADCAST && op->npoints > 1;
+}
+
+static void whole_view(int ndim, const int64_t *shape, grt_rect_t *r) {
+  memset(r, 0, sizeof *r);
+  r->ndim = ndim;
+  for (int d = 0; d < ndim; d++) r->hi[d] = shape[d] - 1;
+}
+
+/* A write the tiled layer can record: the whole root, identity view, a
+ * tiling without halo whose colours are the launch's points. */
+static bool tiled_write(const grt_op_t *op, const grt_arg_t *a) {
+  const grt_tiling_t *t = &a->tiling;
+  if (!grt__tf_is_identity(&a->tf) || t->kind != GRT_PART_TILED || t->ndim != op->launch_ndim ||
+      a->ndim != a->root->ndim)
+    return false;
+  for (int d = 0; d < t->ndim; d++)
+    if (a->shape[d] != a->root->shape[d] || t->low[d] || t->high[d] ||
+        t->colors[d] != op->launch_shape[d])
+      return false;
+  return true;
 }
 
 int grt__plan_op(grt_runtime_t *rt, grt_op_t *op) {
   plan_t *pl = plan_of(rt);
   if (!pl) return grt__error(GRT_ENOMEM, "grt: out of host memory");
-  plan_reset(pl);
+  plan_reset(rt, pl);
   int rc = 0;
   /* Reads first, against the state before this op's writes. */
   for (int i = 0; i < op->nargs && rc == 0; i++) {
@@ -255,28 +482,32 @@ int grt__plan_op(grt_runtime_t *rt, grt_op_t *op) {
     grt_coh_t *coh = coh_of(rt, a->root);
     if (!coh) return grt__error(GRT_ENOMEM, "grt: out of host memory");
     pl->cur_slot = slot_of(pl, a->root);
-    bool gather = a->priv == GRT_REDUCE && a->tiling.kind == GRT_PART_BROADCAST && op->npoints > 1;
-    for (int p = 0; p < op->npoints && rc == 0; p++) {
-      int rank = gather ? 0 : grt__shard(rt, p, op->npoints);
-      grt_rect_t r;
-      point_rect(op, p, i, &r);
-      if ((rc = image(pl, &a->tf, &r)) < 0) break;
-      for (int k = 0; k < pl->img.n && rc == 0; k++) rc = grt__coh_read(coh, &pl->img.v[k], rank, collect, pl);
-      if (gather) break; /* every point covers the same store */
-    }
+    pl->cur_arg = i;
+    readers_t rd = {.kind = is_gather(op, a) ? RD_GATHER : RD_POINTS, .op = op, .arg = i,
+                    .tf = &a->tf, .n = is_gather(op, a) ? 1 : op->npoints};
+    whole_view(a->ndim, a->shape, &rd.whole);
+    rc = plan_reads(rt, pl, coh, &rd);
   }
   for (int i = 0; i < op->nargs && rc == 0; i++) {
     grt_arg_t *a = &op->args[i];
     if (a->priv == GRT_READ) continue;
     grt_coh_t *coh = coh_of(rt, a->root);
-    bool gather = a->priv == GRT_REDUCE && a->tiling.kind == GRT_PART_BROADCAST && op->npoints > 1;
+    if (!coh) return grt__error(GRT_ENOMEM, "grt: out of host memory");
+    bool gather = is_gather(op, a);
+    if (!gather && tiled_write(op, a)) {
+      grt__coh_set_tiled(coh, &a->tiling, op->npoints);
+      continue;
+    }
     for (int p = 0; p < op->npoints && rc == 0; p++) {
       int rank = gather ? 0 : grt__shard(rt, p, op->npoints);
       grt_rect_t r;
-      point_rect(op, p, i, &r);
-      if ((rc = image(pl, &a->tf, &r)) < 0) break;
+      if (gather)
+        whole_view(a->ndim, a->shape, &r);
+      else
+        point_rect(op, p, i, &r);
+      if ((rc = image_into(&pl->img, &a->tf, &r)) < 0) break;
       for (int k = 0; k < pl->img.n && rc == 0; k++) rc = grt__coh_write(coh, &pl->img.v[k], rank);
-      if (gather) break;
+      if (gather) break; /* every point covers the same store */
     }
   }
   if (rc < 0) return rc;
@@ -286,15 +517,14 @@ int grt__plan_op(grt_runtime_t *rt, grt_op_t *op) {
 int grt__plan_whole(grt_runtime_t *rt, grt_store_t *s) {
   plan_t *pl = plan_of(rt);
   if (!pl) return grt__error(GRT_ENOMEM, "grt: out of host memory");
-  plan_reset(pl);
+  plan_reset(rt, pl);
   grt_coh_t *coh = coh_of(rt, s->root);
   if (!coh) return grt__error(GRT_ENOMEM, "grt: out of host memory");
   pl->cur_slot = slot_of(pl, s->root);
-  grt_rect_t r = {.ndim = s->ndim};
-  for (int d = 0; d < s->ndim; d++) r.hi[d] = s->shape[d] - 1;
-  int rc = image(pl, &s->tf, &r);
-  for (int rank = 0; rank < rt->nranks && rc == 0; rank++)
-    for (int k = 0; k < pl->img.n && rc == 0; k++) rc = grt__coh_read(coh, &pl->img.v[k], rank, collect, pl);
+  pl->cur_arg = 0;
+  readers_t rd = {.kind = RD_WHOLE, .tf = &s->tf, .n = rt->nranks};
+  whole_view(s->ndim, s->shape, &rd.whole);
+  int rc = plan_reads(rt, pl, coh, &rd);
   if (rc < 0) return rc;
   return make_nodes(rt, pl);
 }
@@ -348,8 +578,8 @@ static void red_arrived(void *arg, size_t bytes) {
   red_arrival_t *ra = arg;
   (void)bytes;
   grt_op_t *op = ra->op;
-  op->points[ra->p].redbuf[ra->arg] = ra->buf;
-  op->points[ra->p].redbytes[ra->arg] = ra->bytes;
+  grt__op_point(op, ra->p)->redbuf[ra->arg] = ra->buf;
+  grt__op_point(op, ra->p)->redbytes[ra->arg] = ra->bytes;
   grt_node_t *fold = NULL;
   for (int f = 0; f < op->nfolds; f++)
     if (op->folds[f].arg == ra->arg) fold = &op->folds[f].node;
@@ -396,7 +626,7 @@ static void red_sent_done(void *arg, size_t bytes) {
 }
 
 void grt__send_redbuf(grt_runtime_t *rt, grt_op_t *op, int p, int arg) {
-  grt_point_t *pt = &op->points[p];
+  grt_point_t *pt = grt__op_point(op, p);
   red_sent_t *rs = malloc(sizeof *rs);
   if (!rs) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory");
   *rs = (red_sent_t){rt, pt->redbuf[arg], pt->redbytes[arg]};
@@ -518,8 +748,8 @@ void grt__op_local_done(grt_runtime_t *rt, grt_op_t *op) {
   size_t off = 8;
   if (op->result_type) {
     size_t rsize = grt_type_size(op->result_type);
-    for (int p = 0; p < op->npoints; p++)
-      if (grt__shard(rt, p, op->npoints) == rt->rank && op->has_result[p]) {
+    for (int p = op->l0; p < op->l0 + op->nlocal; p++)
+      if (op->has_result[p]) {
         int32_t pi = p;
         memcpy(m + off, &pi, 4);
         memcpy(m + off + 4, op->results + (size_t)p * rsize, rsize);
@@ -555,7 +785,7 @@ int grt__coh_everywhere_store(grt_runtime_t *rt, grt_store_t *s) {
   if (!pl || !coh) return grt__error(GRT_ENOMEM, "grt: out of host memory");
   grt_rect_t r = {.ndim = s->ndim};
   for (int d = 0; d < s->ndim; d++) r.hi[d] = s->shape[d] - 1;
-  int rc = image(pl, &s->tf, &r);
+  int rc = image_into(&pl->img, &s->tf, &r);
   for (int k = 0; k < pl->img.n && rc == 0; k++) rc = grt__coh_everywhere(coh, &pl->img.v[k]);
   return rc;
 }

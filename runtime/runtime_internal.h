@@ -206,7 +206,11 @@ struct grt_op {
   char *fail_msg;
   void *ret;                     /* single point's return: size_t size, then bytes */
   int block_class;               /* its block's size class in the op pool */
-  int nlocal;                    /* points this rank runs */
+  int nlocal;                    /* points this rank runs: [l0, l0 + nlocal) */
+  int l0;
+  int p0, nmat;                  /* points materialized here: [p0, p0 + nmat), at
+                                  * points[0..nmat); this rank's own, or every
+                                  * point on the rank that gathers a reduction */
   bool *fold_active;             /* per fold: runs on this rank */
   bool *fold_gather;             /* per fold: every point's buffer goes to rank 0 */
   uint64_t red_tag;              /* tags of gathered reduction buffers: red_tag + point */
@@ -346,6 +350,14 @@ int grt__access_whole(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv_t priv, grt
 static inline int grt__shard(const grt_runtime_t *rt, int p, int npoints) {
   return (int)((int64_t)p * rt->nranks / npoints);
 }
+/* The points of @p rank: [*lo, *hi) (block sharding keeps them contiguous). */
+static inline void grt__shard_range(const grt_runtime_t *rt, int npoints, int rank, int *lo,
+                                    int *hi) {
+  *lo = (int)(((int64_t)rank * npoints + rt->nranks - 1) / rt->nranks);
+  *hi = (int)(((int64_t)(rank + 1) * npoints + rt->nranks - 1) / rt->nranks);
+}
+/* Materialized point @p p of @p op (p0 <= p < p0 + nmat). */
+static inline grt_point_t *grt__op_point(grt_op_t *op, int p) { return &op->points[p - op->p0]; }
 /* Plans the op's transfers and coherence updates (every rank alike) and makes
  * this rank's send/receive nodes; they enter the analysis before the op. */
 int grt__plan_op(grt_runtime_t *rt, grt_op_t *op);

@@ -233,12 +233,12 @@ void grt__op_unref(grt_op_t *op) {
   for (int i = 0; i < op->nscalars; i++)
     if (op->scalars[i].future) grt__future_unref(op->scalars[i].future);
   if (op->result) grt__future_unref(op->result);
-  for (int p = 0; p < op->npoints; p++)
-    if (op->points[p].redbuf)
+  for (int k = 0; k < op->nmat; k++)
+    if (op->points[k].redbuf)
       for (int i = 0; i < op->nargs; i++)
-        if (op->points[p].redbuf[i])
-          grt__mem_free(&op->rt->mems[GRT_MEM_SYSMEM], op->points[p].redbuf[i],
-                        op->points[p].redbytes[i]);
+        if (op->points[k].redbuf[i])
+          grt__mem_free(&op->rt->mems[GRT_MEM_SYSMEM], op->points[k].redbuf[i],
+                        op->points[k].redbytes[i]);
   if (op->fut_in) {
     for (int r = 0; r < op->rt->nranks; r++) free(op->fut_in[r]);
     free(op->fut_in);
@@ -248,9 +248,13 @@ void grt__op_unref(grt_op_t *op) {
   grt__op_block_put(op->rt, op, op->block_class);
 }
 
-/* Carves one allocation into the op and its arrays. */
-static grt_op_t *op_alloc(const grt_launch_t *l, int npoints, int nfolds, size_t result_size) {
-  size_t nargs = (size_t)l->nargs, nsc = (size_t)l->nscalars, np = (size_t)npoints;
+/* Carves one allocation into the op and its arrays: @p nmat materialized
+ * points (this rank's, not the whole launch's: a rank's submission cost must
+ * not grow with the number of ranks), results for all @p npoints. */
+static grt_op_t *op_alloc(const grt_launch_t *l, int nmat, int npoints, int nfolds,
+                          size_t result_size) {
+  size_t nargs = (size_t)l->nargs, nsc = (size_t)l->nscalars, np = (size_t)nmat;
+  size_t nall = (size_t)npoints;
   size_t sz = sizeof(grt_op_t);
 #define CARVE(count, T) (sz = (sz + _Alignof(T) - 1) / _Alignof(T) * _Alignof(T), sz += (count) * sizeof(T), sz - (count) * sizeof(T))
   size_t o_args = CARVE(nargs, grt_arg_t);
@@ -263,8 +267,8 @@ static grt_op_t *op_alloc(const grt_launch_t *l, int npoints, int nfolds, size_t
   size_t o_folds = CARVE((size_t)nfolds, grt_fold_t);
   size_t o_fact = CARVE((size_t)nfolds, bool);
   size_t o_fgat = CARVE((size_t)nfolds, bool);
-  size_t o_results = CARVE(np * result_size, max_align_t);
-  size_t o_has = CARVE(result_size ? np : 0, unsigned char);
+  size_t o_results = CARVE(nall * result_size, max_align_t);
+  size_t o_has = CARVE(result_size ? nall : 0, unsigned char);
   size_t o_sbuf = CARVE(l->sbuf_size, max_align_t);
 #undef CARVE
   int cls;
@@ -382,10 +386,10 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
       if (a->root != root) continue;
       seen[j] = true;
       if (a->priv == GRT_REDUCE) continue;
-      for (int p = 0; p < op->npoints; p++) {
-        if (grt__shard(rt, p, op->npoints) != rt->rank) continue;
+      for (int p = op->l0; p < op->l0 + op->nlocal; p++) {
+        grt_point_t *pt = grt__op_point(op, p);
         grt_rect_t r = {.ndim = a->ndim};
-        const grt_buffer_t *b = &op->points[p].ctx.args[j];
+        const grt_buffer_t *b = &pt->ctx.args[j];
         memcpy(r.lo, b->lo, sizeof r.lo);
         memcpy(r.hi, b->hi, sizeof r.hi);
         int start = scratch.rects.n;
@@ -395,9 +399,9 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
         if ((rc = scratch_reserve(nacc + 1)) < 0) return rc;
         scratch.rect_start[nacc] = start;
         scratch.acc[nacc] = (grt_dg_access_t){
-            .id = ACCESS_ID(op->points[p].node.seq, j), .priv = dg_priv(a->priv),
+            .id = ACCESS_ID(pt->node.seq, j), .priv = dg_priv(a->priv),
             .nrects = scratch.rects.n - start};
-        scratch.targets[nacc] = &op->points[p].node;
+        scratch.targets[nacc] = &pt->node;
         nacc++;
       }
     }
@@ -407,10 +411,11 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
       grt_arg_t *a = &op->args[j];
       if (a->root != root || !op->fold_active[f]) continue;
       int start = scratch.rects.n;
-      for (int p = 0; p < op->npoints; p++) {
-        if (!op->fold_gather[f] && grt__shard(rt, p, op->npoints) != rt->rank) continue;
+      int f0 = op->fold_gather[f] ? op->p0 : op->l0;
+      int f1 = op->fold_gather[f] ? op->p0 + op->nmat : op->l0 + op->nlocal;
+      for (int p = f0; p < f1; p++) {
         grt_rect_t r = {.ndim = a->ndim};
-        const grt_buffer_t *b = &op->points[p].ctx.args[j];
+        const grt_buffer_t *b = &grt__op_point(op, p)->ctx.args[j];
         memcpy(r.lo, b->lo, sizeof r.lo);
         memcpy(r.hi, b->hi, sizeof r.hi);
         int rc = push_image(a, &r);
@@ -489,7 +494,16 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
       snprintf(msg, sizeof msg, "%s", grt_last_error());
       return grt__error(rc, "grt_launch_submit: argument %d: %s", i, msg);
     }
-  grt_op_t *op = op_alloc(l, npoints, nfolds, rsize);
+  /* Gathered reductions: every point's buffer goes to rank 0, which then
+   * needs every point's rectangles. */
+  bool any_gather = false;
+  for (int i = 0; i < l->nargs; i++)
+    any_gather |= rt->nranks > 1 && l->args[i].priv == GRT_REDUCE &&
+                  l->args[i].tiling.kind == GRT_PART_BROADCAST && npoints > 1;
+  int l0, l1;
+  grt__shard_range(rt, npoints, rt->rank, &l0, &l1);
+  int m0 = any_gather && rt->rank == 0 ? 0 : l0, m1 = any_gather && rt->rank == 0 ? npoints : l1;
+  grt_op_t *op = op_alloc(l, m1 - m0, npoints, nfolds, rsize);
   if (!op) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
   op->rt = rt;
   op->fn = fn;
@@ -497,6 +511,10 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   op->launch_ndim = l->launch_ndim;
   memcpy(op->launch_shape, l->launch_shape, sizeof op->launch_shape);
   op->npoints = npoints;
+  op->p0 = m0;
+  op->nmat = m1 - m0;
+  op->l0 = l0;
+  op->nlocal = l1 - l0;
   op->nargs = l->nargs;
   memcpy(op->args, l->args, sizeof(grt_arg_t) * (size_t)l->nargs);
   op->nscalars = l->nscalars;
@@ -509,9 +527,10 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   op->result_redop = l->result_redop;
   atomic_init(&op->refs, 1);
 
-  for (int p = 0; p < npoints; p++) {
-    grt_point_t *pt = &op->points[p];
-    grt__node_init(rt, &pt->node, GRT_NODE_TASK, op);
+  for (int p = m0; p < m1; p++) {
+    grt_point_t *pt = grt__op_point(op, p);
+    if (p >= l0 && p < l1) grt__node_init(rt, &pt->node, GRT_NODE_TASK, op);
+    else pt->node.op = op; /* only its buffers are used here */
     grt_task_context_t *ctx = &pt->ctx;
     ctx->op = op;
     ctx->index = p;
@@ -543,14 +562,10 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
 
   /* Which nodes run here: this rank's points, and the folds it performs
    * (its own points' buffers, or every buffer when they gather on rank 0). */
-  op->nlocal = 0;
-  for (int p = 0; p < npoints; p++) op->nlocal += grt__shard(rt, p, npoints) == rt->rank;
-  bool any_gather = false;
   for (int fo = 0; fo < op->nfolds; fo++) {
     grt_arg_t *a = &op->args[op->folds[fo].arg];
     op->fold_gather[fo] = rt->nranks > 1 && a->tiling.kind == GRT_PART_BROADCAST && npoints > 1;
     op->fold_active[fo] = op->fold_gather[fo] ? rt->rank == 0 : op->nlocal > 0;
-    any_gather |= op->fold_gather[fo];
   }
   if (any_gather) { /* replicated: every rank reserves the same tags */
     op->red_tag = rt->xfer_seq + 1;
@@ -562,9 +577,8 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   for (int fo = 0; fo < op->nfolds; fo++) nnodes += op->fold_active[fo];
   atomic_fetch_add(&op->refs, nnodes);
   atomic_fetch_add(&rt->outstanding, nnodes);
-  for (int p = 0; p < npoints; p++)
-    if (grt__shard(rt, p, npoints) == rt->rank && grt__table_insert(rt, &op->points[p].node) < 0)
-      abort();
+  for (int p = l0; p < l1; p++)
+    if (grt__table_insert(rt, &grt__op_point(op, p)->node) < 0) abort();
   for (int fo = 0; fo < op->nfolds; fo++)
     if (op->fold_active[fo] && grt__table_insert(rt, &op->folds[fo].node) < 0) abort();
   if (rt->nranks > 1) rc = grt__plan_op(rt, op);
@@ -577,8 +591,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   for (int fo = 0; fo < op->nfolds; fo++) {
     grt_fold_t *fd = &op->folds[fo];
     if (!op->fold_active[fo]) continue;
-    for (int p = 0; p < npoints; p++)
-      if (grt__shard(rt, p, npoints) == rt->rank) grt__node_add_edge(&op->points[p].node, &fd->node);
+    for (int p = l0; p < l1; p++) grt__node_add_edge(&grt__op_point(op, p)->node, &fd->node);
     grt_root_state_t *st = op->args[fd->arg].root->rt_state;
     if (st) {
       grt_node_t *prev = st->last_fold_seq ? grt__table_find(rt, st->last_fold_seq) : NULL;
@@ -589,9 +602,8 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   }
   for (int s = 0; s < op->nscalars; s++)
     if (op->scalars[s].future)
-      for (int p = 0; p < npoints; p++)
-        if (grt__shard(rt, p, npoints) == rt->rank)
-          grt__node_add_edge(&op->scalars[s].future->node, &op->points[p].node);
+      for (int p = l0; p < l1; p++)
+        grt__node_add_edge(&op->scalars[s].future->node, &grt__op_point(op, p)->node);
   /* Remember the written stores' partitions, so the next launch reuses them. */
   for (int i = 0; i < op->nargs; i++) {
     grt_arg_t *a = &op->args[i];
@@ -608,8 +620,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   grt__xfers_release(rt);
   for (int fo = 0; fo < op->nfolds; fo++)
     if (op->fold_active[fo]) grt__node_release(rt, &op->folds[fo].node);
-  for (int p = 0; p < npoints; p++)
-    if (grt__shard(rt, p, npoints) == rt->rank) grt__node_release(rt, &op->points[p].node);
+  for (int p = l0; p < l1; p++) grt__node_release(rt, &grt__op_point(op, p)->node);
   if (op->nlocal == 0) grt__op_local_done(rt, op);
   grt__op_unref(op);
   return rc;

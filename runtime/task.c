@@ -66,8 +66,8 @@ void grt__run_fold(grt_runtime_t *rt, grt_fold_t *f) {
   const void *identity;
   fold_visit_t v = {.arg = a, .root = a->root, .esize = grt_type_size(a->root->type)};
   if (grt__redop_lookup(rt, a->redop, a->root->type, &identity, &v.fold) < 0) return;
-  for (int p = 0; p < op->npoints; p++) {
-    grt_point_t *pt = &op->points[p];
+  for (int k = 0; k < op->nmat; k++) { /* point order */
+    grt_point_t *pt = &op->points[k];
     if (!pt->redbuf[f->arg]) continue;
     const grt_buffer_t *b = &pt->ctx.args[f->arg];
     v.src = pt->redbuf[f->arg];
