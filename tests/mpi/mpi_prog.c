@@ -42,12 +42,79 @@ static void noop(grt_task_context_t *ctx) { (void)ctx; }
     }                                                                            \
   } while (0)
 
+/* 2-D: out = the 5-point average of the bloated input (inside the store). */
+static void relax2d(grt_task_context_t *ctx) {
+  grt_buffer_t o, h;
+  grt_task_arg(ctx, 0, &o);
+  grt_task_arg(ctx, 1, &h);
+  const double *in = h.ptr;
+  for (int64_t i = o.lo[0]; i <= o.hi[0]; i++)
+    for (int64_t j = o.lo[1]; j <= o.hi[1]; j++) {
+      double s = 0;
+      int n = 0;
+      for (int d = 0; d < 5; d++) {
+        int64_t y = i + (d == 1) - (d == 2), x = j + (d == 3) - (d == 4);
+        if (y < h.lo[0] || y > h.hi[0] || x < h.lo[1] || x > h.hi[1]) continue;
+        s += in[(y - h.lo[0]) * h.stride[0] + (x - h.lo[1]) * h.stride[1]];
+        n++;
+      }
+      ((double *)o.ptr)[(i - o.lo[0]) * o.stride[0] + (j - o.lo[1]) * o.stride[1]] = s / n;
+    }
+}
+
+static void print_stats(grt_runtime_t *rt, const grt_comm_stats_t *base, double s) {
+  grt_comm_stats_t st;
+  grt__comm_stats(rt->comm, &st);
+  printf("rank %d sends %llu recvs %llu send_bytes %llu recv_bytes %llu sum %.17g\n", grt_rank(rt),
+         (unsigned long long)(st.sends - base->sends), (unsigned long long)(st.recvs - base->recvs),
+         (unsigned long long)(st.send_bytes - base->send_bytes),
+         (unsigned long long)(st.recv_bytes - base->recv_bytes), s);
+  fflush(stdout);
+}
+
+/* "stencil2d T": a g x g grid of 64 x 64 tiles (g*g = T tiles, one per rank
+ * when T is the job size), 10 iterations of a bloated 2-D stencil; prints the
+ * transfers of the iterations alone. */
+static int stencil2d(grt_runtime_t *rt, grt_library_t *lib) {
+  int64_t g = 1;
+  while (g * g < rt->nranks) g++;
+  int64_t shape[2] = {64 * g, 64 * g};
+  grt_store_t *a, *b;
+  CHECK(grt_task_register(lib, 5, "relax2d", &(grt_variants_t){.cpu = relax2d}));
+  CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &a));
+  CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &b));
+  double one = 1.0;
+  CHECK(grt_fill(a, &one));
+  CHECK(grt_fence(rt));
+  grt_comm_stats_t base;
+  grt__comm_stats(rt->comm, &base);
+  for (int it = 0; it < 10; it++) {
+    grt_store_t *src = it % 2 ? b : a, *dst = it % 2 ? a : b;
+    grt_launch_t *l;
+    CHECK(grt_launch_create(lib, 5, &l));
+    CHECK(grt_launch_add_output(l, dst));
+    CHECK(grt_launch_add_input(l, src));
+    CHECK(grt_launch_add_input(l, src));
+    CHECK(grt_launch_align(l, 0, 2));
+    CHECK(grt_launch_bloat(l, 1, 2, (int64_t[]){1, 1}, (int64_t[]){1, 1}));
+    CHECK(grt_launch_submit(l, NULL));
+  }
+  CHECK(grt_fence(rt));
+  print_stats(rt, &base, 0);
+  grt_store_destroy(a);
+  grt_store_destroy(b);
+  CHECK(grt_finalize(rt));
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "stencil";
   grt_config_t *cfg;
   CHECK(grt_config_create(&cfg));
   CHECK(grt_config_set(cfg, "cpus", "1"));
-  CHECK(grt_config_set(cfg, "tiles", "4"));
+  char tiles[16] = "4";
+  if (strcmp(mode, "stencil2d") == 0 && argc > 2) snprintf(tiles, sizeof tiles, "%s", argv[2]);
+  CHECK(grt_config_set(cfg, "tiles", tiles));
   CHECK(grt_config_set(cfg, "min_cpu_chunk", "0"));
   grt_runtime_t *rt;
   CHECK(grt_init_config(&argc, &argv, cfg, &rt));
@@ -58,6 +125,7 @@ int main(int argc, char **argv) {
   CHECK(grt_task_register(lib, 2, "sum", &(grt_variants_t){.cpu = sum}));
   CHECK(grt_task_register(lib, 3, "noop", &(grt_variants_t){.cpu = noop}));
   CHECK(grt_task_register(lib, 4, "noop2", &(grt_variants_t){.cpu = noop}));
+  if (strcmp(mode, "stencil2d") == 0) return stencil2d(rt, lib);
   int rank = grt_rank(rt);
   int64_t n = 4096;
   grt_store_t *a, *b;

@@ -153,6 +153,63 @@ static void test_mpi_jobs_simulated_ranks(void **state) {
   }
 }
 
+/* The transfers rank r of a g x g grid of 64 x 64 tiles makes in 10
+ * iterations of a bloated 2-D stencil: one message per neighbour per
+ * iteration, a 64-double edge to each side neighbour, one double to each
+ * diagonal one (the halo includes corners). */
+static void expect2d(int g, int r, char *line, size_t n) {
+  int i = r / g, j = r % g, msgs = 0, bytes = 0;
+  for (int di = -1; di <= 1; di++)
+    for (int dj = -1; dj <= 1; dj++) {
+      if ((!di && !dj) || i + di < 0 || i + di >= g || j + dj < 0 || j + dj >= g) continue;
+      msgs++;
+      bytes += di && dj ? 8 : 64 * 8;
+    }
+  snprintf(line, n, "rank %d sends %d recvs %d send_bytes %d recv_bytes %d", r, 10 * msgs,
+           10 * msgs, 10 * bytes, 10 * bytes);
+}
+
+/* A 2-D stencil: real ranks (2 x 2 tiles on 4 ranks) and simulated ranks up
+ * to 1024 make exactly the halo messages; a simulated rank plans only its own
+ * transfers, so this also checks that the owner and the reader of each halo
+ * find each other from the colour arithmetic alone. */
+static void test_mpi_jobs_simulated_stencil2d(void **state) {
+  (void)state;
+  static job_t real;
+  char *rargv[] = {(char *)mpiexec(), "-np", "4", "--oversubscribe", (char *)prog(), "stencil2d", "4", NULL};
+  static const char *const renv[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                                     "ASAN_OPTIONS=detect_leaks=0", NULL};
+  run(&real, rargv, renv, 60);
+  if (real.status != 0) fail_msg("real run on 4 ranks: status %d:\n%s", real.status, real.out);
+  for (int r = 0; r < 4; r++) {
+    char line[256], want[256];
+    stats_line(real.out, r, line, sizeof line);
+    expect2d(2, r, want, sizeof want);
+    assert_string_equal(line, want);
+  }
+  static const struct { int R, rank; } cases[] = {
+      {4, 0}, {4, 3}, {16, 5}, {16, 15}, {64, 9}, {64, 7}, {256, 17}, {256, 128}, {1024, 33}, {1024, 1023}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    static job_t sim;
+    char e1[32], e2[32], tiles[16];
+    snprintf(e1, sizeof e1, "GRT_SIM_RANKS=%d", cases[c].R);
+    snprintf(e2, sizeof e2, "GRT_SIM_RANK=%d", cases[c].rank);
+    snprintf(tiles, sizeof tiles, "%d", cases[c].R);
+    const char *const env[] = {e1, e2, NULL};
+    char *argv[] = {(char *)prog(), "stencil2d", tiles, NULL};
+    run(&sim, argv, env, 60);
+    if (sim.status != 0)
+      fail_msg("simulated rank %d of %d: status %d:\n%s", cases[c].rank, cases[c].R, sim.status, sim.out);
+    int g = 1;
+    while (g * g < cases[c].R) g++;
+    char line[256], want[256];
+    stats_line(sim.out, cases[c].rank, line, sizeof line);
+    expect2d(g, cases[c].rank, want, sizeof want);
+    if (strcmp(line, want) != 0)
+      fail_msg("simulated rank %d of %d: got '%s', want '%s'", cases[c].rank, cases[c].R, line, want);
+  }
+}
+
 /* Reproducible mode (the `tiles` setting fixes the partition): the float
  * result of the stencil is bitwise equal on 1, 2 and 4 ranks. */
 static void test_mpi_jobs_reproducible(void **state) {
@@ -206,6 +263,7 @@ int main(void) {
       cmocka_unit_test(test_mpi_jobs_fatal_error),
       cmocka_unit_test(test_mpi_jobs_sigkill),
       cmocka_unit_test(test_mpi_jobs_simulated_ranks),
+      cmocka_unit_test(test_mpi_jobs_simulated_stencil2d),
       cmocka_unit_test(test_mpi_jobs_reproducible),
       cmocka_unit_test(test_mpi_jobs_launcher_example),
   };
