@@ -68,7 +68,10 @@ _Static_assert(DG_B >= 8 && DG_B <= 31, "slot masks are 32-bit words");
 #define DG_CAP (DG_B + 1) /* room for one more entry before a split */
 /* a split leaves at least this many on each side */
 #define DG_MINSPLIT (DG_B / 4 > 2 ? DG_B / 4 : 2)
-#define DG_ROW ((DG_CAP + 3) & ~3) /* row stride of the SoA coordinates (4-lane loads) */
+/* row strides of the SoA coordinates, padded for whole-vector loads (4
+ * lanes of 64 bits, 8 lanes of 32 bits) */
+#define DG_ROW64 ((DG_CAP + 3) & ~3)
+#define DG_ROW32 ((DG_CAP + 7) & ~7)
 #define DG_PREFETCH_LIVE (1u << 16) /* prefetch children above this many pieces */
 #define DG_MAXLEV 64
 #ifndef DG_NREP /* the b8 tests use 2, to exercise the fallback to stamps */
@@ -88,26 +91,27 @@ typedef struct dg_rec {
   uint8_t pdone;        /* done() answer for pstamp */
 } dg_rec_t;
 
-/* A leaf: up to DG_B pieces sorted by key, as structure-of-arrays; v[] holds
- * lo[d][slot] for d < nd, then hi[d][slot]. */
+/* A leaf: up to DG_B pieces (unsorted) as structure-of-arrays; v[] holds
+ * lo[d][slot] for d < nd, then hi[d][slot], as int32 in a narrow analyzer
+ * and int64 in a wide one (see grt_dg.wide). */
 typedef struct dg_leaf {
   uint32_t n;
   uint8_t cls[32];        /* CLS_BIT of each piece's class (32: one vector load) */
-  int32_t op[DG_CAP];      /* each piece's reduction operator (0 if none) */
-  uint32_t hit[DG_CAP];    /* batch planning marks (a sparse set, see collect) */
-  dg_rec_t *rec[DG_CAP];
-  uint64_t id[DG_CAP];     /* each piece's access id (queries do not touch rec) */
+  /* then, at offsets depgraph_tree.h computes (LID ... LHIT): the coordinate
+   * rows; each piece's access id (queries do not touch rec); its record;
+   * its reduction operator (0 if none); batch planning marks (a sparse set,
+   * see collect) */
   int64_t v[];
 } dg_leaf_t;
 
 /* An inner node: up to DG_B children; v[] holds the children's box lo[d][i],
  * box hi[d][i] and separator keys sep[d][i] (a lower bound of child i's keys,
- * and child i holds keys below sep[i + 1]). */
+ * and child i holds keys below sep[i + 1]), int32 or int64 like a leaf's. */
 typedef struct dg_inner {
   uint32_t n;
   uint8_t mask[32];       /* classes present under each child */
-  int32_t opmin[DG_CAP], opmax[DG_CAP];
-  void *child[DG_CAP];
+  /* then (ICHILD ... SEP in depgraph_tree.h): the box rows, the children,
+   * their min and max reduction operators, the separator rows */
   int64_t v[];
 } dg_inner_t;
 
@@ -163,7 +167,13 @@ typedef struct dg_ops {
 
 struct grt_dg {
   int nd;
-  const dg_ops_t *ops; /* the tree code specialised for nd */
+  /* 0: every coordinate stored in the tree fits in int32 and nodes hold
+   * 32-bit coordinates (half the bytes a node visit reads); 1 after the
+   * first access with a coordinate outside int32 (the tree is widened once,
+   * before that access, and stays wide). */
+  int wide;
+  const dg_ops_t *ops; /* the tree code specialised for nd and wide */
+  size_t hot;          /* bytes at the start of a node that a query reads */
   void *root;          /* NULL when empty */
   int height;          /* level of the root; leaves are level 0 */
   size_t live;
@@ -396,6 +406,7 @@ static inline int is_done(grt_dg_t *dg, dg_rec_t *r, grt_dg_done_fn done,
 }
 
 #define DG_VAR gen
+#define DG_CW 32
 #define ND 1
 #include "depgraph_tree.h"
 #define ND 2
@@ -404,15 +415,27 @@ static inline int is_done(grt_dg_t *dg, dg_rec_t *r, grt_dg_done_fn done,
 #include "depgraph_tree.h"
 #define ND 4
 #include "depgraph_tree.h"
+#undef DG_CW
+#define DG_CW 64
+#define ND 1
+#include "depgraph_tree.h"
+#define ND 2
+#include "depgraph_tree.h"
+#define ND 3
+#include "depgraph_tree.h"
+#define ND 4
+#include "depgraph_tree.h"
+#undef DG_CW
 #undef DG_VAR
 
-static const dg_ops_t *const ops_by_nd[GRT_RECT_MAX_DIM] = {
-    &ops_1_gen, &ops_2_gen, &ops_3_gen, &ops_4_gen};
+static const dg_ops_t *const ops_by_nd[2][GRT_RECT_MAX_DIM] = {
+    {&ops_1_32_gen, &ops_2_32_gen, &ops_3_32_gen, &ops_4_32_gen},
+    {&ops_1_64_gen, &ops_2_64_gen, &ops_3_64_gen, &ops_4_64_gen}};
 
-/* The same tree code again with AVX2 enabled (4-lane 64-bit compares scan
- * a node's boxes), chosen at run time when the CPU has it. The algorithm is
- * identical, so the trees and the edge order are the same on every rank
- * whichever variant runs. */
+/* The same tree code again with AVX2 enabled (8-lane 32-bit or 4-lane
+ * 64-bit compares scan a node's boxes), chosen at run time when the CPU has
+ * it. The algorithm is identical, so the trees and the edge order are the
+ * same on every rank whichever variant runs. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
     !defined(DG_NO_AVX2)
 #define DG_HAVE_AVX2 1
@@ -425,6 +448,7 @@ static const dg_ops_t *const ops_by_nd[GRT_RECT_MAX_DIM] = {
 #endif
 #define DG_VAR avx2
 #define DG_USE_AVX2 1
+#define DG_CW 32
 #define ND 1
 #include "depgraph_tree.h"
 #define ND 2
@@ -433,6 +457,17 @@ static const dg_ops_t *const ops_by_nd[GRT_RECT_MAX_DIM] = {
 #include "depgraph_tree.h"
 #define ND 4
 #include "depgraph_tree.h"
+#undef DG_CW
+#define DG_CW 64
+#define ND 1
+#include "depgraph_tree.h"
+#define ND 2
+#include "depgraph_tree.h"
+#define ND 3
+#include "depgraph_tree.h"
+#define ND 4
+#include "depgraph_tree.h"
+#undef DG_CW
 #undef DG_USE_AVX2
 #undef DG_VAR
 #if defined(__clang__)
@@ -440,16 +475,42 @@ static const dg_ops_t *const ops_by_nd[GRT_RECT_MAX_DIM] = {
 #else
 #pragma GCC pop_options
 #endif
-static const dg_ops_t *const ops_by_nd_avx2[GRT_RECT_MAX_DIM] = {
-    &ops_1_avx2, &ops_2_avx2, &ops_3_avx2, &ops_4_avx2};
+static const dg_ops_t *const ops_by_nd_avx2[2][GRT_RECT_MAX_DIM] = {
+    {&ops_1_32_avx2, &ops_2_32_avx2, &ops_3_32_avx2, &ops_4_32_avx2},
+    {&ops_1_64_avx2, &ops_2_64_avx2, &ops_3_64_avx2, &ops_4_64_avx2}};
 #endif
 
-static const dg_ops_t *pick_ops(int nd) {
+static const dg_ops_t *pick_ops(int nd, int wide) {
 #ifdef DG_HAVE_AVX2
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2")) return ops_by_nd_avx2[nd - 1];
+  if (__builtin_cpu_supports("avx2")) return ops_by_nd_avx2[wide][nd - 1];
 #endif
-  return ops_by_nd[nd - 1];
+  return ops_by_nd[wide][nd - 1];
+}
+
+/* Node sizes (the layouts are in depgraph_tree.h): the header, the lo and
+ * hi coordinate rows (box_bytes), then per slot 24 bytes (leaf: id, record,
+ * operator, mark) or 16 bytes and nd separator rows (inner: child, operator
+ * range). */
+static size_t row_bytes(int wide) {
+  return wide ? DG_ROW64 * sizeof(int64_t) : DG_ROW32 * sizeof(int32_t);
+}
+static size_t box_bytes(int nd, int wide) { return 2 * (size_t)nd * row_bytes(wide); }
+#define DG_LEAF_TAIL ((size_t)DG_CAP * 24)
+#define DG_INNER_TAIL ((size_t)DG_CAP * 16)
+static size_t leaf_bytes(int nd, int wide) {
+  return sizeof(dg_leaf_t) + box_bytes(nd, wide) + DG_LEAF_TAIL;
+}
+static size_t inner_bytes(int nd, int wide) {
+  return sizeof(dg_inner_t) + box_bytes(nd, wide) + DG_INNER_TAIL +
+         (size_t)nd * row_bytes(wide);
+}
+/* What a query reads of a node: header, coordinate rows, ids or children. */
+static size_t hot_bytes(int nd, int wide) {
+  return sizeof(dg_leaf_t) + box_bytes(nd, wide) + (size_t)DG_CAP * 8;
+}
+static void **inner_children(const grt_dg_t *dg, dg_inner_t *x) {
+  return (void **)((char *)x->v + box_bytes(dg->nd, dg->wide));
 }
 
 /* ---- tree maintenance --------------------------------------------------- */
@@ -468,7 +529,7 @@ static void fix_root(grt_dg_t *dg) {
     }
     dg_inner_t *x = dg->root;
     if (x->n > 1) return;
-    void *c = x->n ? x->child[0] : NULL;
+    void *c = x->n ? inner_children(dg, x)[0] : NULL;
     free_node(dg, x, dg->height);
     dg->root = c;
     dg->height--;
@@ -516,6 +577,76 @@ static int reserve_for(grt_dg_t *dg, size_t p) {
   return 0;
 }
 
+/* ---- widening ------------------------------------------------------------ */
+
+/* Copies narrow node x (at `level`) and its subtree into nodes of the wide
+ * pools (reserved), sign-extending every coordinate. */
+static void widen_rows(int64_t *dst, const int32_t *src, size_t rows) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t s = 0; s < DG_CAP; s++) dst[r * DG_ROW64 + s] = src[r * DG_ROW32 + s];
+}
+
+static void *widen_node(grt_dg_t *dg, dg_pool_t *nl, dg_pool_t *ni, const void *x,
+                        int level) {
+  const size_t nd = (size_t)dg->nd, nb = box_bytes(dg->nd, 0), wb = box_bytes(dg->nd, 1);
+  if (level == 0) {
+    const dg_leaf_t *a = x;
+    dg_leaf_t *b = pool_take(nl);
+    memcpy(b, a, sizeof(dg_leaf_t));
+    widen_rows(b->v, (const int32_t *)a->v, 2 * nd);
+    memcpy((char *)b->v + wb, (const char *)a->v + nb, DG_LEAF_TAIL);
+    return b;
+  }
+  const dg_inner_t *a = x;
+  dg_inner_t *b = pool_take(ni);
+  memcpy(b, a, sizeof(dg_inner_t));
+  widen_rows(b->v, (const int32_t *)a->v, 2 * nd);
+  memcpy((char *)b->v + wb, (const char *)a->v + nb, DG_INNER_TAIL);
+  widen_rows((int64_t *)((char *)b->v + wb + DG_INNER_TAIL),
+             (const int32_t *)((const char *)a->v + nb + DG_INNER_TAIL), nd);
+  void **ac = (void **)((char *)a->v + nb), **bc = (void **)((char *)b->v + wb);
+  for (uint32_t i = 0; i < a->n; i++) bc[i] = widen_node(dg, nl, ni, ac[i], level - 1);
+  return b;
+}
+
+/* Makes a narrow analyzer wide: the same tree (same shape, same order: the
+ * Morton order and the split points of sign-extended 32-bit coordinates are
+ * those of the 32-bit ones), copied into nodes with 64-bit coordinates.
+ * Returns -1 with the analyzer unchanged when memory runs out. */
+static int widen(grt_dg_t *dg) {
+  dg_pool_t nl, ni;
+  pool_init(&nl, leaf_bytes(dg->nd, 1), 4);
+  pool_init(&ni, inner_bytes(dg->nd, 1), 2);
+  size_t ninner = 0;
+  if (dg->root)
+    for (int lv = 1; lv <= dg->height; lv++) ninner += dg->nlev[lv];
+  if (pool_reserve(dg, &nl, dg->root ? dg->nlev[0] : 0) ||
+      pool_reserve(dg, &ni, ninner)) {
+    pool_destroy(&nl);
+    pool_destroy(&ni);
+    return -1;
+  }
+  if (dg->root) dg->root = widen_node(dg, &nl, &ni, dg->root, dg->height);
+  pool_destroy(&dg->leaves);
+  pool_destroy(&dg->inners);
+  dg->leaves = nl;
+  dg->inners = ni;
+  dg->wide = 1;
+  dg->ops = pick_ops(dg->nd, 1);
+  dg->hot = hot_bytes(dg->nd, 1);
+  return 0;
+}
+
+/* True when a non-empty rectangle of r has a coordinate outside int32. */
+static int needs_wide(const grt_rect_t *r, int nd) {
+  int empty = 0, out = 0;
+  for (int d = 0; d < nd; d++) {
+    empty |= r->hi[d] < r->lo[d];
+    out |= r->lo[d] < INT32_MIN || r->hi[d] > INT32_MAX;
+  }
+  return out && !empty;
+}
+
 /* ---- public entry points ---------------------------------------------- */
 
 grt_dg_t *grt__dg_create(int ndim) {
@@ -523,11 +654,11 @@ grt_dg_t *grt__dg_create(int ndim) {
   grt_dg_t *dg = calloc(1, sizeof(*dg));
   if (!dg) return NULL;
   dg->nd = ndim;
-  dg->ops = pick_ops(ndim);
-  pool_init(&dg->leaves,
-            sizeof(dg_leaf_t) + 2 * (size_t)ndim * DG_ROW * sizeof(int64_t), 4);
-  pool_init(&dg->inners,
-            sizeof(dg_inner_t) + 3 * (size_t)ndim * DG_ROW * sizeof(int64_t), 2);
+  dg->wide = 0;
+  dg->ops = pick_ops(ndim, 0);
+  dg->hot = hot_bytes(ndim, 0);
+  pool_init(&dg->leaves, leaf_bytes(ndim, 0), 4);
+  pool_init(&dg->inners, inner_bytes(ndim, 0), 2);
   pool_init(&dg->recs, sizeof(dg_rec_t), 16);
   return dg;
 }
@@ -756,14 +887,20 @@ static int add_batch(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
 int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
                 grt_dg_edge_fn edge, void *ctx) {
   if (!dg || n < 0 || (n > 0 && !acc) || !edge) return DG_EINVAL;
+  int wide = 0;
   for (int i = 0; i < n; i++) {
     if (cls_of(acc[i].priv) < 0 || acc[i].nrects < 0 ||
         (acc[i].nrects > 0 && !acc[i].rects))
       return DG_EINVAL;
-    for (int j = 0; j < acc[i].nrects; j++)
+    for (int j = 0; j < acc[i].nrects; j++) {
       if (acc[i].rects[j].ndim != dg->nd) return DG_EINVAL;
+      wide |= !dg->wide && needs_wide(&acc[i].rects[j], dg->nd);
+    }
   }
   if (n == 0) return 0;
+  /* Widening first: failing here leaves everything untouched, and a wide
+   * tree holds the same pieces (no behaviour changes if a later step fails). */
+  if (wide && widen(dg)) return DG_ENOMEM;
 
   /* Records first: failing here leaves everything untouched. */
   dg_rec_t *first = NULL;

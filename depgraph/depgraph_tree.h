@@ -20,16 +20,45 @@
 #error "define ND before including depgraph_tree.h"
 #endif
 
+#ifndef DG_CW
+#error "define DG_CW (32 or 64) before including depgraph_tree.h"
+#endif
+
 #define T_CAT2(a, b) a##_##b
 #define T_CAT(a, b) T_CAT2(a, b)
-#define T(name) T_CAT(T_CAT(name, ND), DG_VAR)
+#define T(name) T_CAT(T_CAT(T_CAT(name, ND), DG_CW), DG_VAR)
 
-/* leaf: lo[d] row, hi[d] row; inner: box lo row, box hi row, separator row */
-#define LLO(x, d) ((x)->v + (size_t)(d) * DG_ROW)
-#define LHI(x, d) ((x)->v + (size_t)(ND + (d)) * DG_ROW)
-#define BLO(x, d) ((x)->v + (size_t)(d) * DG_ROW)
-#define BHI(x, d) ((x)->v + (size_t)(ND + (d)) * DG_ROW)
-#define SEP(x, d) ((x)->v + (size_t)(2 * ND + (d)) * DG_ROW)
+/* Stored coordinates: 32-bit while every coordinate the analyzer has seen
+ * fits in int32 (the narrow tree; half the bytes per node visit), 64-bit
+ * after the first one that does not (depgraph.c widens the tree then). */
+#if DG_CW == 32
+#define CT int32_t
+#define ROW DG_ROW32
+#else
+#define CT int64_t
+#define ROW DG_ROW64
+#endif
+
+/* Node bodies (v[], after the header line's count and class masks), laid
+ * out so that what a query reads comes first, in one contiguous run that a
+ * visit prefetches (DG_HOT_BYTES): the coordinate rows, then the ids
+ * (leaf) or child pointers (inner). What only mutations read follows.
+ *   leaf:  lo[d] rows, hi[d] rows | id | rec | op | hit
+ *   inner: box lo[d] rows, box hi[d] rows | child | opmin | opmax | sep[d] rows
+ */
+#define BOXB ((size_t)2 * ND * ROW * sizeof(CT))
+#define LLO(x, d) ((CT *)(x)->v + (size_t)(d) * ROW)
+#define LHI(x, d) ((CT *)(x)->v + (size_t)(ND + (d)) * ROW)
+#define LID(x) ((uint64_t *)((char *)(x)->v + BOXB))
+#define LREC(x) ((dg_rec_t **)(LID(x) + DG_CAP))
+#define LOP(x) ((int32_t *)(LREC(x) + DG_CAP))
+#define LHIT(x) ((uint32_t *)(LOP(x) + DG_CAP))
+#define BLO(x, d) ((CT *)(x)->v + (size_t)(d) * ROW)
+#define BHI(x, d) ((CT *)(x)->v + (size_t)(ND + (d)) * ROW)
+#define ICHILD(x) ((void **)((char *)(x)->v + BOXB))
+#define IOPMIN(x) ((int32_t *)(ICHILD(x) + DG_CAP))
+#define IOPMAX(x) (IOPMIN(x) + DG_CAP)
+#define SEP(x, d) ((CT *)(IOPMAX(x) + DG_CAP) + (size_t)(d) * ROW)
 
 /* Key order: Morton (Z) order of low corners -- the dimension whose
  * coordinates differ in the most significant bit decides, dimension 0 first
@@ -58,7 +87,7 @@ static inline void T(sep_key)(const dg_inner_t *x, int s, int64_t *k) {
 /* ---- summaries ------------------------------------------------------ */
 
 typedef struct {
-  int64_t lo[ND], hi[ND];
+  CT lo[ND], hi[ND];
   int32_t omin, omax;
   uint8_t mask;
 } T(sum_t);
@@ -66,8 +95,8 @@ typedef struct {
 static void T(leaf_sum)(const dg_leaf_t *x, T(sum_t) *o) {
   int n = (int)x->n;
   for (int d = 0; d < ND; d++) {
-    const int64_t *lo = LLO(x, d), *hi = LHI(x, d);
-    int64_t a = lo[0], b = hi[0];
+    const CT *lo = LLO(x, d), *hi = LHI(x, d);
+    CT a = lo[0], b = hi[0];
     for (int s = 1; s < n; s++) {
       a = lo[s] < a ? lo[s] : a;
       b = hi[s] > b ? hi[s] : b;
@@ -75,11 +104,11 @@ static void T(leaf_sum)(const dg_leaf_t *x, T(sum_t) *o) {
     o->lo[d] = a;
     o->hi[d] = b;
   }
-  int32_t omin = x->op[0], omax = x->op[0];
+  int32_t omin = LOP(x)[0], omax = LOP(x)[0];
   uint8_t m = 0;
   for (int s = 0; s < n; s++) {
-    omin = x->op[s] < omin ? x->op[s] : omin;
-    omax = x->op[s] > omax ? x->op[s] : omax;
+    omin = LOP(x)[s] < omin ? LOP(x)[s] : omin;
+    omax = LOP(x)[s] > omax ? LOP(x)[s] : omax;
     m |= x->cls[s];
   }
   o->omin = omin;
@@ -90,8 +119,8 @@ static void T(leaf_sum)(const dg_leaf_t *x, T(sum_t) *o) {
 static void T(inner_sum)(const dg_inner_t *x, T(sum_t) *o) {
   int n = (int)x->n;
   for (int d = 0; d < ND; d++) {
-    const int64_t *lo = BLO(x, d), *hi = BHI(x, d);
-    int64_t a = lo[0], b = hi[0];
+    const CT *lo = BLO(x, d), *hi = BHI(x, d);
+    CT a = lo[0], b = hi[0];
     for (int s = 1; s < n; s++) {
       a = lo[s] < a ? lo[s] : a;
       b = hi[s] > b ? hi[s] : b;
@@ -99,11 +128,11 @@ static void T(inner_sum)(const dg_inner_t *x, T(sum_t) *o) {
     o->lo[d] = a;
     o->hi[d] = b;
   }
-  int32_t omin = x->opmin[0], omax = x->opmax[0];
+  int32_t omin = IOPMIN(x)[0], omax = IOPMAX(x)[0];
   uint8_t m = 0;
   for (int s = 0; s < n; s++) {
-    omin = x->opmin[s] < omin ? x->opmin[s] : omin;
-    omax = x->opmax[s] > omax ? x->opmax[s] : omax;
+    omin = IOPMIN(x)[s] < omin ? IOPMIN(x)[s] : omin;
+    omax = IOPMAX(x)[s] > omax ? IOPMAX(x)[s] : omax;
     m |= x->mask[s];
   }
   o->omin = omin;
@@ -116,8 +145,8 @@ static inline void T(put_sum)(dg_inner_t *p, int i, const T(sum_t) *s) {
     BLO(p, d)[i] = s->lo[d];
     BHI(p, d)[i] = s->hi[d];
   }
-  p->opmin[i] = s->omin;
-  p->opmax[i] = s->omax;
+  IOPMIN(p)[i] = s->omin;
+  IOPMAX(p)[i] = s->omax;
   p->mask[i] = s->mask;
 }
 
@@ -126,10 +155,10 @@ static inline void T(put_sum)(dg_inner_t *p, int i, const T(sum_t) *s) {
 static inline int T(refresh)(dg_inner_t *p, int i, int level) {
   T(sum_t) s;
   if (level == 0)
-    T(leaf_sum)((const dg_leaf_t *)p->child[i], &s);
+    T(leaf_sum)((const dg_leaf_t *)ICHILD(p)[i], &s);
   else
-    T(inner_sum)((const dg_inner_t *)p->child[i], &s);
-  int diff = p->opmin[i] != s.omin || p->opmax[i] != s.omax || p->mask[i] != s.mask;
+    T(inner_sum)((const dg_inner_t *)ICHILD(p)[i], &s);
+  int diff = IOPMIN(p)[i] != s.omin || IOPMAX(p)[i] != s.omax || p->mask[i] != s.mask;
   for (int d = 0; d < ND; d++)
     diff |= (BLO(p, d)[i] != s.lo[d]) | (BHI(p, d)[i] != s.hi[d]);
   if (diff) T(put_sum)(p, i, &s);
@@ -146,13 +175,13 @@ static inline void T(leaf_move)(dg_leaf_t *dst, int ds, const dg_leaf_t *src,
                                 int ss, int cnt) {
   if (cnt <= 0) return;
   size_t c = (size_t)cnt;
-  memmove(dst->rec + ds, src->rec + ss, c * sizeof(dg_rec_t *));
-  memmove(dst->id + ds, src->id + ss, c * sizeof(uint64_t));
-  memmove(dst->op + ds, src->op + ss, c * sizeof(int32_t));
+  memmove(LREC(dst) + ds, LREC(src) + ss, c * sizeof(dg_rec_t *));
+  memmove(LID(dst) + ds, LID(src) + ss, c * sizeof(uint64_t));
+  memmove(LOP(dst) + ds, LOP(src) + ss, c * sizeof(int32_t));
   memmove(dst->cls + ds, src->cls + ss, c);
   for (int d = 0; d < ND; d++) {
-    memmove(LLO(dst, d) + ds, LLO(src, d) + ss, c * sizeof(int64_t));
-    memmove(LHI(dst, d) + ds, LHI(src, d) + ss, c * sizeof(int64_t));
+    memmove(LLO(dst, d) + ds, LLO(src, d) + ss, c * sizeof(CT));
+    memmove(LHI(dst, d) + ds, LHI(src, d) + ss, c * sizeof(CT));
   }
 }
 
@@ -160,25 +189,25 @@ static inline void T(inner_move)(dg_inner_t *dst, int ds, const dg_inner_t *src,
                                  int ss, int cnt) {
   if (cnt <= 0) return;
   size_t c = (size_t)cnt;
-  memmove(dst->child + ds, src->child + ss, c * sizeof(void *));
-  memmove(dst->opmin + ds, src->opmin + ss, c * sizeof(int32_t));
-  memmove(dst->opmax + ds, src->opmax + ss, c * sizeof(int32_t));
+  memmove(ICHILD(dst) + ds, ICHILD(src) + ss, c * sizeof(void *));
+  memmove(IOPMIN(dst) + ds, IOPMIN(src) + ss, c * sizeof(int32_t));
+  memmove(IOPMAX(dst) + ds, IOPMAX(src) + ss, c * sizeof(int32_t));
   memmove(dst->mask + ds, src->mask + ss, c);
   for (int d = 0; d < ND; d++) {
-    memmove(BLO(dst, d) + ds, BLO(src, d) + ss, c * sizeof(int64_t));
-    memmove(BHI(dst, d) + ds, BHI(src, d) + ss, c * sizeof(int64_t));
-    memmove(SEP(dst, d) + ds, SEP(src, d) + ss, c * sizeof(int64_t));
+    memmove(BLO(dst, d) + ds, BLO(src, d) + ss, c * sizeof(CT));
+    memmove(BHI(dst, d) + ds, BHI(src, d) + ss, c * sizeof(CT));
+    memmove(SEP(dst, d) + ds, SEP(src, d) + ss, c * sizeof(CT));
   }
 }
 
 static inline void T(leaf_set)(dg_leaf_t *x, int s, const dg_piece_t *p) {
-  x->rec[s] = p->rec;
-  x->id[s] = p->rec->id;
-  x->op[s] = p->rec->redop;
+  LREC(x)[s] = p->rec;
+  LID(x)[s] = p->rec->id;
+  LOP(x)[s] = p->rec->redop;
   x->cls[s] = CLS_BIT(p->rec->cls);
   for (int d = 0; d < ND; d++) {
-    LLO(x, d)[s] = p->lo[d];
-    LHI(x, d)[s] = p->hi[d];
+    LLO(x, d)[s] = (CT)p->lo[d];
+    LHI(x, d)[s] = (CT)p->hi[d];
   }
 }
 
@@ -199,7 +228,7 @@ static inline int T(relevant)(const grt_dg_t *dg, uint8_t mask, int32_t omin,
  * it once (sparse-set mark in the leaf, valid while nothing mutates) with
  * the writer rectangle that hit it. Returns nonzero on allocation failure. */
 static int T(collect)(grt_dg_t *dg, dg_leaf_t *x, int s) {
-  uint32_t h = x->hit[s];
+  uint32_t h = LHIT(x)[s];
   if (!(h < dg->nhits && dg->hits[h].leaf == x && dg->hits[h].slot == s)) {
     if (dg->nhits == dg->caphits && grow_hits(dg)) return 1;
     h = (uint32_t)dg->nhits++;
@@ -207,12 +236,12 @@ static int T(collect)(grt_dg_t *dg, dg_leaf_t *x, int s) {
     e->leaf = x;
     e->slot = s;
     e->npairs = 0;
-    e->p.rec = x->rec[s];
+    e->p.rec = LREC(x)[s];
     for (int d = 0; d < ND; d++) {
       e->p.lo[d] = LLO(x, d)[s];
       e->p.hi[d] = LHI(x, d)[s];
     }
-    x->hit[s] = h;
+    LHIT(x)[s] = h;
   }
   if (dg->npairs == dg->cappairs && grow_pairs(dg)) return 1;
   dg->pairs[dg->npairs].hit = h;
@@ -226,13 +255,31 @@ static int T(collect)(grt_dg_t *dg, dg_leaf_t *x, int s) {
  * qmask (a branch-free loop the compiler can vectorise). */
 #ifdef DG_USE_AVX2
 /* Bit i set when rows lo[d][i] <= qhi[d] and hi[d][i] >= qlo[d] for every d
- * and cls[i] & qmask, for i < n (rows of stride DG_ROW, padded to a multiple
- * of 4 and initialised, so the last load stays inside the node). */
-static inline uint32_t T(scan_avx2)(const int64_t *v, const uint8_t *cls,
+ * and cls[i] & qmask, for i < n (rows of stride ROW, padded to a multiple
+ * of the lane count and initialised, so the last load stays inside the node). */
+static inline uint32_t T(scan_avx2)(const CT *v, const uint8_t *cls,
                                     int n, const int64_t *qlo,
                                     const int64_t *qhi, uint8_t qmask) {
   uint32_t m = 0;
   __m256i ql[ND], qh[ND];
+#if DG_CW == 32 /* 8 lanes of 32 bits */
+  for (int d = 0; d < ND; d++) {
+    ql[d] = _mm256_set1_epi32((int32_t)qlo[d]);
+    qh[d] = _mm256_set1_epi32((int32_t)qhi[d]);
+  }
+  for (int i = 0; i < n; i += 8) {
+    __m256i bad = _mm256_setzero_si256();
+    for (int d = 0; d < ND; d++) {
+      __m256i lo = _mm256_loadu_si256((const __m256i *)(v + (size_t)d * ROW + i));
+      __m256i hi =
+          _mm256_loadu_si256((const __m256i *)(v + (size_t)(ND + d) * ROW + i));
+      bad = _mm256_or_si256(bad, _mm256_cmpgt_epi32(lo, qh[d]));
+      bad = _mm256_or_si256(bad, _mm256_cmpgt_epi32(ql[d], hi));
+    }
+    uint32_t b = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(bad));
+    m |= (~b & 0xFFu) << i;
+  }
+#else /* 4 lanes of 64 bits */
   for (int d = 0; d < ND; d++) {
     ql[d] = _mm256_set1_epi64x(qlo[d]);
     qh[d] = _mm256_set1_epi64x(qhi[d]);
@@ -240,15 +287,16 @@ static inline uint32_t T(scan_avx2)(const int64_t *v, const uint8_t *cls,
   for (int i = 0; i < n; i += 4) {
     __m256i bad = _mm256_setzero_si256();
     for (int d = 0; d < ND; d++) {
-      __m256i lo = _mm256_loadu_si256((const __m256i *)(v + (size_t)d * DG_ROW + i));
+      __m256i lo = _mm256_loadu_si256((const __m256i *)(v + (size_t)d * ROW + i));
       __m256i hi =
-          _mm256_loadu_si256((const __m256i *)(v + (size_t)(ND + d) * DG_ROW + i));
+          _mm256_loadu_si256((const __m256i *)(v + (size_t)(ND + d) * ROW + i));
       bad = _mm256_or_si256(bad, _mm256_cmpgt_epi64(lo, qh[d]));
       bad = _mm256_or_si256(bad, _mm256_cmpgt_epi64(ql[d], hi));
     }
     uint32_t b = (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(bad));
     m |= (~b & 0xFu) << i;
   }
+#endif
   __m256i c = _mm256_loadu_si256((const __m256i *)cls);
   __m256i z = _mm256_cmpeq_epi8(_mm256_and_si256(c, _mm256_set1_epi8((char)qmask)),
                                 _mm256_setzero_si256());
@@ -260,7 +308,7 @@ static inline uint32_t T(scan_avx2)(const int64_t *v, const uint8_t *cls,
 static inline uint32_t T(leaf_hits)(const dg_leaf_t *x, const int64_t *qlo,
                                     const int64_t *qhi, uint8_t qmask) {
 #ifdef DG_USE_AVX2
-  return T(scan_avx2)(x->v, x->cls, (int)x->n, qlo, qhi, qmask);
+  return T(scan_avx2)((const CT *)x->v, x->cls, (int)x->n, qlo, qhi, qmask);
 #endif
   const int n = (int)x->n;
   uint32_t m = 0;
@@ -278,7 +326,7 @@ static inline uint32_t T(leaf_hits)(const dg_leaf_t *x, const int64_t *qlo,
 static inline uint32_t T(inner_hits)(const dg_inner_t *x, const int64_t *qlo,
                                      const int64_t *qhi, uint8_t qmask) {
 #ifdef DG_USE_AVX2
-  return T(scan_avx2)(x->v, x->mask, (int)x->n, qlo, qhi, qmask);
+  return T(scan_avx2)((const CT *)x->v, x->mask, (int)x->n, qlo, qhi, qmask);
 #endif
   const int n = (int)x->n;
   uint32_t m = 0;
@@ -319,14 +367,14 @@ static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
   /* a writer's cut pass will update the records of the pieces it hits:
    * start loading them now, so the misses overlap */
   if (dg->qcls == CLS_WRITE && dg->live > DG_PREFETCH_LIVE)
-    for (uint32_t b = m; b; b &= b - 1) __builtin_prefetch(x->rec[__builtin_ctz(b)]);
+    for (uint32_t b = m; b; b &= b - 1) __builtin_prefetch(LREC(x)[__builtin_ctz(b)]);
   while (m) {
     int s = __builtin_ctz(m);
     m &= m - 1;
     if (dg->qcls == CLS_REDUCE && x->cls[s] == CLS_BIT(CLS_REDUCE) &&
-        x->op[s] == dg->qop)
+        LOP(x)[s] == dg->qop)
       continue; /* same-operator reductions do not conflict */
-    report(dg, x->id[s], x->rec[s]);
+    report(dg, LID(x)[s], LREC(x)[s]);
     dg->nhit++;
     if (dg->collect && T(collect)(dg, x, s)) return 1;
   }
@@ -342,18 +390,18 @@ static int T(query)(grt_dg_t *dg, void *t, int level) {
   uint32_t m = T(inner_hits)(x, dg->qlo, dg->qhi, dg->qmask);
   /* Start loading every child to visit before visiting the first: with
    * ~10^6 pieces the lower levels are not in cache. */
-  const size_t bytes = level == 1 ? dg->leaves.esize : dg->inners.esize;
+  const size_t bytes = dg->hot;
   for (uint32_t b = dg->live > DG_PREFETCH_LIVE ? m : 0; b; b &= b - 1) {
-    const char *c = x->child[__builtin_ctz(b)];
+    const char *c = ICHILD(x)[__builtin_ctz(b)];
     for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o);
   }
   while (m) {
     int i = __builtin_ctz(m);
     m &= m - 1;
-    if (!T(relevant)(dg, x->mask[i], x->opmin[i], x->opmax[i])) continue;
+    if (!T(relevant)(dg, x->mask[i], IOPMIN(x)[i], IOPMAX(x)[i])) continue;
     dg->qpath[level] = (dg_inner_t *)x;
     dg->qpidx[level] = i;
-    if (T(query)(dg, x->child[i], level - 1)) return 1;
+    if (T(query)(dg, ICHILD(x)[i], level - 1)) return 1;
   }
   return 0;
 }
@@ -416,7 +464,7 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
       continue;
     }
     changed = 1;
-    dg_rec_t *r = x->rec[s];
+    dg_rec_t *r = LREC(x)[s];
     if (dg->lone) {
       dg_piece_t p;
       p.rec = r;
@@ -478,7 +526,7 @@ static int T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg)
   int out = 0;
   for (int i = (int)x->n - 1; i >= 0; i--) {
     if (!(chg >> i & 1u)) continue;
-    void *c = x->child[i];
+    void *c = ICHILD(x)[i];
     uint32_t cnt = T(count)(c, cl);
     if (cnt == 0) {
       free_node(dg, c, cl);
@@ -489,16 +537,16 @@ static int T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg)
     }
     int j = -1; /* merge child j+1 into child j */
     if (cnt < DG_B / 4 && x->n > 1) {
-      if (i > 0 && T(count)(x->child[i - 1], cl) + cnt <= 3 * DG_B / 4)
+      if (i > 0 && T(count)(ICHILD(x)[i - 1], cl) + cnt <= 3 * DG_B / 4)
         j = i - 1;
-      else if (i == 0 && T(count)(x->child[1], cl) + cnt <= 3 * DG_B / 4)
+      else if (i == 0 && T(count)(ICHILD(x)[1], cl) + cnt <= 3 * DG_B / 4)
         j = 0;
     }
     if (j < 0) {
       out |= T(refresh)(x, i, cl);
       continue;
     }
-    void *a = x->child[j], *b = x->child[j + 1];
+    void *a = ICHILD(x)[j], *b = ICHILD(x)[j + 1];
     if (cl == 0) {
       dg_leaf_t *la = a, *lb = b;
       T(leaf_move)(la, (int)la->n, lb, 0, (int)lb->n);
@@ -526,7 +574,7 @@ static int T(cut)(grt_dg_t *dg, void *t, int level) {
   while (m) {
     int i = __builtin_ctz(m);
     m &= m - 1;
-    if (T(cut)(dg, x->child[i], level - 1)) chg |= 1u << i;
+    if (T(cut)(dg, ICHILD(x)[i], level - 1)) chg |= 1u << i;
   }
   return chg ? T(fix_children)(dg, x, level, chg) : 0;
 }
@@ -580,9 +628,9 @@ static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
   if (level == 0) {
     dg_leaf_t *x = t;
     int n = (int)x->n, w = 0;
-    for (int s = 0; s < n; s++) __builtin_prefetch(x->rec[s]); /* overlap misses */
+    for (int s = 0; s < n; s++) __builtin_prefetch(LREC(x)[s]); /* overlap misses */
     for (int s = 0; s < n; s++) {
-      dg_rec_t *r = x->rec[s];
+      dg_rec_t *r = LREC(x)[s];
       if (!is_done(dg, r, done, ctx)) {
         if (w != s) T(leaf_move)(x, w, x, s, 1);
         w++;
@@ -599,10 +647,10 @@ static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
   const size_t bytes = level == 1 ? dg->leaves.esize : dg->inners.esize;
   for (int i = 0; i < (int)x->n; i++) {
     if (i + 1 < (int)x->n) { /* fetch the next child while this one runs */
-      const char *c = x->child[i + 1];
+      const char *c = ICHILD(x)[i + 1];
       for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o);
     }
-    if (T(prune)(dg, x->child[i], level - 1, done, ctx)) chg |= 1u << i;
+    if (T(prune)(dg, ICHILD(x)[i], level - 1, done, ctx)) chg |= 1u << i;
   }
   return chg ? T(fix_children)(dg, x, level, chg) : 0;
 }
@@ -613,12 +661,12 @@ static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
  * left size h in [DG_MINSPLIT, m - DG_MINSPLIT] at which adjacent keys differ
  * in the highest Morton bit (so both halves are unions of aligned Z-order
  * blocks and their boxes stay compact), nearest the middle on ties. */
-static int T(split_at)(const int64_t *const *rows, int m) {
+static int T(split_at)(const CT *const *rows, int m) {
   int best = m / 2, bz = -1, bdist = m;
   for (int h = DG_MINSPLIT; h <= m - DG_MINSPLIT; h++) {
     int z = -1;
     for (int d = 0; d < ND; d++) {
-      uint64_t x = ucoord(rows[d][h - 1]) ^ ucoord(rows[d][h]);
+      uint64_t x = ucoord((int64_t)rows[d][h - 1]) ^ ucoord((int64_t)rows[d][h]);
       if (x) {
         int b = (63 - __builtin_clzll(x)) * ND + (ND - 1 - d);
         if (b > z) z = b;
@@ -659,24 +707,24 @@ static void T(leaf_sort)(dg_leaf_t *x) {
   uint64_t id[DG_CAP];
   int32_t op[DG_CAP];
   uint8_t cls[DG_CAP];
-  int64_t lo[ND][DG_CAP], hi[ND][DG_CAP];
+  CT lo[ND][DG_CAP], hi[ND][DG_CAP];
   for (int s = 0; s < n; s++) {
-    rec[s] = x->rec[idx[s]];
-    id[s] = x->id[idx[s]];
-    op[s] = x->op[idx[s]];
+    rec[s] = LREC(x)[idx[s]];
+    id[s] = LID(x)[idx[s]];
+    op[s] = LOP(x)[idx[s]];
     cls[s] = x->cls[idx[s]];
     for (int d = 0; d < ND; d++) {
       lo[d][s] = LLO(x, d)[idx[s]];
       hi[d][s] = LHI(x, d)[idx[s]];
     }
   }
-  memcpy(x->rec, rec, (size_t)n * sizeof(rec[0]));
-  memcpy(x->id, id, (size_t)n * sizeof(id[0]));
-  memcpy(x->op, op, (size_t)n * sizeof(op[0]));
+  memcpy(LREC(x), rec, (size_t)n * sizeof(rec[0]));
+  memcpy(LID(x), id, (size_t)n * sizeof(id[0]));
+  memcpy(LOP(x), op, (size_t)n * sizeof(op[0]));
   memcpy(x->cls, cls, (size_t)n);
   for (int d = 0; d < ND; d++) {
-    memcpy(LLO(x, d), lo[d], (size_t)n * sizeof(int64_t));
-    memcpy(LHI(x, d), hi[d], (size_t)n * sizeof(int64_t));
+    memcpy(LLO(x, d), lo[d], (size_t)n * sizeof(CT));
+    memcpy(LHI(x, d), hi[d], (size_t)n * sizeof(CT));
   }
 }
 
@@ -703,7 +751,7 @@ static __attribute__((noinline)) void T(split_up)(grt_dg_t *dg, dg_leaf_t *l,
                                                   dg_inner_t *const *path,
                                                   const int *pidx) {
   T(leaf_sort)(l);
-  const int64_t *rows[ND];
+  const CT *rows[ND];
   for (int d = 0; d < ND; d++) rows[d] = LLO(l, d);
   int h = T(split_at)(rows, (int)l->n);
   dg_leaf_t *ly = take_leaf(dg);
@@ -721,9 +769,9 @@ static __attribute__((noinline)) void T(split_up)(grt_dg_t *dg, dg_leaf_t *l,
     int at = pidx[lv] + 1;
     T(refresh)(x, at - 1, lv - 1);
     T(inner_move)(x, at + 1, x, at, (int)x->n - at);
-    x->child[at] = c;
+    ICHILD(x)[at] = c;
     T(put_sum)(x, at, &cs);
-    for (int d = 0; d < ND; d++) SEP(x, d)[at] = ck[d];
+    for (int d = 0; d < ND; d++) SEP(x, d)[at] = (CT)ck[d];
     x->n++;
     if (x->n <= DG_B) return;
     for (int d = 0; d < ND; d++) rows[d] = SEP(x, d);
@@ -741,13 +789,13 @@ static __attribute__((noinline)) void T(split_up)(grt_dg_t *dg, dg_leaf_t *l,
   /* the root split: a new root over (left, c) */
   dg_inner_t *r = take_inner(dg, dg->height + 1);
   r->n = 2;
-  r->child[0] = left;
-  r->child[1] = c;
+  ICHILD(r)[0] = left;
+  ICHILD(r)[1] = c;
   T(refresh)(r, 0, dg->height);
   T(put_sum)(r, 1, &cs);
   for (int d = 0; d < ND; d++) {
-    SEP(r, d)[0] = lk[d];
-    SEP(r, d)[1] = ck[d];
+    SEP(r, d)[0] = (CT)lk[d];
+    SEP(r, d)[1] = (CT)ck[d];
   }
   dg->root = r;
   dg->height++;
@@ -775,18 +823,18 @@ static void T(insert)(grt_dg_t *dg, const dg_piece_t *p) {
       int64_t k0[ND];
       T(sep_key)(x, 0, k0);
       if (T(key_cmp)(p->lo, k0) < 0)
-        for (int d = 0; d < ND; d++) SEP(x, d)[0] = p->lo[d];
+        for (int d = 0; d < ND; d++) SEP(x, d)[0] = (CT)p->lo[d];
     }
     for (int d = 0; d < ND; d++) {
-      if (p->lo[d] < BLO(x, d)[i]) BLO(x, d)[i] = p->lo[d];
-      if (p->hi[d] > BHI(x, d)[i]) BHI(x, d)[i] = p->hi[d];
+      if (p->lo[d] < BLO(x, d)[i]) BLO(x, d)[i] = (CT)p->lo[d];
+      if (p->hi[d] > BHI(x, d)[i]) BHI(x, d)[i] = (CT)p->hi[d];
     }
     x->mask[i] |= cb;
-    if (op < x->opmin[i]) x->opmin[i] = op;
-    if (op > x->opmax[i]) x->opmax[i] = op;
+    if (op < IOPMIN(x)[i]) IOPMIN(x)[i] = op;
+    if (op > IOPMAX(x)[i]) IOPMAX(x)[i] = op;
     path[lv] = x;
     pidx[lv] = i;
-    t = x->child[i];
+    t = ICHILD(x)[i];
   }
   dg_leaf_t *l = t;
   T(leaf_set)(l, (int)l->n, p); /* leaves are unsorted until they split */
@@ -804,6 +852,16 @@ static const dg_ops_t T(ops) = {
     .slabs = T(slabs),
 };
 
+#undef CT
+#undef ROW
+#undef BOXB
+#undef LID
+#undef LREC
+#undef LOP
+#undef LHIT
+#undef ICHILD
+#undef IOPMIN
+#undef IOPMAX
 #undef LLO
 #undef LHI
 #undef BLO

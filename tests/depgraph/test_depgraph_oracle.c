@@ -50,11 +50,13 @@ typedef struct {
   int pct_complete;
   int pct_prune;
   int pct_fail;    /* batches with an injected allocation failure */
+  int permille_wide; /* rectangles stretched past int32 (widens the tree) */
 } params_t;
 
 typedef struct {
   uint64_t rng;
   int ndim;
+  int permille_wide;
   int64_t ext[GRT_RECT_MAX_DIM];
   acc_t acc[MAX_ACC];
   int nacc;
@@ -91,6 +93,15 @@ static void gen_rect(prog_t *p, grt_rect_t *r) {
     r->hi[d] = lo + len;
   }
   if (rndi(p, 40) == 0) r->hi[rndi(p, p->ndim)] = r->lo[0] - 3; /* maybe empty */
+  if (p->permille_wide && rndi(p, 1000) < p->permille_wide) {
+    /* a coordinate outside int32: the analyzer switches to 64-bit nodes
+     * with whatever it holds at that point */
+    int d = rndi(p, p->ndim);
+    if (rndi(p, 2))
+      r->lo[d] = -(INT64_C(1) << 40) - rndi(p, 3);
+    else
+      r->hi[d] = (INT64_C(1) << 40) + rndi(p, 3);
+  }
 }
 
 static int conflict_priv(const acc_t *a, const acc_t *b) {
@@ -148,6 +159,7 @@ static int run_program(const params_t *pa, uint64_t seed, const char *name) {
   p->rng = seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
   if (!p->rng) p->rng = 1;
   p->ndim = 1 + rndi(p, 4);
+  p->permille_wide = pa->permille_wide;
   for (int d = 0; d < p->ndim; d++) p->ext[d] = 1 + rndi(p, p->ndim == 1 ? 24 : 10);
   grt_dg_t *dg = grt__dg_create(p->ndim);
   assert_non_null(dg);
@@ -173,8 +185,8 @@ static int run_program(const params_t *pa, uint64_t seed, const char *name) {
         x->nrects = 1;
         x->rects[0].ndim = p->ndim;
         for (int d = 0; d < p->ndim; d++) {
-          x->rects[0].lo[d] = -1000;
-          x->rects[0].hi[d] = 1000;
+          x->rects[0].lo[d] = p->permille_wide ? -(INT64_C(1) << 41) : -1000;
+          x->rects[0].hi[d] = p->permille_wide ? INT64_C(1) << 41 : 1000;
         }
       }
       x->batch = p->nbatch;
@@ -355,6 +367,16 @@ static void test_depgraph_oracle_alloc_failure(void **state) {
   run_case(&pa, 5, "alloc_failure");
 }
 
+static void test_depgraph_oracle_wide(void **state) {
+  (void)state;
+  /* narrow (32-bit) trees that widen mid-program, some under injected
+   * allocation failures */
+  params_t pa = {.nprogs = 60, .max_batch = 4, .max_rects = 2,
+                 .pct_complete = 20, .pct_prune = 5, .pct_fail = 30,
+                 .permille_wide = 4};
+  run_case(&pa, 6, "wide");
+}
+
 static void test_depgraph_oracle_volume(void **state) {
   (void)state;
   /* The cases above ran at least 10^5 random accesses in total. */
@@ -371,6 +393,7 @@ int main(void) {
       cmocka_unit_test(test_depgraph_oracle_batches),
       cmocka_unit_test(test_depgraph_oracle_prune_heavy),
       cmocka_unit_test(test_depgraph_oracle_alloc_failure),
+      cmocka_unit_test(test_depgraph_oracle_wide),
       cmocka_unit_test(test_depgraph_oracle_volume),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
