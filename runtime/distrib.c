@@ -14,14 +14,25 @@
 
 /* ---- transfer nodes ---- */
 
+/* All of one op's sends (or receives) of one root on this rank are one node:
+ * one message per peer, packed back to back in one buffer. A rank's node
+ * count per op then does not grow with its number of neighbours. */
+typedef struct grt_xmsg {
+  int peer;
+  int r0, nr;             /* its rectangles: rects[r0 .. r0 + nr) */
+  size_t off, bytes;      /* its part of buf */
+} grt_xmsg_t;
+
 typedef struct grt_xfer {
   grt_node_t node; /* first: the node is freed with free() after draining */
   grt_store_root_t *root;
   bool is_send;
-  int peer;
   uint64_t tag;
   unsigned char *buf;
   size_t bytes;
+  atomic_int sends_left;  /* send: messages not yet handed back; buf freed at 0 */
+  int nmsgs;
+  grt_xmsg_t *msgs;       /* after rects, in the same block */
   int nrects;
   grt_rect_t rects[];
 } grt_xfer_t;
@@ -56,21 +67,31 @@ static size_t move_rect(const grt_store_root_t *root, const grt_rect_t *r, unsig
   }
 }
 
+typedef struct send_buf {
+  atomic_int left;
+  unsigned char bytes[];
+} send_buf_t;
+
 static void free_after_send(void *arg, size_t bytes) {
+  send_buf_t *sb = arg;
   (void)bytes;
-  free(arg);
+  if (atomic_fetch_sub_explicit(&sb->left, 1, memory_order_acq_rel) == 1) free(sb);
 }
 
 static void run_xfer(grt_runtime_t *rt, grt_node_t *n) {
   grt_xfer_t *x = (grt_xfer_t *)n;
   if (x->is_send) {
-    unsigned char *buf = malloc(x->bytes ? x->bytes : 1);
-    if (!buf) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory packing a transfer");
+    send_buf_t *sb = malloc(sizeof *sb + (x->bytes ? x->bytes : 1));
+    if (!sb) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory packing a transfer");
+    atomic_init(&sb->left, x->nmsgs);
     size_t off = 0;
-    for (int i = 0; i < x->nrects; i++) off += move_rect(x->root, &x->rects[i], buf + off, true);
-    if (grt__comm_send(rt->comm, GRT_CHAN_DATA, x->peer, x->tag, buf, x->bytes, free_after_send,
-                       buf) < 0)
-      grt__comm_abort(rt->comm, GRT_ECOMM, grt_last_error());
+    for (int i = 0; i < x->nrects; i++) off += move_rect(x->root, &x->rects[i], sb->bytes + off, true);
+    for (int m = 0; m < x->nmsgs; m++) {
+      const grt_xmsg_t *g = &x->msgs[m];
+      if (grt__comm_send(rt->comm, GRT_CHAN_DATA, g->peer, x->tag, sb->bytes + g->off, g->bytes,
+                         free_after_send, sb) < 0)
+        grt__comm_abort(rt->comm, GRT_ECOMM, grt_last_error());
+    }
   } else {
     size_t off = 0;
     for (int i = 0; i < x->nrects; i++) off += move_rect(x->root, &x->rects[i], x->buf + off, false);
@@ -380,56 +401,68 @@ static int cmp_xfer(const void *a, const void *b) {
   return 0;
 }
 
-static bool same_group(const plan_xfer_t *x, const plan_xfer_t *y) {
-  return x->root_slot == y->root_slot && x->peer == y->peer && x->send == y->send;
+static bool same_node(const plan_xfer_t *x, const plan_xfer_t *y) {
+  return x->root_slot == y->root_slot && x->send == y->send;
 }
 
-/* Groups this rank's transfers into one message per (root, peer, direction),
- * rectangles in key order, and makes their nodes. */
+static int keep_node(plan_t *pl, grt_xfer_t *x) {
+  if (pl->nmine == pl->capmine) {
+    int cap = pl->capmine ? pl->capmine * 2 : 16;
+    grt_xfer_t **m = realloc(pl->mine, sizeof *m * (size_t)cap);
+    if (!m) return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
+    pl->mine = m;
+    pl->capmine = cap;
+  }
+  pl->mine[pl->nmine++] = x;
+  return 0;
+}
+
+/* Makes this rank's transfer nodes: per root and direction one node, with
+ * one message per peer whose rectangles are in key order. */
 static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
   if (pl->err) return grt__error(pl->err, "grt: out of host memory planning transfers");
   qsort(pl->v, (size_t)pl->n, sizeof *pl->v, cmp_xfer);
   for (int i = 0; i < pl->n;) {
-    int j = i;
-    while (j < pl->n && same_group(&pl->v[i], &pl->v[j])) j++;
+    int j = i, nm = 0;
+    for (; j < pl->n && same_node(&pl->v[i], &pl->v[j]); j++)
+      nm += j == i || pl->v[j].peer != pl->v[j - 1].peer;
     grt_store_root_t *root = pl->roots[pl->v[i].root_slot];
     int nr = j - i;
-    grt_xfer_t *x = calloc(1, sizeof *x + sizeof(grt_rect_t) * (size_t)nr);
-    if (!x) return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
+    size_t rbytes = sizeof(grt_rect_t) * (size_t)nr;
+    grt_xfer_t *x = calloc(1, sizeof *x + rbytes + sizeof(grt_xmsg_t) * (size_t)nm);
+    if (!x || keep_node(pl, x) < 0) {
+      free(x);
+      return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
+    }
     grt__node_init(rt, &x->node, GRT_NODE_XFER, NULL);
     x->node.run = run_xfer;
     x->root = root;
     grt__root_acquire(root);
     x->is_send = pl->v[i].send;
-    x->peer = pl->v[i].peer;
     x->tag = pl->base_tag + (uint64_t)pl->v[i].root_slot;
     x->nrects = nr;
+    x->msgs = (grt_xmsg_t *)((char *)x->rects + rbytes);
     size_t es = grt_type_size(root->type);
     for (int k = 0; k < nr; k++) {
-      x->rects[k] = pl->v[i + k].r;
-      x->bytes += (size_t)grt_rect_volume(&x->rects[k]) * es;
+      const plan_xfer_t *e = &pl->v[i + k];
+      if (k == 0 || e->peer != pl->v[i + k - 1].peer)
+        x->msgs[x->nmsgs++] = (grt_xmsg_t){.peer = e->peer, .r0 = k, .off = x->bytes};
+      size_t b = (size_t)grt_rect_volume(&e->r) * es;
+      x->rects[k] = e->r;
+      x->msgs[x->nmsgs - 1].nr++;
+      x->msgs[x->nmsgs - 1].bytes += b;
+      x->bytes += b;
     }
-    if (pl->nmine == pl->capmine) {
-      int cap = pl->capmine ? pl->capmine * 2 : 16;
-      grt_xfer_t **m = realloc(pl->mine, sizeof *m * (size_t)cap);
-      if (!m) {
-        grt__root_release(root);
-        free(x);
-        return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
-      }
-      pl->mine = m;
-      pl->capmine = cap;
-    }
-    pl->mine[pl->nmine++] = x;
     atomic_fetch_add(&rt->outstanding, 1);
     if (grt__table_insert(rt, &x->node) < 0) abort();
     if (!x->is_send) {
       x->buf = malloc(x->bytes ? x->bytes : 1);
       if (!x->buf) return grt__error(GRT_ENOMEM, "grt: out of host memory for a receive");
-      atomic_fetch_add(&x->node.pending, 1); /* the message's arrival */
-      if (grt__comm_recv(rt->comm, GRT_CHAN_DATA, x->peer, x->tag, x->buf, x->bytes, xfer_arrived,
-                         x) < 0)
-        return GRT_ECOMM;
+      atomic_fetch_add(&x->node.pending, x->nmsgs); /* the messages' arrivals */
+      for (int m = 0; m < x->nmsgs; m++)
+        if (grt__comm_recv(rt->comm, GRT_CHAN_DATA, x->msgs[m].peer, x->tag, x->buf + x->msgs[m].off,
+                           x->msgs[m].bytes, xfer_arrived, x) < 0)
+          return GRT_ECOMM;
     }
     i = j;
   }
