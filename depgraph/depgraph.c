@@ -74,6 +74,7 @@ _Static_assert(DG_B >= 8 && DG_B <= 31, "slot masks are 32-bit words");
 #define DG_ROW32 ((DG_CAP + 7) & ~7)
 #define DG_PREFETCH_LIVE (1u << 16) /* prefetch children above this many pieces */
 #define DG_MAXLEV 64
+#define DG_LAG 32 /* deferred record count drops (grt_dg.lag) */
 #ifndef DG_NREP /* the b8 tests use 2, to exercise the fallback to stamps */
 #define DG_NREP 16 /* ids a query de-duplicates locally before using stamps */
 #endif
@@ -223,6 +224,15 @@ struct grt_dg {
   grt_dg_edge_fn edge;
   void *ectx;
 
+  /* Records whose last piece a cut removed wait here (a ring) before
+   * their count drops: at 10^6 pieces the record of a retired piece is a
+   * cache miss, and applying the drop DG_LAG cuts later lets the prefetch
+   * issued at the cut complete meanwhile. Only drops wait, so a record's
+   * stored count is never below its true count and nothing is freed early;
+   * grt__dg_prune applies them all first. */
+  dg_rec_t *lag[DG_LAG];
+  unsigned lhead, nlag;
+
   long fail_countdown; /* test hook: >0 fails the n-th allocation */
 };
 
@@ -318,10 +328,36 @@ static void pool_destroy(dg_pool_t *p) {
 static dg_rec_t *rec_alloc(grt_dg_t *dg) {
   if (fail_now(dg)) return NULL;
   if (pool_reserve(dg, &dg->recs, 1)) return NULL;
-  return pool_take(&dg->recs);
+  dg_rec_t *r = pool_take(&dg->recs);
+  /* the record the access after next will likely get: often one a prune
+   * freed long ago, so not in cache */
+  if (dg->recs.nfree > 2) __builtin_prefetch(dg->recs.stack[dg->recs.nfree - 3], 1);
+  return r;
 }
 
 static void rec_free(grt_dg_t *dg, dg_rec_t *r) { pool_put(&dg->recs, r); }
+
+static inline void rec_drop(grt_dg_t *dg, dg_rec_t *r) {
+  if (--r->npieces == 0) rec_free(dg, r);
+}
+
+/* A piece of r went away: its count drops DG_LAG such calls later. */
+static inline void rec_drop_later(grt_dg_t *dg, dg_rec_t *r) {
+  __builtin_prefetch(r, 1);
+  if (dg->nlag == DG_LAG) {
+    rec_drop(dg, dg->lag[dg->lhead]);
+    dg->lag[dg->lhead] = r;
+    dg->lhead = (dg->lhead + 1) % DG_LAG;
+  } else {
+    dg->lag[(dg->lhead + dg->nlag++) % DG_LAG] = r;
+  }
+}
+
+/* Applies every deferred drop. */
+static void rec_drop_all(grt_dg_t *dg) {
+  for (; dg->nlag; dg->nlag--, dg->lhead = (dg->lhead + 1) % DG_LAG)
+    rec_drop(dg, dg->lag[dg->lhead]);
+}
 
 static dg_leaf_t *take_leaf(grt_dg_t *dg) {
   dg_leaf_t *x = pool_take(&dg->leaves);
@@ -938,6 +974,7 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
 void grt__dg_prune(grt_dg_t *dg, grt_dg_done_fn done, void *ctx) {
   if (!dg || !done) return;
   dg->pserial++;
+  rec_drop_all(dg);
   if (!dg->root) return;
   dg->ops->prune(dg, dg->root, dg->height, done, ctx);
   fix_root(dg);

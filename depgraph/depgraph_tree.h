@@ -476,7 +476,11 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
       }
       size_t f0 = dg->nfrag;
       int nf = T(slabs)(dg, &p, qlo, qhi);
-      r->npieces += (uint32_t)nf; /* pinned: the slabs will be r's pieces */
+      /* the slabs will be r's pieces (pinned now), the removed one goes */
+      if (nf > 0)
+        r->npieces += (uint32_t)(nf - 1);
+      else
+        rec_drop_later(dg, r);
       dg_piece_t *put = NULL;
       dg_piece_t wp;
       if (same && !dg->wplaced) {
@@ -506,7 +510,7 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
       }
     }
     dg->live--;
-    if (--r->npieces == 0) rec_free(dg, r);
+    if (!dg->lone) rec_drop_later(dg, r);
   }
   x->n = (uint32_t)w;
   return changed;
