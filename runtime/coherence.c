@@ -147,15 +147,37 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
   return rc;
 }
 
-/* ---- the tiled layer ---- */
+/* ---- sharding ---- */
 
-static int owner_of(const grt_coh_t *c, int64_t lin) {
-  return (int)(lin * c->nranks / c->npoints);
+int grt__sharding_rank(const grt_sharding_t *s, int64_t p) {
+  if (!s->fn) return (int)(p * s->nranks / s->npoints);
+  int64_t point[GRT_MAX_DIM] = {0};
+  for (int d = s->ndim - 1; d >= 0; d--) {
+    point[d] = p % s->shape[d];
+    p /= s->shape[d];
+  }
+  int r = s->fn(s->data, s->task_id, s->ndim, point, s->shape, s->nranks);
+  return r < 0 ? 0 : r >= s->nranks ? s->nranks - 1 : r;
 }
 
+void grt__sharding_range(const grt_sharding_t *s, int rank, int64_t *lo, int64_t *hi) {
+  if (s->fn) {
+    *lo = 0;
+    *hi = s->npoints;
+    return;
+  }
+  *lo = ((int64_t)rank * s->npoints + s->nranks - 1) / s->nranks;
+  *hi = ((int64_t)(rank + 1) * s->npoints + s->nranks - 1) / s->nranks;
+}
+
+/* ---- the tiled layer ---- */
+
+static int owner_of(const grt_coh_t *c, int64_t lin) { return grt__sharding_rank(&c->sh, lin); }
+
+int grt__coh_owner(const grt_coh_t *c, int64_t lin) { return owner_of(c, lin); }
+
 void grt__coh_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi) {
-  *lo = ((int64_t)c->rank * c->npoints + c->nranks - 1) / c->nranks;
-  *hi = ((int64_t)(c->rank + 1) * c->npoints + c->nranks - 1) / c->nranks;
+  grt__sharding_range(&c->sh, c->rank, lo, hi);
 }
 
 void grt__coh_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out) {
@@ -233,7 +255,7 @@ int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfe
           l /= c->t.colors[d];
           in &= x >= clo[d] && x <= chi[d];
         }
-        if (in && owner_of(c, lin) != rank) rc = read_tile(c, r, rank, lin, fn, ctx);
+        if (in && owner_of(c, lin) == c->rank) rc = read_tile(c, r, rank, lin, fn, ctx);
       }
       return rc;
     }
@@ -303,11 +325,11 @@ int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r) {
   return rc;
 }
 
-void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, int npoints) {
+void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_t *sh) {
   drop_pieces(c);
   c->tiled = true;
   c->t = *t;
-  c->npoints = npoints;
+  c->sh = *sh;
   c->held.n = 0;
   c->nsent = 0;
 }

@@ -37,6 +37,26 @@
 
 #define GRT_COH_EVERYWHERE (-1) /* a piece's owner: valid on every rank */
 
+/* Which rank runs each point of a launch: blocks of consecutive points, or
+ * a library mapper's function. */
+typedef int (*grt_shard_fn)(void *data, int task_id, int ndim, const int64_t *point,
+                            const int64_t *shape, int nranks);
+typedef struct grt_sharding {
+  grt_shard_fn fn;                 /* NULL: block */
+  void *data;
+  int task_id;
+  int ndim;
+  int64_t shape[GRT_MAX_DIM];
+  int npoints, nranks;
+} grt_sharding_t;
+
+/* The rank of linear point @p p (a mapper's out-of-range answer is refused
+ * at submission; here it is clamped). */
+int grt__sharding_rank(const grt_sharding_t *s, int64_t p);
+/* The points of @p rank lie in [*lo, *hi): exactly them for block sharding,
+ * every point (to be checked one by one) for a mapper's. */
+void grt__sharding_range(const grt_sharding_t *s, int rank, int64_t *lo, int64_t *hi);
+
 typedef struct grt_piece {
   grt_rect_t r;
   int owner;                       /* rank, or GRT_COH_EVERYWHERE */
@@ -54,7 +74,7 @@ typedef struct grt_coh {
   int n, cap;
   bool tiled;                      /* the tiled layer is present */
   grt_tiling_t t;                  /* its tiling (colour = writer's point) */
-  int npoints;                     /* the writer's point count */
+  grt_sharding_t sh;               /* the writer's sharding: tile -> owner */
   grt_rects_t held;                /* this rank's copies of others' tiles */
   grt_coh_sent_t *sent;            /* parts of this rank's tiles it sent */
   int nsent, capsent;
@@ -87,7 +107,8 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
  * records them in `held` / `sent`. */
 int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                         void *ctx);
-/* This rank's tiles of the tiled layer: the linear colours [*lo, *hi). */
+/* This rank's tiles of the tiled layer lie in the linear colours [*lo, *hi)
+ * (all of them are its own unless a mapper shards). */
 void grt__coh_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi);
 /* The rectangle of linear colour @p lin of the tiled layer. */
 void grt__coh_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out);
@@ -96,8 +117,10 @@ void grt__coh_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out);
 int grt__coh_write(grt_coh_t *c, const grt_rect_t *r, int rank);
 /* Every rank holds the same values of @p r (after a replicated write). */
 int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r);
-/* A launch of @p npoints points wrote the whole root through tiling @p t
- * (no halo; colour = point): the tiled layer becomes it, pieces are dropped. */
-void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, int npoints);
+/* A launch sharded by @p sh wrote the whole root through tiling @p t (no
+ * halo; colour = point): the tiled layer becomes it, pieces are dropped. */
+void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_t *sh);
+/* The owner of linear colour @p lin of the tiled layer. */
+int grt__coh_owner(const grt_coh_t *c, int64_t lin);
 
 #endif

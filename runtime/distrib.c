@@ -231,7 +231,8 @@ typedef struct readers {
 } readers_t;
 
 static int rd_rank(const grt_runtime_t *rt, const readers_t *rd, int q) {
-  return rd->kind == RD_POINTS ? grt__shard(rt, q, rd->op->npoints) : rd->kind == RD_GATHER ? 0 : q;
+  (void)rt;
+  return rd->kind == RD_POINTS ? grt__op_shard(rd->op, q) : rd->kind == RD_GATHER ? 0 : q;
 }
 
 static void rd_rect(const readers_t *rd, int q, grt_rect_t *r) {
@@ -286,6 +287,7 @@ static int owner_candidates(const grt_runtime_t *rt, plan_t *pl, const grt_coh_t
   }
   int nd = t->ndim;
   for (int64_t lin = t0; lin < t1 && rc == 0; lin++) {
+    if (grt__coh_owner(coh, lin) != pl->rank) continue; /* a mapper's sharding */
     grt_rect_t tile;
     grt__coh_tile_rect(coh, lin, &tile);
     if (grt_rect_empty(&tile)) continue;
@@ -370,12 +372,13 @@ static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, const reade
   /* This rank's readers: what it receives. */
   int q0 = 0, q1 = 0;
   if (rd->kind == RD_POINTS)
-    grt__shard_range(rt, rd->op->npoints, pl->rank, &q0, &q1);
+    q0 = rd->op->l0, q1 = rd->op->l1;
   else if (rd->kind == RD_WHOLE)
     q0 = pl->rank, q1 = pl->rank + 1;
   else if (pl->rank == 0)
     q1 = 1;
-  for (int q = q0; q < q1 && rc == 0; q++) rc = read_tiled_q(pl, coh, rd, q, pl->rank);
+  for (int q = q0; q < q1 && rc == 0; q++)
+    if (rd->kind != RD_POINTS || grt__op_local(rd->op, q)) rc = read_tiled_q(pl, coh, rd, q, pl->rank);
   /* Other ranks' readers of this rank's tiles: what it sends. */
   if (rc == 0) rc = owner_candidates(rt, pl, coh, rd);
   for (int i = 0; i < pl->ncand && rc == 0; i++) {
@@ -528,11 +531,11 @@ int grt__plan_op(grt_runtime_t *rt, grt_op_t *op) {
     if (!coh) return grt__error(GRT_ENOMEM, "grt: out of host memory");
     bool gather = is_gather(op, a);
     if (!gather && tiled_write(op, a)) {
-      grt__coh_set_tiled(coh, &a->tiling, op->npoints);
+      grt__coh_set_tiled(coh, &a->tiling, &op->shard);
       continue;
     }
     for (int p = 0; p < op->npoints && rc == 0; p++) {
-      int rank = gather ? 0 : grt__shard(rt, p, op->npoints);
+      int rank = gather ? 0 : grt__op_shard(op, p);
       grt_rect_t r;
       if (gather)
         whole_view(a->ndim, a->shape, &r);
@@ -626,7 +629,7 @@ int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f) {
   int arg = op->folds[f].arg;
   size_t es = grt_type_size(op->args[arg].root->type);
   for (int p = 0; p < op->npoints; p++) {
-    if (grt__shard(rt, p, op->npoints) == rt->rank) continue;
+    if (grt__op_shard(op, p) == rt->rank) continue;
     grt_rect_t r;
     point_rect(op, p, arg, &r);
     size_t bytes = (size_t)grt_rect_volume(&r) * es;
@@ -638,7 +641,7 @@ int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f) {
     }
     *ra = (red_arrival_t){op, p, arg, buf, bytes};
     atomic_fetch_add(&op->folds[f].node.pending, 1);
-    if (grt__comm_recv(rt->comm, GRT_CHAN_DATA, grt__shard(rt, p, op->npoints),
+    if (grt__comm_recv(rt->comm, GRT_CHAN_DATA, grt__op_shard(op, p),
                        op->red_tag + (uint64_t)p, buf, bytes, red_arrived, ra) < 0)
       return GRT_ECOMM;
   }
@@ -781,15 +784,15 @@ void grt__op_local_done(grt_runtime_t *rt, grt_op_t *op) {
   size_t off = 8;
   if (op->result_type) {
     size_t rsize = grt_type_size(op->result_type);
-    for (int p = op->l0; p < op->l0 + op->nlocal; p++)
-      if (op->has_result[p]) {
+    for (int p = op->l0; p < op->l1; p++)
+      if (op->has_result[p] && grt__op_local(op, p)) {
         int32_t pi = p;
         memcpy(m + off, &pi, 4);
         memcpy(m + off + 4, op->results + (size_t)p * rsize, rsize);
         off += 4 + rsize;
         count++;
       }
-  } else if (op->npoints == 1 && grt__shard(rt, 0, 1) == rt->rank && op->ret) {
+  } else if (op->npoints == 1 && grt__op_shard(op, 0) == rt->rank && op->ret) {
     uint64_t size = *(size_t *)op->ret;
     if (size > FUT_MAX_RET) {
       failed = 1;

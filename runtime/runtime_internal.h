@@ -206,8 +206,9 @@ struct grt_op {
   char *fail_msg;
   void *ret;                     /* single point's return: size_t size, then bytes */
   int block_class;               /* its block's size class in the op pool */
-  int nlocal;                    /* points this rank runs: [l0, l0 + nlocal) */
-  int l0;
+  int nlocal;                    /* points this rank runs: in [l0, l1) */
+  int l0, l1;                    /* (all of the range unless a mapper shards) */
+  grt_sharding_t shard;          /* point -> rank */
   int p0, nmat;                  /* points materialized here: [p0, p0 + nmat), at
                                   * points[0..nmat); this rank's own, or every
                                   * point on the rank that gathers a reduction */
@@ -346,18 +347,14 @@ int grt__access_whole(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv_t priv, grt
                       uint64_t id);
 
 /* ---- distribution across ranks (distrib.c) ---- */
-/* The rank that runs point @p p of an op with @p npoints points. */
-static inline int grt__shard(const grt_runtime_t *rt, int p, int npoints) {
-  return (int)((int64_t)p * rt->nranks / npoints);
-}
-/* The points of @p rank: [*lo, *hi) (block sharding keeps them contiguous). */
-static inline void grt__shard_range(const grt_runtime_t *rt, int npoints, int rank, int *lo,
-                                    int *hi) {
-  *lo = (int)(((int64_t)rank * npoints + rt->nranks - 1) / rt->nranks);
-  *hi = (int)(((int64_t)(rank + 1) * npoints + rt->nranks - 1) / rt->nranks);
-}
 /* Materialized point @p p of @p op (p0 <= p < p0 + nmat). */
 static inline grt_point_t *grt__op_point(grt_op_t *op, int p) { return &op->points[p - op->p0]; }
+/* The rank of point @p p of @p op, and whether this rank runs it (for p in
+ * [l0, l1): only a mapper's sharding leaves points of others there). */
+static inline int grt__op_shard(const grt_op_t *op, int p) { return grt__sharding_rank(&op->shard, p); }
+static inline bool grt__op_local(const grt_op_t *op, int p) {
+  return !op->shard.fn || grt__op_shard(op, p) == op->rt->rank;
+}
 /* Plans the op's transfers and coherence updates (every rank alike) and makes
  * this rank's send/receive nodes; they enter the analysis before the op. */
 int grt__plan_op(grt_runtime_t *rt, grt_op_t *op);

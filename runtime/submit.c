@@ -386,7 +386,8 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
       if (a->root != root) continue;
       seen[j] = true;
       if (a->priv == GRT_REDUCE) continue;
-      for (int p = op->l0; p < op->l0 + op->nlocal; p++) {
+      for (int p = op->l0; p < op->l1; p++) {
+        if (!grt__op_local(op, p)) continue;
         grt_point_t *pt = grt__op_point(op, p);
         grt_rect_t r = {.ndim = a->ndim};
         const grt_buffer_t *b = &pt->ctx.args[j];
@@ -412,8 +413,9 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
       if (a->root != root || !op->fold_active[f]) continue;
       int start = scratch.rects.n;
       int f0 = op->fold_gather[f] ? op->p0 : op->l0;
-      int f1 = op->fold_gather[f] ? op->p0 + op->nmat : op->l0 + op->nlocal;
+      int f1 = op->fold_gather[f] ? op->p0 + op->nmat : op->l1;
       for (int p = f0; p < f1; p++) {
+        if (!op->fold_gather[f] && !grt__op_local(op, p)) continue;
         grt_rect_t r = {.ndim = a->ndim};
         const grt_buffer_t *b = &grt__op_point(op, p)->ctx.args[j];
         memcpy(r.lo, b->lo, sizeof r.lo);
@@ -500,8 +502,31 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   for (int i = 0; i < l->nargs; i++)
     any_gather |= rt->nranks > 1 && l->args[i].priv == GRT_REDUCE &&
                   l->args[i].tiling.kind == GRT_PART_BROADCAST && npoints > 1;
-  int l0, l1;
-  grt__shard_range(rt, npoints, rt->rank, &l0, &l1);
+  grt_sharding_t sh = {.fn = rt->nranks > 1 ? l->lib->mapper.shard : NULL,
+                       .data = l->lib->mapper.data, .task_id = l->task->id,
+                       .ndim = l->launch_ndim, .npoints = npoints, .nranks = rt->nranks};
+  memcpy(sh.shape, l->launch_shape, sizeof sh.shape);
+  if (sh.ndim == 0) { /* a single point */
+    sh.ndim = 1;
+    sh.shape[0] = 1;
+  }
+  int nlocal = 0;
+  if (sh.fn) /* a mapper's sharding: refuse an answer out of range */
+    for (int p = 0; p < npoints; p++) {
+      int64_t point[GRT_MAX_DIM];
+      color_of(sh.ndim, sh.shape, p, point);
+      int r = sh.fn(sh.data, sh.task_id, sh.ndim, point, sh.shape, rt->nranks);
+      if (r < 0 || r >= rt->nranks)
+        return grt__error(GRT_EINVAL,
+                          "grt_launch_submit: the mapper of library '%s' sharded point %d of task "
+                          "'%s' to rank %d (the job has %d ranks)",
+                          l->lib->name, p, l->task->name, r, rt->nranks);
+      nlocal += r == rt->rank;
+    }
+  int64_t r0, r1;
+  grt__sharding_range(&sh, rt->rank, &r0, &r1);
+  int l0 = (int)r0, l1 = (int)r1;
+  if (!sh.fn) nlocal = l1 - l0;
   int m0 = any_gather && rt->rank == 0 ? 0 : l0, m1 = any_gather && rt->rank == 0 ? npoints : l1;
   grt_op_t *op = op_alloc(l, m1 - m0, npoints, nfolds, rsize);
   if (!op) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
@@ -514,7 +539,9 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   op->p0 = m0;
   op->nmat = m1 - m0;
   op->l0 = l0;
-  op->nlocal = l1 - l0;
+  op->l1 = l1;
+  op->nlocal = nlocal;
+  op->shard = sh;
   op->nargs = l->nargs;
   memcpy(op->args, l->args, sizeof(grt_arg_t) * (size_t)l->nargs);
   op->nscalars = l->nscalars;
@@ -529,7 +556,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
 
   for (int p = m0; p < m1; p++) {
     grt_point_t *pt = grt__op_point(op, p);
-    if (p >= l0 && p < l1) grt__node_init(rt, &pt->node, GRT_NODE_TASK, op);
+    if (p >= l0 && p < l1 && grt__op_local(op, p)) grt__node_init(rt, &pt->node, GRT_NODE_TASK, op);
     else pt->node.op = op; /* only its buffers are used here */
     grt_task_context_t *ctx = &pt->ctx;
     ctx->op = op;
@@ -578,7 +605,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   atomic_fetch_add(&op->refs, nnodes);
   atomic_fetch_add(&rt->outstanding, nnodes);
   for (int p = l0; p < l1; p++)
-    if (grt__table_insert(rt, &grt__op_point(op, p)->node) < 0) abort();
+    if (grt__op_local(op, p) && grt__table_insert(rt, &grt__op_point(op, p)->node) < 0) abort();
   for (int fo = 0; fo < op->nfolds; fo++)
     if (op->fold_active[fo] && grt__table_insert(rt, &op->folds[fo].node) < 0) abort();
   if (rt->nranks > 1) rc = grt__plan_op(rt, op);
@@ -591,7 +618,8 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   for (int fo = 0; fo < op->nfolds; fo++) {
     grt_fold_t *fd = &op->folds[fo];
     if (!op->fold_active[fo]) continue;
-    for (int p = l0; p < l1; p++) grt__node_add_edge(&grt__op_point(op, p)->node, &fd->node);
+    for (int p = l0; p < l1; p++)
+      if (grt__op_local(op, p)) grt__node_add_edge(&grt__op_point(op, p)->node, &fd->node);
     grt_root_state_t *st = op->args[fd->arg].root->rt_state;
     if (st) {
       grt_node_t *prev = st->last_fold_seq ? grt__table_find(rt, st->last_fold_seq) : NULL;
@@ -603,7 +631,8 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   for (int s = 0; s < op->nscalars; s++)
     if (op->scalars[s].future)
       for (int p = l0; p < l1; p++)
-        grt__node_add_edge(&op->scalars[s].future->node, &grt__op_point(op, p)->node);
+        if (grt__op_local(op, p))
+          grt__node_add_edge(&op->scalars[s].future->node, &grt__op_point(op, p)->node);
   /* Remember the written stores' partitions, so the next launch reuses them. */
   for (int i = 0; i < op->nargs; i++) {
     grt_arg_t *a = &op->args[i];
@@ -620,7 +649,8 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   grt__xfers_release(rt);
   for (int fo = 0; fo < op->nfolds; fo++)
     if (op->fold_active[fo]) grt__node_release(rt, &op->folds[fo].node);
-  for (int p = l0; p < l1; p++) grt__node_release(rt, &grt__op_point(op, p)->node);
+  for (int p = l0; p < l1; p++)
+    if (grt__op_local(op, p)) grt__node_release(rt, &grt__op_point(op, p)->node);
   if (op->nlocal == 0) grt__op_local_done(rt, op);
   grt__op_unref(op);
   return rc;

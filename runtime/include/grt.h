@@ -214,6 +214,12 @@ typedef struct {
   int (*tile_shape)(void *data, int task_id, int ndim, const int64_t *shape,
                     int nprocs, int64_t *tiles);
   void *data;
+  /* sharding: the rank (0 .. nranks-1) that runs the point @p point of a
+   * launch of shape @p shape (ndim dims); NULL: blocks of consecutive points
+   * (point p of n on rank p * nranks / n). Every rank calls it alike, so it
+   * must depend on its arguments only. */
+  int (*shard)(void *data, int task_id, int ndim, const int64_t *point, const int64_t *shape,
+               int nranks);
 } grt_mapper_t;
 GRT_EXPORT int  grt_library_set_mapper(grt_library_t *lib, const grt_mapper_t *m);
 

@@ -226,8 +226,69 @@ static void test_basic_manual_launch(void **state) {
   assert_int_equal(grt_finalize(rt), 0);
 }
 
+/* A mapper's sharding: every point on the last rank, then an answer out of
+ * range, which the submission refuses on every rank of a multi-rank job
+ * (the function is not called on one rank). */
+static int g_shard_bad;
+
+static int last_rank(void *data, int task_id, int ndim, const int64_t *point, const int64_t *shape,
+                     int nranks) {
+  (void)data, (void)task_id, (void)ndim, (void)point, (void)shape;
+  return g_shard_bad ? nranks : nranks - 1;
+}
+
+static int64_t g_ran_on = -1;
+static grt_runtime_t *g_rt;
+
+static void record_rank(grt_task_context_t *ctx) {
+  write_point(ctx);
+  g_ran_on = grt_rank(g_rt);
+}
+
+static void test_basic_mapper_shard(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start(2);
+  g_rt = rt;
+  grt_library_t *lib = lib_of(rt);
+  assert_int_equal(grt_task_register(lib, 99, "record", &(grt_variants_t){.cpu = record_rank}), 0);
+  assert_int_equal(grt_library_set_mapper(lib, &(grt_mapper_t){.shard = last_rank}), 0);
+  int64_t n = 10, tile = 3, shape = 4;
+  grt_store_t *s;
+  assert_int_equal(grt_store_create(rt, grt_type_int64(), 1, &n, &s), 0);
+  grt_partition_t *p;
+  assert_int_equal(grt_partition_tiling(s, &tile, &p), 0);
+  grt_launch_t *l;
+  g_shard_bad = 0;
+  g_ran_on = -1;
+  assert_int_equal(grt_launch_create_manual(lib, 99, 1, &shape, &l), 0);
+  assert_int_equal(grt_launch_add_partitioned(l, s, p, GRT_WRITE), 0);
+  assert_int_equal(grt_launch_submit(l, NULL), 0);
+  assert_int_equal(grt_fence(rt), 0);
+  int last = grt_num_ranks(rt) - 1;
+  assert_int_equal(g_ran_on, grt_rank(rt) == last ? last : -1);
+  grt_mapping_t *m; /* every rank sees the last rank's values */
+  assert_int_equal(grt_store_map(s, GRT_READ, &m), 0);
+  const int64_t *v = grt_mapping_ptr(m, NULL);
+  for (int i = 0; i < n; i++) assert_int_equal(v[i], i / 3);
+  assert_int_equal(grt_mapping_unmap(m), 0);
+  g_shard_bad = 1;
+  assert_int_equal(grt_launch_create_manual(lib, 99, 1, &shape, &l), 0);
+  assert_int_equal(grt_launch_add_partitioned(l, s, p, GRT_WRITE), 0);
+  int rc = grt_launch_submit(l, NULL);
+  if (grt_num_ranks(rt) > 1) {
+    assert_int_equal(rc, GRT_EINVAL);
+    assert_non_null(strstr(grt_last_error(), "mapper of library 'test' sharded point 0"));
+  } else {
+    assert_int_equal(rc, 0);
+  }
+  grt_partition_destroy(p);
+  grt_store_destroy(s);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_basic_mapper_shard),
       cmocka_unit_test(test_basic_chain_and_sum),
       cmocka_unit_test(test_basic_task_fail),
       cmocka_unit_test(test_basic_views_and_scalars),

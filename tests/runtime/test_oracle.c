@@ -37,7 +37,10 @@ static int64_t *at(const grt_buffer_t *b, int64_t i, int64_t j) {
 static int64_t g(int64_t x, int64_t k, int64_t c) { return (int64_t)((uint64_t)x * (uint64_t)k + (uint64_t)c); }
 
 /* out = in * k + c */
+static void check_rank(grt_task_context_t *ctx);
+
 static void map2(grt_task_context_t *ctx) {
+  check_rank(ctx);
   grt_buffer_t o, in;
   grt_task_arg(ctx, 0, &o);
   grt_task_arg(ctx, 1, &in);
@@ -45,8 +48,39 @@ static void map2(grt_task_context_t *ctx) {
   FOR_EACH(o, i, j) *at(&o, i, j) = g(*at(&in, i, j), k, c);
 }
 
+/* Some programs shard points with a mapper: cyclic with an offset, so
+ * consecutive points land on different ranks. Every task checks that it runs
+ * on the rank its point was given. */
+static grt_runtime_t *g_rt;
+static bool g_cyclic;
+
+static int cyclic_shard(void *data, int task_id, int ndim, const int64_t *point,
+                        const int64_t *shape, int nranks) {
+  (void)data, (void)task_id;
+  int64_t p = 0;
+  for (int d = 0; d < ndim; d++) p = p * shape[d] + point[d];
+  return (int)((p * 7 + 3) % nranks);
+}
+
+static void check_rank(grt_task_context_t *ctx) {
+  int64_t point[GRT_MAX_DIM], shape[GRT_MAX_DIM];
+  int nd = grt_task_point(ctx, point);
+  grt_task_launch_shape(ctx, shape);
+  int n = grt_num_ranks(g_rt), want = 0;
+  if (n > 1) {
+    int64_t p = 0, np = 1;
+    for (int d = 0; d < nd; d++) {
+      p = p * shape[d] + point[d];
+      np *= shape[d];
+    }
+    want = g_cyclic ? cyclic_shard(NULL, 0, nd, point, shape, n) : (int)(p * n / np);
+  }
+  if (want != grt_rank(g_rt)) grt_task_fail(ctx, "point ran on the wrong rank");
+}
+
 /* x = x * k + c */
 static void update(grt_task_context_t *ctx) {
+  check_rank(ctx);
   grt_buffer_t x;
   grt_task_arg(ctx, 0, &x);
   int64_t k = *(const int64_t *)grt_task_scalar(ctx, 0), c = *(const int64_t *)grt_task_scalar(ctx, 1);
@@ -250,6 +284,9 @@ static void run_program(uint64_t seed, int cpus) {
   grt_runtime_t *rt = rt_test_start(cpus, 0);
   grt_library_t *lib;
   assert_int_equal(grt_library_create(rt, "oracle", &lib), 0);
+  g_rt = rt;
+  g_cyclic = rnd(&rg) % 3 == 0;
+  if (g_cyclic) assert_int_equal(grt_library_set_mapper(lib, &(grt_mapper_t){.shard = cyclic_shard}), 0);
   assert_int_equal(grt_task_register(lib, T_MAP2, "map2", &(grt_variants_t){.cpu = map2}), 0);
   assert_int_equal(grt_task_register(lib, T_UPDATE, "update", &(grt_variants_t){.cpu = update}), 0);
   assert_int_equal(grt_task_register(lib, T_ACC, "acc", &(grt_variants_t){.cpu = acc}), 0);
