@@ -3,6 +3,7 @@
 #include "comm.h"
 
 #include <mpi.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -11,10 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "error.h"
+
+/* Requests MPI_Testsome is given per window (see poll_mpi). */
+#define POLL_WINDOW 32
 
 typedef struct backend {
   const char *name;
@@ -54,11 +59,23 @@ struct grt_comm {
   pthread_mutex_t mu;       /* guards queue and stop */
   req_t *queue, *queue_tail;
   bool stop;
-  int nactive, capactive;
+  /* mpi_mu is held for every MPI call after MPI_Init_thread, for the active
+   * arrays below and for the completion callbacks, so MPI calls and
+   * callbacks are serialized whichever thread makes them (the progress
+   * thread, or an idle worker in grt__comm_poll, or a thread posting in
+   * grt__comm_send/recv). */
+  pthread_mutex_t mpi_mu;
+  /* Posted requests: active[head, end), in posting order, with holes
+   * (NULL, MPI_REQUEST_NULL) where requests completed; nholes counts them;
+   * rot is where the next poll's rotating window starts. */
+  int head, end, nholes, rot, capactive;
   req_t **active;
   MPI_Request *mreqs;
-  int *indices;
-  MPI_Status *statuses;
+  int indices[POLL_WINDOW * 2];
+  MPI_Status statuses[POLL_WINDOW * 2];
+  _Atomic int inflight;           /* queued + posted requests not yet completed */
+  atomic_bool parked;             /* the progress thread sleeps until woken */
+  _Atomic uint64_t last_poll_ns;  /* when a worker last polled (grt__comm_poll) */
   /* loopback: unmatched sends and receives to self */
   req_t *self_sends, *self_recvs;
 };
@@ -168,106 +185,215 @@ static const backend_t loopback_backend = {"loopback", loop_send, loop_recv, loo
 /* ------------------------------------------------------------------------
  * MPI: one progress thread on a libuv loop makes every MPI call.
  * ---------------------------------------------------------------------- */
+/* Moves the live requests of active[head, end) to the front, in order. */
+static void compact(grt_comm_t *c) {
+  int j = 0;
+  for (int k = c->head; k < c->end; k++)
+    if (c->active[k]) {
+      c->active[j] = c->active[k];
+      c->mreqs[j] = c->mreqs[k];
+      j++;
+    }
+  c->head = 0;
+  c->end = j;
+  c->nholes = 0;
+}
+
 static int post(grt_comm_t *c, req_t *r) {
-  if (c->nactive == c->capactive) {
+  if (c->end == c->capactive && c->head + c->nholes > c->end / 4) compact(c);
+  if (c->end == c->capactive) {
     int cap = c->capactive ? c->capactive * 2 : 64;
     req_t **a = realloc(c->active, sizeof *a * (size_t)cap);
     if (a) c->active = a;
     MPI_Request *m = realloc(c->mreqs, sizeof *m * (size_t)cap);
     if (m) c->mreqs = m;
-    int *ix = realloc(c->indices, sizeof *ix * (size_t)cap);
-    if (ix) c->indices = ix;
-    MPI_Status *st = realloc(c->statuses, sizeof *st * (size_t)cap);
-    if (st) c->statuses = st;
-    if (!a || !m || !ix || !st) grt__comm_abort(c, GRT_ENOMEM, "grt: out of host memory in comm");
+    if (!a || !m) grt__comm_abort(c, GRT_ENOMEM, "grt: out of host memory in comm");
     c->capactive = cap;
   }
   int rc;
   if (r->is_send)
     rc = MPI_Isend(r->buf, (int)r->bytes, MPI_BYTE, r->peer, r->tag, c->comms[r->ch],
-                   &c->mreqs[c->nactive]);
+                   &c->mreqs[c->end]);
   else
     rc = MPI_Irecv(r->buf, (int)r->bytes, MPI_BYTE, r->peer, r->tag, c->comms[r->ch],
-                   &c->mreqs[c->nactive]);
+                   &c->mreqs[c->end]);
   if (rc != MPI_SUCCESS) {
     char msg[160];
     snprintf(msg, sizeof msg, "grt: MPI_%s to/from rank %d failed (code %d)",
              r->is_send ? "Isend" : "Irecv", r->peer, rc);
     grt__comm_abort(c, GRT_ECOMM, msg);
   }
-  c->active[c->nactive++] = r;
+  c->active[c->end++] = r;
   return 0;
 }
 
-/* Completes finished requests; returns how many. */
-static int poll_mpi(grt_comm_t *c) {
-  if (!c->nactive) return 0;
+/* Tests active[base, base + n) and completes what finished (its slot
+ * becomes a hole: MPI sets the request to MPI_REQUEST_NULL, which
+ * MPI_Testsome skips). Returns how many completed. */
+static int test_range(grt_comm_t *c, int base, int n) {
   int outcount = 0;
-  MPI_Testsome(c->nactive, c->mreqs, &outcount, c->indices, c->statuses);
+  MPI_Testsome(n, c->mreqs + base, &outcount, c->indices, c->statuses);
   if (outcount <= 0 || outcount == MPI_UNDEFINED) return 0;
   for (int i = 0; i < outcount; i++) {
-    int k = c->indices[i];
+    int k = base + c->indices[i];
     req_t *r = c->active[k];
     size_t bytes = r->bytes;
     if (!r->is_send) {
-      int n = 0;
-      MPI_Get_count(&c->statuses[i], MPI_BYTE, &n);
-      bytes = (size_t)n;
+      int got = 0;
+      MPI_Get_count(&c->statuses[i], MPI_BYTE, &got);
+      bytes = (size_t)got;
     }
     count(c, r->ch, r->is_send, bytes);
+    c->active[k] = NULL;
+    c->nholes++;
+    /* A callback that queues a request only queues it (in_progress): the
+     * arrays do not move under this loop. */
     if (r->done) r->done(r->arg, bytes);
     free(r);
-    c->active[k] = NULL;
+    atomic_fetch_sub(&c->inflight, 1);
   }
-  int j = 0;
-  for (int k = 0; k < c->nactive; k++)
-    if (c->active[k]) {
-      c->active[j] = c->active[k];
-      c->mreqs[j] = c->mreqs[k];
-      j++;
-    }
-  c->nactive = j;
   return outcount;
+}
+
+/* Completes finished requests; returns how many. The application thread
+ * submits far ahead, so thousands of receives may be posted at once, and
+ * MPI_Testsome costs a look at every request it is given. Each poll
+ * therefore tests the POLL_WINDOW oldest requests (where nearly every
+ * completion is: requests are posted in program order) and a window that
+ * rotates over the rest, so every request is tested within
+ * (active / POLL_WINDOW) polls and a poll costs O(POLL_WINDOW). */
+static int poll_mpi(grt_comm_t *c) {
+  int live = c->end - c->head;
+  if (live <= 0) return 0;
+  int done;
+  if (live <= 2 * POLL_WINDOW) {
+    done = test_range(c, c->head, live);
+  } else {
+    done = test_range(c, c->head, POLL_WINDOW);
+    int lo = c->head + POLL_WINDOW;
+    if (c->rot < lo || c->rot >= c->end) c->rot = lo;
+    int n = c->end - c->rot < POLL_WINDOW ? c->end - c->rot : POLL_WINDOW;
+    done += test_range(c, c->rot, n);
+    c->rot += n;
+  }
+  if (!done) return 0;
+  while (c->head < c->end && !c->active[c->head]) {
+    c->head++;
+    c->nholes--;
+  }
+  if (c->head == c->end) {
+    c->head = c->end = c->nholes = 0;
+  } else if (c->nholes > 64 && c->nholes > (c->end - c->head) / 2) {
+    compact(c);
+  }
+  return done;
 }
 
 static void on_wake(uv_async_t *h) { (void)h; }
 
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Posts the queued requests. Needs mpi_mu. Returns how many. */
+static int post_queued(grt_comm_t *c) {
+  pthread_mutex_lock(&c->mu);
+  req_t *q = c->queue;
+  c->queue = c->queue_tail = NULL;
+  pthread_mutex_unlock(&c->mu);
+  int n = 0;
+  for (req_t *r = q, *next; r; r = next) {
+    next = r->next;
+    post(c, r);
+    n++;
+  }
+  return n;
+}
+
+/* Posts the queued requests and completes the finished ones (running their
+ * callbacks, which may queue more: those are posted too). Needs mpi_mu.
+ * Returns how many requests were posted or completed. */
+static int make_progress(grt_comm_t *c) {
+  int progressed = 0;
+  for (;;) {
+    progressed += post_queued(c);
+    int done = poll_mpi(c);
+    progressed += done;
+    if (!done) return progressed;
+  }
+}
+
+/* The comm whose mpi_mu this thread holds while it makes progress (its
+ * callbacks may queue requests: make_progress posts them). */
+static _Thread_local grt_comm_t *in_progress;
+
+static int locked_progress(grt_comm_t *c) {
+  in_progress = c;
+  int n = make_progress(c);
+  in_progress = NULL;
+  return n;
+}
+
+/* Waits until uv_async_send wakes the loop or @p ns nanoseconds pass (ns < 0:
+ * no limit). libuv's own timers count milliseconds, too coarse for message
+ * latency, so the wait polls the loop's backend fd with a nanosecond
+ * timeout, then lets libuv consume the wake-up. */
+static void wait_for_wake(grt_comm_t *c, long ns) {
+  if (ns < 0) {
+    uv_run(&c->loop, UV_RUN_ONCE);
+    return;
+  }
+  struct pollfd pfd = {.fd = uv_backend_fd(&c->loop), .events = POLLIN};
+  struct timespec ts = {ns / 1000000000L, ns % 1000000000L};
+  if (ppoll(&pfd, 1, &ts, NULL) > 0) uv_run(&c->loop, UV_RUN_NOWAIT);
+}
+
+/* The progress thread. It polls while requests are in flight, but sleeps
+ * between polls rather than spinning: on a machine with a core per rank it
+ * shares that core with the workers, and every cycle it spins is taken
+ * from them. Idle workers poll MPI themselves (grt__comm_poll, from the
+ * ready queue's spin), which is what keeps a message's latency low; this
+ * thread is the backstop that makes progress while every worker is busy or
+ * asleep: a nap of PROGRESS_NAP_NS, or PROGRESS_BACKUP_NS while a worker is
+ * polling; and it sleeps until woken when nothing is in flight. */
+#define PROGRESS_NAP_NS 50000L      /* no worker polling: 50 us */
+#define PROGRESS_BACKUP_NS 1000000L /* a worker polled in the last 200 us: 1 ms */
+#define PROGRESS_SLOW_NS 200000L    /* ~0.5 s without progress: 200 us */
 static void *progress_main(void *arg) {
   grt_comm_t *c = arg;
+#ifdef PR_SET_TIMERSLACK
+  prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); /* 1 us: naps of 50 us, not 100 */
+#endif
+  uv_run(&c->loop, UV_RUN_NOWAIT); /* registers the async handle's fd */
   int idle = 0;
   for (;;) {
+    pthread_mutex_lock(&c->mpi_mu);
+    int progressed = locked_progress(c);
+    pthread_mutex_unlock(&c->mpi_mu);
     pthread_mutex_lock(&c->mu);
-    req_t *q = c->queue;
-    c->queue = c->queue_tail = NULL;
     bool stop = c->stop;
     pthread_mutex_unlock(&c->mu);
-    int progressed = 0;
-    for (req_t *r = q, *next; r; r = next) {
-      next = r->next;
-      post(c, r);
-      progressed++;
-    }
-    progressed += poll_mpi(c);
-    if (stop && !q && c->nactive == 0) break;
+    if (stop && atomic_load(&c->inflight) == 0) break;
     if (progressed) {
       idle = 0;
       continue;
     }
-    if (c->nactive == 0) {
-      uv_run(&c->loop, UV_RUN_ONCE); /* sleep until a request or stop wakes us */
+    if (atomic_load(&c->inflight) == 0) {
+      /* Nothing in flight: sleep until a request or stop wakes us. parked
+       * and inflight are the two sides of a Dekker handshake with
+       * mpi_xfer: either we see its request or it sees us parked and
+       * wakes us. */
+      atomic_store(&c->parked, true);
+      if (atomic_load(&c->inflight) == 0) wait_for_wake(c, -1);
+      atomic_store(&c->parked, false);
       continue;
     }
-    /* Requests in flight and nothing moved: back off gently (yield, then
-     * short sleeps) so the progress thread does not take a worker's core,
-     * without adding more than ~10 us to a message's latency while busy. */
-    uv_run(&c->loop, UV_RUN_NOWAIT);
-    if (++idle < 2000) {
-      sched_yield();
-    } else {
-      /* ~0.2 s of 10 us naps after the last progress, then 100 us naps */
-      struct timespec ts = {0, idle > 22000 ? 100000 : 10000};
-      nanosleep(&ts, NULL);
-    }
+    long nap = ++idle > 10000 ? PROGRESS_SLOW_NS : PROGRESS_NAP_NS;
+    if (now_ns() - atomic_load_explicit(&c->last_poll_ns, memory_order_relaxed) < 200000u)
+      nap = PROGRESS_BACKUP_NS;
+    wait_for_wake(c, nap);
   }
   return NULL;
 }
@@ -283,6 +409,7 @@ static int mpi_xfer(grt_comm_t *c, bool is_send, grt_chan_t ch, int peer, uint64
   *r = (req_t){.is_send = is_send, .ch = ch, .peer = peer,
                .tag = (int)(tag % (uint64_t)c->tag_ub), .tag64 = tag, .buf = buf, .bytes = bytes,
                .done = done, .arg = arg};
+  atomic_fetch_add(&c->inflight, 1);
   pthread_mutex_lock(&c->mu);
   if (c->queue_tail)
     c->queue_tail->next = r;
@@ -290,7 +417,21 @@ static int mpi_xfer(grt_comm_t *c, bool is_send, grt_chan_t ch, int peer, uint64
     c->queue = r;
   c->queue_tail = r;
   pthread_mutex_unlock(&c->mu);
-  uv_async_send(&c->wake);
+  /* Post it now if MPI is free (a send leaves at once, without waking the
+   * progress thread); otherwise whoever holds mpi_mu may already have
+   * drained the queue, so wake the progress thread to post it. Only post:
+   * completing requests here would run callbacks on a thread that may hold
+   * locks they take (the divergence check sends under its own lock).
+   * Queued from a completion callback (mpi_mu held by this thread), the
+   * request is posted by make_progress before it returns. */
+  if (in_progress == c) return 0;
+  if (pthread_mutex_trylock(&c->mpi_mu) == 0) {
+    post_queued(c);
+    pthread_mutex_unlock(&c->mpi_mu);
+    if (atomic_load(&c->parked)) uv_async_send(&c->wake); /* in flight now: poll */
+  } else {
+    uv_async_send(&c->wake);
+  }
   return 0;
 }
 
@@ -319,8 +460,6 @@ static void mpi_fini(grt_comm_t *c) {
     if (c->comms[i] != MPI_COMM_NULL) MPI_Comm_free(&c->comms[i]);
   free(c->active);
   free(c->mreqs);
-  free(c->indices);
-  free(c->statuses);
 }
 
 static const backend_t mpi_backend = {"mpi", mpi_send, mpi_recv, mpi_fini};
@@ -380,6 +519,7 @@ int grt__comm_init(int *argc, char ***argv, int sim_ranks, int sim_rank, grt_com
   grt_comm_t *c = calloc(1, sizeof *c);
   if (!c) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
   pthread_mutex_init(&c->mu, NULL);
+  pthread_mutex_init(&c->mpi_mu, NULL);
   for (int i = 0; i < GRT_CHAN_COUNT; i++) c->comms[i] = MPI_COMM_NULL;
   int rc = 0;
   if (sim_ranks > 0) {
@@ -397,6 +537,7 @@ int grt__comm_init(int *argc, char ***argv, int sim_ranks, int sim_rank, grt_com
   if (rc < 0) {
     c->be->fini(c);
     pthread_mutex_destroy(&c->mu);
+    pthread_mutex_destroy(&c->mpi_mu);
     free(c);
     return rc;
   }
@@ -410,7 +551,22 @@ void grt__comm_fini(grt_comm_t *c) {
   if (!c) return;
   c->be->fini(c);
   pthread_mutex_destroy(&c->mu);
+  pthread_mutex_destroy(&c->mpi_mu);
   free(c);
+}
+
+int grt__comm_inflight(grt_comm_t *c) {
+  return c && c->be == &mpi_backend ? atomic_load_explicit(&c->inflight, memory_order_relaxed) : 0;
+}
+
+int grt__comm_poll(grt_comm_t *c) {
+  if (!c || c->be != &mpi_backend || !atomic_load_explicit(&c->inflight, memory_order_relaxed))
+    return 0;
+  atomic_store_explicit(&c->last_poll_ns, now_ns(), memory_order_relaxed);
+  if (pthread_mutex_trylock(&c->mpi_mu) != 0) return 0;
+  int n = locked_progress(c);
+  pthread_mutex_unlock(&c->mpi_mu);
+  return n;
 }
 
 int grt__comm_send(grt_comm_t *c, grt_chan_t ch, int dst, uint64_t tag, const void *buf,

@@ -2,10 +2,13 @@
  * progress thread, and the job-wide abort.
  *
  * Backends (chosen in comm.c, the only place that knows them):
- *   - mpi: Open MPI. Every MPI call after MPI_Init_thread is made by the
- *     progress thread (MPI_THREAD_SERIALIZED), which runs a libuv loop: other
- *     threads enqueue requests and wake it with uv_async_send; it posts
- *     MPI_Isend/MPI_Irecv and polls them with MPI_Testsome.
+ *   - mpi: Open MPI at MPI_THREAD_SERIALIZED: every MPI call after
+ *     MPI_Init_thread is made under one lock. A progress thread on a libuv
+ *     loop polls requests (MPI_Testsome) with short naps while any are in
+ *     flight and sleeps until woken (uv_async_send) otherwise; a thread that
+ *     queues a request posts it at once if the lock is free, and idle
+ *     workers poll through grt__comm_poll, so a message's latency does not
+ *     wait for the progress thread's nap.
  *   - loopback: one rank, no MPI; messages to self are delivered in process.
  *   - sim: rank r of R simulated in one process (GRT_SIM_RANKS/GRT_SIM_RANK):
  *     sends are counted, not sent; receives complete at once.
@@ -23,7 +26,9 @@ typedef struct grt_comm grt_comm_t;
 
 typedef enum { GRT_CHAN_DATA, GRT_CHAN_FUTURE, GRT_CHAN_CONTROL, GRT_CHAN_COUNT } grt_chan_t;
 
-/* Called on the progress thread when a message has gone (send: the buffer
+/* Called, with the MPI lock held (so callbacks never run concurrently), on
+ * the thread that found the request complete -- the progress thread or a
+ * worker in grt__comm_poll -- when a message has gone (send: the buffer
  * may be reused) or arrived (receive: the buffer holds it; @p bytes is the
  * received size). */
 typedef void (*grt_comm_done_fn)(void *arg, size_t bytes);
@@ -49,6 +54,14 @@ int grt__comm_send(grt_comm_t *c, grt_chan_t ch, int dst, uint64_t tag, const vo
                    size_t bytes, grt_comm_done_fn done, void *arg);
 int grt__comm_recv(grt_comm_t *c, grt_chan_t ch, int src, uint64_t tag, void *buf, size_t bytes,
                    grt_comm_done_fn done, void *arg);
+
+/* For idle workers: posts queued requests and completes finished ones
+ * unless another thread is doing so. Returns how many it posted or
+ * completed (0 at once when nothing is in flight, or on the loopback and
+ * simulated backends, whose messages complete when they are queued). */
+int grt__comm_poll(grt_comm_t *c);
+/* Requests queued or in flight (MPI backend; 0 otherwise). A hint. */
+int grt__comm_inflight(grt_comm_t *c);
 
 /* True when messages are only counted (simulated ranks). */
 int grt__comm_simulated(const grt_comm_t *c);

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "grt_build_config.h"
 #if GRT_HAVE_OPENMP
@@ -68,11 +69,39 @@ static void queue_push(grt_queue_t *q, grt_node_t *n) {
   pthread_mutex_unlock(&q->mu);
 }
 
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* How long an idle worker keeps polling MPI, after its last task or the
+ * last message it saw move, before it sleeps on the queue and leaves the
+ * polling to the progress thread's naps. */
+#define POLL_BUDGET_NS 2000000u /* 2 ms */
+
 /* Pops a node, sleeping while the queue is empty; NULL once stopped. A
  * worker first spins briefly (yielding its core) so that a steady stream of
- * small tasks does not pay a futex wake-up per task. */
-static grt_node_t *queue_pop(grt_queue_t *q) {
-  for (int spin = 0; spin < 200 && !atomic_load_explicit(&q->size, memory_order_acquire); spin++) {
+ * small tasks does not pay a futex wake-up per task. While messages are in
+ * flight (several ranks) an idle worker polls them itself, yielding between
+ * polls, for up to POLL_BUDGET_NS: the message that its next task waits
+ * for is then seen, and that task run, as soon as it arrives, rather than
+ * after the progress thread's next nap and a wake-up of this worker. */
+static grt_node_t *queue_pop(grt_runtime_t *rt, grt_queue_t *q) {
+  uint64_t since = 0;
+  for (int spin = 0; !atomic_load_explicit(&q->size, memory_order_acquire); spin++) {
+    if (grt__comm_inflight(rt->comm) > 0) {
+      uint64_t t = mono_ns();
+      if (!since) since = t;
+      if (grt__comm_poll(rt->comm) > 0)
+        since = t;
+      else if (t - since < POLL_BUDGET_NS)
+        sched_yield();
+      else
+        break;
+      continue;
+    }
+    if (spin >= 200) break;
     if (spin < 100)
       __builtin_ia32_pause();
     else
@@ -233,7 +262,7 @@ static void *worker_main(void *arg) {
 #endif
   grt_queue_t *q = w->kind == GRT_PROC_OMP ? &rt->omp_q : &rt->cpu_q;
   grt_node_t *n;
-  while ((n = queue_pop(q))) run_node(rt, n, w);
+  while ((n = queue_pop(rt, q))) run_node(rt, n, w);
   return NULL;
 }
 
