@@ -541,9 +541,11 @@ static size_t inner_bytes(int nd, int wide) {
   return sizeof(dg_inner_t) + box_bytes(nd, wide) + DG_INNER_TAIL +
          (size_t)nd * row_bytes(wide);
 }
-/* What a query reads of a node: header, coordinate rows, ids or children. */
-static size_t hot_bytes(int nd, int wide) {
-  return sizeof(dg_leaf_t) + box_bytes(nd, wide) + (size_t)DG_CAP * 8;
+/* What a query reads of a node: header, coordinate rows, ids or children
+ * (the same size for leaves and inner nodes). */
+_Static_assert(sizeof(dg_leaf_t) == sizeof(dg_inner_t), "same header size");
+static void set_hot(grt_dg_t *dg) {
+  dg->hot = sizeof(dg_leaf_t) + box_bytes(dg->nd, dg->wide) + (size_t)DG_CAP * 8;
 }
 static void **inner_children(const grt_dg_t *dg, dg_inner_t *x) {
   return (void **)((char *)x->v + box_bytes(dg->nd, dg->wide));
@@ -669,7 +671,7 @@ static int widen(grt_dg_t *dg) {
   dg->inners = ni;
   dg->wide = 1;
   dg->ops = pick_ops(dg->nd, 1);
-  dg->hot = hot_bytes(dg->nd, 1);
+  set_hot(dg);
   return 0;
 }
 
@@ -692,7 +694,7 @@ grt_dg_t *grt__dg_create(int ndim) {
   dg->nd = ndim;
   dg->wide = 0;
   dg->ops = pick_ops(ndim, 0);
-  dg->hot = hot_bytes(ndim, 0);
+  set_hot(dg);
   pool_init(&dg->leaves, leaf_bytes(ndim, 0), 4);
   pool_init(&dg->inners, inner_bytes(ndim, 0), 2);
   pool_init(&dg->recs, sizeof(dg_rec_t), 16);
