@@ -10,7 +10,8 @@
 #endif
 
 /* Args: [0] x (inout), [1] r (inout), [2] p (input), [3] q (input), all
- * aligned. Scalars: [0] alpha (a future of the stores' type). The task
+ * aligned. Scalars: [0] int32: 1 when alpha is a ratio; [1] alpha, or its
+ * numerator, [2] its denominator (futures of the stores' type). The task
  * returns r.r after the update, as a value of the stores' type. */
 
 /* Element k: x += a p; r -= a q (r = r - a q, the bits of grtk_axpy_future
@@ -138,8 +139,11 @@ static void cg_update_task(grt_task_context_t *ctx, bool omp) {
   for (int i = 0; i < 4; i++)
     if (!grtk__task_arg(ctx, i, &b[i])) return;
   cgu_t d = {0.0, 0.0f, grtk__code(&b[0])};
-  if (d.code == GRT_TYPE_FLOAT64) d.a = grtk__scalar_f64(ctx, 0);
-  else d.af = grtk__scalar_f32(ctx, 0);
+  bool ratio = grtk__scalar_i32(ctx, 0) != 0;
+  if (d.code == GRT_TYPE_FLOAT64)
+    d.a = ratio ? grtk__scalar_f64(ctx, 1) / grtk__scalar_f64(ctx, 2) : grtk__scalar_f64(ctx, 1);
+  else
+    d.af = ratio ? grtk__scalar_f32(ctx, 1) / grtk__scalar_f32(ctx, 2) : grtk__scalar_f32(ctx, 1);
   grtk_iter_t it;
   if (!grtk__iter_init(&it, 4, b)) {
     grt_task_fail(ctx, "grtk.cg_update: tiles of x, r, p and q differ");
@@ -161,14 +165,10 @@ static void cg_update_task(grt_task_context_t *ctx, bool omp) {
 void grtk__cg_update_cpu(grt_task_context_t *ctx) { cg_update_task(ctx, false); }
 void grtk__cg_update_omp(grt_task_context_t *ctx) { cg_update_task(ctx, true); }
 
-GRTK_EXPORT int grtk_cg_update(grtk_t *k, grt_store_t *x, grt_store_t *r, grt_store_t *p,
-                               grt_store_t *q, grt_future_t *alpha, grt_future_t **rr) {
-  const char *fn = "grtk_cg_update";
+/* The launcher of both forms: alpha = @p num (den NULL) or num / den. */
+static int cg_update(grtk_t *k, const char *fn, grt_store_t *x, grt_store_t *r, grt_store_t *p,
+                     grt_store_t *q, grt_future_t *num, grt_future_t *den, grt_future_t **rr) {
   int rc;
-  if (rr) *rr = NULL;
-  if ((rc = grtk__check_handle(k, fn)) < 0) return rc;
-  if (!rr) return grtk__error(GRT_EINVAL, fn, "rr is NULL");
-  if (!alpha) return grtk__error(GRT_EINVAL, fn, "alpha is NULL");
   if ((rc = grtk__check_store(x, "x", GRTK_FLOAT, 0, fn)) < 0 ||
       (rc = grtk__check_store(r, "r", GRTK_FLOAT, 0, fn)) < 0 ||
       (rc = grtk__check_store(p, "p", GRTK_FLOAT, 0, fn)) < 0 ||
@@ -193,8 +193,34 @@ GRTK_EXPORT int grtk_cg_update(grtk_t *k, grt_store_t *x, grt_store_t *r, grt_st
       (rc = grtk__arg(l, grt_launch_align(l, ix, ir), fn)) < 0 ||
       (rc = grtk__arg(l, grt_launch_align(l, ix, ip), fn)) < 0 ||
       (rc = grtk__arg(l, grt_launch_align(l, ix, iq), fn)) < 0 ||
-      (rc = grtk__arg(l, grt_launch_add_future(l, alpha), fn)) < 0 ||
+      (rc = grtk__add_i32(l, den != NULL, fn)) < 0 ||
+      (rc = grtk__arg(l, grt_launch_add_future(l, num), fn)) < 0 ||
+      (den && (rc = grtk__arg(l, grt_launch_add_future(l, den), fn)) < 0) ||
       (rc = grtk__arg(l, grt_launch_reduce_result(l, grt_store_type(x), GRT_REDOP_SUM), fn)) < 0)
     return rc;
   return grtk__submit(l, rr, fn);
+}
+
+GRTK_EXPORT int grtk_cg_update(grtk_t *k, grt_store_t *x, grt_store_t *r, grt_store_t *p,
+                               grt_store_t *q, grt_future_t *alpha, grt_future_t **rr) {
+  const char *fn = "grtk_cg_update";
+  int rc;
+  if (rr) *rr = NULL;
+  if ((rc = grtk__check_handle(k, fn)) < 0) return rc;
+  if (!rr) return grtk__error(GRT_EINVAL, fn, "rr is NULL");
+  if (!alpha) return grtk__error(GRT_EINVAL, fn, "alpha is NULL");
+  return cg_update(k, fn, x, r, p, q, alpha, NULL, rr);
+}
+
+GRTK_EXPORT int grtk_cg_update_ratio(grtk_t *k, grt_store_t *x, grt_store_t *r, grt_store_t *p,
+                                     grt_store_t *q, grt_future_t *num, grt_future_t *den,
+                                     grt_future_t **rr) {
+  const char *fn = "grtk_cg_update_ratio";
+  int rc;
+  if (rr) *rr = NULL;
+  if ((rc = grtk__check_handle(k, fn)) < 0) return rc;
+  if (!rr) return grtk__error(GRT_EINVAL, fn, "rr is NULL");
+  if (!num) return grtk__error(GRT_EINVAL, fn, "num is NULL");
+  if (!den) return grtk__error(GRT_EINVAL, fn, "den is NULL");
+  return cg_update(k, fn, x, r, p, q, num, den, rr);
 }

@@ -144,8 +144,10 @@ GRTK_EXPORT int grtk_arange(grtk_t *k, grt_store_t *s, double start, double step
 
 /* ---- axpby: y = a x + b y (and y = b y when there is no x) ----
  * Scalars: [0] a (f64), [1] b (f64), [2] flags (i32), then the futures:
- * FUT_A multiplies a by the next future, FUT_B multiplies b by the next. */
-enum { FUT_A = 1, FUT_B = 2 };
+ * FUT_A multiplies a by the next future, FUT_B multiplies b by the next,
+ * FUT_B_DEN then divides b by the one after (b = 1 * num / den: the bits of
+ * grtk_future_div(num, den)). */
+enum { FUT_A = 1, FUT_B = 2, FUT_B_DEN = 4 };
 
 typedef struct axpby_data {
   double a, b;
@@ -197,9 +199,11 @@ static void axpby_task(grt_task_context_t *ctx, bool omp) {
   if (d.code == GRT_TYPE_FLOAT64) {
     if (flags & FUT_A) d.a *= grtk__scalar_f64(ctx, next++);
     if (flags & FUT_B) d.b *= grtk__scalar_f64(ctx, next++);
+    if (flags & FUT_B_DEN) d.b /= grtk__scalar_f64(ctx, next++);
   } else {
     if (flags & FUT_A) d.af *= grtk__scalar_f32(ctx, next++);
     if (flags & FUT_B) d.bf *= grtk__scalar_f32(ctx, next++);
+    if (flags & FUT_B_DEN) d.bf /= grtk__scalar_f32(ctx, next++);
   }
   grtk_iter_t it;
   if (!grtk__iter_init(&it, nargs, b)) {
@@ -213,7 +217,7 @@ void grtk__axpby_omp(grt_task_context_t *ctx) { axpby_task(ctx, true); }
 
 /* The one launcher behind scale, axpy, axpby and their future forms. */
 static int axpby_launch(grtk_t *k, const char *fn, grt_store_t *y, double a, grt_future_t *fa,
-                        grt_store_t *x, double b, grt_future_t *fb) {
+                        grt_store_t *x, double b, grt_future_t *fb, grt_future_t *fb_den) {
   int rc;
   if ((rc = grtk__check_handle(k, fn)) < 0 ||
       (rc = grtk__check_store(y, "y", GRTK_FLOAT, 0, fn)) < 0)
@@ -230,29 +234,30 @@ static int axpby_launch(grtk_t *k, const char *fn, grt_store_t *y, double a, grt
         (rc = grtk__arg(l, grt_launch_align(l, iy, ix), fn)) < 0)
       return rc;
   }
-  int flags = (fa ? FUT_A : 0) | (fb ? FUT_B : 0);
+  int flags = (fa ? FUT_A : 0) | (fb ? FUT_B : 0) | (fb_den ? FUT_B_DEN : 0);
   if ((rc = grtk__add_f64(l, a, fn)) < 0 || (rc = grtk__add_f64(l, b, fn)) < 0 ||
       (rc = grtk__add_i32(l, flags, fn)) < 0)
     return rc;
   if (fa && (rc = grtk__arg(l, grt_launch_add_future(l, fa), fn)) < 0) return rc;
   if (fb && (rc = grtk__arg(l, grt_launch_add_future(l, fb), fn)) < 0) return rc;
+  if (fb_den && (rc = grtk__arg(l, grt_launch_add_future(l, fb_den), fn)) < 0) return rc;
   return grtk__submit(l, NULL, fn);
 }
 
 GRTK_EXPORT int grtk_scale(grtk_t *k, grt_store_t *y, double a) {
-  return axpby_launch(k, "grtk_scale", y, 0.0, NULL, NULL, a, NULL);
+  return axpby_launch(k, "grtk_scale", y, 0.0, NULL, NULL, a, NULL, NULL);
 }
 
 GRTK_EXPORT int grtk_axpy(grtk_t *k, grt_store_t *y, double a, grt_store_t *x) {
   const char *fn = "grtk_axpy";
   if (!x && k && y) return grtk__error(GRT_EINVAL, fn, "x is NULL");
-  return axpby_launch(k, fn, y, a, NULL, x, 1.0, NULL);
+  return axpby_launch(k, fn, y, a, NULL, x, 1.0, NULL, NULL);
 }
 
 GRTK_EXPORT int grtk_axpby(grtk_t *k, grt_store_t *y, double a, grt_store_t *x, double b) {
   const char *fn = "grtk_axpby";
   if (!x && k && y) return grtk__error(GRT_EINVAL, fn, "x is NULL");
-  return axpby_launch(k, fn, y, a, NULL, x, b, NULL);
+  return axpby_launch(k, fn, y, a, NULL, x, b, NULL, NULL);
 }
 
 GRTK_EXPORT int grtk_axpy_future(grtk_t *k, grt_store_t *y, double scale, grt_future_t *f,
@@ -260,14 +265,23 @@ GRTK_EXPORT int grtk_axpy_future(grtk_t *k, grt_store_t *y, double scale, grt_fu
   const char *fn = "grtk_axpy_future";
   if (k && y && !x) return grtk__error(GRT_EINVAL, fn, "x is NULL");
   if (k && y && !f) return grtk__error(GRT_EINVAL, fn, "f is NULL");
-  return axpby_launch(k, fn, y, scale, f, x, 1.0, NULL);
+  return axpby_launch(k, fn, y, scale, f, x, 1.0, NULL, NULL);
 }
 
 GRTK_EXPORT int grtk_xpby_future(grtk_t *k, grt_store_t *y, grt_store_t *x, grt_future_t *f) {
   const char *fn = "grtk_xpby_future";
   if (k && y && !x) return grtk__error(GRT_EINVAL, fn, "x is NULL");
   if (k && y && !f) return grtk__error(GRT_EINVAL, fn, "f is NULL");
-  return axpby_launch(k, fn, y, 1.0, NULL, x, 1.0, f);
+  return axpby_launch(k, fn, y, 1.0, NULL, x, 1.0, f, NULL);
+}
+
+GRTK_EXPORT int grtk_xpby_ratio(grtk_t *k, grt_store_t *y, grt_store_t *x, grt_future_t *num,
+                                grt_future_t *den) {
+  const char *fn = "grtk_xpby_ratio";
+  if (k && y && !x) return grtk__error(GRT_EINVAL, fn, "x is NULL");
+  if (k && y && !num) return grtk__error(GRT_EINVAL, fn, "num is NULL");
+  if (k && y && !den) return grtk__error(GRT_EINVAL, fn, "den is NULL");
+  return axpby_launch(k, fn, y, 1.0, NULL, x, 1.0, num, den);
 }
 
 /* ---- binary arithmetic: out = a op b ----

@@ -83,6 +83,12 @@ GRTK_EXPORT GRT_NODISCARD int grtk_axpy_future(grtk_t *k, grt_store_t *y, double
 /** y = x + f * y, @p f as in grtk_axpy_future() (the CG direction update). */
 GRTK_EXPORT GRT_NODISCARD int grtk_xpby_future(grtk_t *k, grt_store_t *y, grt_store_t *x,
                                                grt_future_t *f);
+/** y = x + (num / den) * y, @p num and @p den futures of the stores' type:
+ *  grtk_xpby_future() with f = num / den computed in each task (the bits of
+ *  grtk_future_div() for float64), so no one-point task, and on several
+ *  ranks no message, sits between the futures and the update. */
+GRTK_EXPORT GRT_NODISCARD int grtk_xpby_ratio(grtk_t *k, grt_store_t *y, grt_store_t *x,
+                                              grt_future_t *num, grt_future_t *den);
 /** out = a + b, a - b, a * b (numeric); out = a / b (float). @p out may be
  *  @p a or @p b itself, not a different view overlapping them. */
 GRTK_EXPORT GRT_NODISCARD int grtk_add(grtk_t *k, grt_store_t *out, grt_store_t *a, grt_store_t *b);
@@ -146,6 +152,16 @@ GRTK_EXPORT GRT_NODISCARD int grtk_laplacian2d_dot(grtk_t *k, grt_store_t *out, 
 GRTK_EXPORT GRT_NODISCARD int grtk_cg_update(grtk_t *k, grt_store_t *x, grt_store_t *r,
                                              grt_store_t *p, grt_store_t *q,
                                              grt_future_t *alpha, grt_future_t **rr);
+/** grtk_cg_update() with alpha = @p num / @p den (futures of the stores'
+ *  type, e.g. r.r and p.Ap), divided in each task: the bits of
+ *  grtk_future_div() then grtk_cg_update() for float64, without the
+ *  one-point task between them. With grtk_xpby_ratio() a CG iteration is
+ *  three launches whose only waits across ranks are the halo and the two
+ *  dot products, as in a hand-written MPI loop. */
+GRTK_EXPORT GRT_NODISCARD int grtk_cg_update_ratio(grtk_t *k, grt_store_t *x, grt_store_t *r,
+                                                   grt_store_t *p, grt_store_t *q,
+                                                   grt_future_t *num, grt_future_t *den,
+                                                   grt_future_t **rr);
 
 /* ---- dense linear algebra ---- */
 

@@ -194,10 +194,66 @@ static void test_cg_update_views_f32(void **state) {
   }
 }
 
+/* The ratio forms: grtk_cg_update_ratio(num, den) and grtk_xpby_ratio(num,
+ * den) give the bits of grtk_future_div then grtk_cg_update and
+ * grtk_xpby_future; a NULL future is refused by name. */
+static void test_cg_ratio_forms(void **state) {
+  (void)state;
+  enum { N = 3001 };
+  static double hx[N], hr[N], hp[N], hq[N], a1[N], a2[N];
+  const int64_t n = N;
+  for (int c = 0; c < KT_NCONFIGS; c++) {
+    kt_t t = kt_start(&kt_configs[c]);
+    grt_store_t *s[8];
+    for (int i = 0; i < 8; i++) s[i] = kt_store(&t, grt_type_float64(), 1, &n);
+    fill_host(hx, n, 0.1);
+    fill_host(hr, n, 1.3);
+    fill_host(hp, n, 2.9);
+    fill_host(hq, n, -0.7);
+    grt_future_t *num = value_future(&t, grt_type_float64(), 0.8123),
+                 *den = value_future(&t, grt_type_float64(), 2.3719), *div, *rr1, *rr2;
+    assert_int_equal(grtk_future_div(t.k, num, den, &div), 0);
+    for (int w = 0; w < 2; w++) { /* s[0..3] the old way, s[4..7] the ratio way */
+      kt_write(s[4 * w], hx);
+      kt_write(s[4 * w + 1], hr);
+      kt_write(s[4 * w + 2], hp);
+      kt_write(s[4 * w + 3], hq);
+    }
+    assert_int_equal(grtk_cg_update(t.k, s[0], s[1], s[2], s[3], div, &rr1), 0);
+    assert_int_equal(grtk_xpby_future(t.k, s[2], s[1], div), 0);
+    assert_int_equal(grtk_cg_update_ratio(t.k, s[4], s[5], s[6], s[7], num, den, &rr2), 0);
+    assert_int_equal(grtk_xpby_ratio(t.k, s[6], s[5], num, den), 0);
+    double v1, v2;
+    assert_int_equal(grt_future_get(rr1, &v1, sizeof v1), 0);
+    assert_int_equal(grt_future_get(rr2, &v2, sizeof v2), 0);
+    assert_memory_equal(&v1, &v2, sizeof v1);
+    for (int k = 0; k < 3; k++) {
+      kt_read(s[k], a1);
+      kt_read(s[4 + k], a2);
+      kt_assert_bits(a2, a1, n, sizeof(double), "ratio form", t.cfg->name);
+    }
+    grt_future_t *out = (grt_future_t *)1;
+    assert_int_equal(grtk_cg_update_ratio(t.k, s[0], s[1], s[2], s[3], num, NULL, &out),
+                     GRT_EINVAL);
+    assert_null(out);
+    assert_non_null(strstr(grtk_last_error(), "den"));
+    assert_int_equal(grtk_xpby_ratio(t.k, s[2], s[1], NULL, den), GRT_EINVAL);
+    assert_non_null(strstr(grtk_last_error(), "num"));
+    grt_future_destroy(num);
+    grt_future_destroy(den);
+    grt_future_destroy(div);
+    grt_future_destroy(rr1);
+    grt_future_destroy(rr2);
+    for (int i = 0; i < 8; i++) grt_store_destroy(s[i]);
+    kt_stop(&t);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cg_update_dense),
       cmocka_unit_test(test_cg_update_views_f32),
+      cmocka_unit_test(test_cg_ratio_forms),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
