@@ -15,11 +15,11 @@
  *   jacobi,grt,R,checksum,<s>,1          sum of the interior of u
  * --reps R repeats the timed loop (from the same start) and reports the best.
  */
-#include <math.h>
 
 #include <grt_kernels.h>
 
 #include "../peers/peer_util.h"
+#include "problems.h"
 
 static const char usage[] =
     "usage: [mpirun -n R] bench_jacobi [--quick] [--n N] [--iters I] [--reps R]\n"
@@ -37,33 +37,6 @@ static const char usage[] =
             goto done;                                                                       \
         }                                                                                    \
     } while (0)
-
-/* The interior [1, n] x [1, n] of an (n+2) x (n+2) grid, as a view. */
-static int interior(grt_store_t *s, long n, grt_store_t **out)
-{
-    grt_store_t *rows;
-    int rc = grt_store_slice(s, 0, 1, n + 1, &rows);
-    if (rc < 0)
-        return rc;
-    rc = grt_store_slice(rows, 1, 1, n + 1, out);
-    grt_store_destroy(rows);
-    return rc;
-}
-
-/* Sets u to the initial state: 0 everywhere, 1 on the top ring row; v = u. */
-static int init(grtk_t *k, grt_store_t *u, grt_store_t *v)
-{
-    grt_store_t *top = NULL;
-    int rc = grtk_fill(k, u, 0.0);
-    if (rc >= 0)
-        rc = grt_store_slice(u, 0, 0, 1, &top);
-    if (rc >= 0)
-        rc = grtk_fill(k, top, 1.0);
-    grt_store_destroy(top);
-    if (rc >= 0)
-        rc = grt_copy(v, u); /* v's ring is u's ring: a sweep copies it */
-    return rc;
-}
 
 int main(int argc, char **argv)
 {
@@ -85,33 +58,24 @@ int main(int argc, char **argv)
     }
     int status = 0, rank = grt_rank(rt), nranks = grt_num_ranks(rt);
     grtk_t *k = NULL;
-    grt_store_t *u = NULL, *v = NULL, *in_u = NULL, *in_q = NULL, *q = NULL;
-    grt_future_t *f = NULL;
-    const int64_t shape[2] = {n + 2, n + 2};
+    ex_jacobi_t j = {0};
     CHECK(grtk_create(rt, &k));
-    CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &u));
-    CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &v));
+    CHECK(ex_jacobi_create(rt, n, &j));
     if (rank == 0)
         peer_note("bench_jacobi", "n=%ld iters=%ld ranks=%d cpus=%d", n, iters, nranks,
                   grt_num_procs(rt, GRT_PROC_CPU));
 
     /* One untimed sweep pair first: allocates both grids where their tiles
      * run and warms the connections (the peer warms up with an exchange). */
-    CHECK(init(k, u, v));
-    CHECK(grtk_jacobi2d(k, v, u));
-    CHECK(grtk_jacobi2d(k, u, v));
+    CHECK(ex_jacobi_init(k, j.u, j.v));
+    CHECK(ex_jacobi_sweeps(k, &j, 2));
 
     double best = 1e30;
     for (long r = 0; r < reps; r++) {
-        CHECK(init(k, u, v));
+        CHECK(ex_jacobi_init(k, j.u, j.v));
         CHECK(grt_fence(rt));
         double t0 = peer_now();
-        for (long it = 0; it < iters; it++) {
-            CHECK(grtk_jacobi2d(k, v, u));
-            grt_store_t *t = u;
-            u = v;
-            v = t;
-        }
+        CHECK(ex_jacobi_sweeps(k, &j, iters));
         CHECK(grt_fence(rt));
         double dt = peer_now() - t0;
         if (rank == 0 && reps > 1)
@@ -120,21 +84,9 @@ int main(int argc, char **argv)
             best = dt;
     }
 
-    /* checksum = sum of the interior; residual = ||A u - b|| over the
-     * interior: with the ring inside u this is the interior of the grid's
-     * 5-point Laplacian (the peer's definition). */
-    CHECK(interior(u, n, &in_u));
-    CHECK(grtk_sum(k, in_u, &f));
-    double checksum = 0.0;
-    CHECK(grt_future_get(f, &checksum, sizeof checksum));
-    grt_future_destroy(f);
-    f = NULL;
-    CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &q));
-    CHECK(grtk_laplacian2d(k, q, u));
-    CHECK(interior(q, n, &in_q));
-    CHECK(grtk_norm2(k, in_q, &f));
-    double residual = 0.0;
-    CHECK(grt_future_get(f, &residual, sizeof residual));
+    /* The peer's checks: the sum of the interior and ||A u - b|| over it. */
+    double checksum = 0.0, residual = 0.0;
+    CHECK(ex_jacobi_check(rt, k, j.u, n, &checksum, &residual));
     if (rank == 0) {
         double per = best / (double)iters;
         peer_row("jacobi", "grt", nranks, "time_per_iter", per * 1e3, "ms");
@@ -144,12 +96,7 @@ int main(int argc, char **argv)
     }
 
 done:
-    grt_future_destroy(f);
-    grt_store_destroy(in_u);
-    grt_store_destroy(in_q);
-    grt_store_destroy(q);
-    grt_store_destroy(u);
-    grt_store_destroy(v);
+    ex_jacobi_destroy(&j);
     grtk_destroy(k);
     if (grt_finalize(rt) < 0 && status == 0)
         status = 1;

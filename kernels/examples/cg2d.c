@@ -5,12 +5,14 @@
  * (4 on the diagonal, -1 per neighbour, zero Dirichlet boundary) on an n x n
  * grid, matrix-free (grtk_laplacian2d); b = 1; x0 = 0. Iterates until the
  * relative residual ||r|| / ||b|| is at most tol or iters iterations ran.
- * The matrix-vector product also returns p.Ap (grtk_laplacian2d_dot) and the
- * update of x and r also returns r.r (grtk_cg_update), so an iteration is
- * three passes over the vectors, like benchmarks/peers/cg_mpi.c. Every
- * scalar of the recurrence (alpha, beta) stays a future computed by a
- * task; the application blocks once per iteration, on r.r, to decide whether
- * to go on. Rank 0 prints the result and the time.
+ * An iteration (ex_cg_iteration in problems.c) is three launches and three
+ * passes over the vectors, like benchmarks/peers/cg_mpi.c: the
+ * matrix-vector product also returns p.Ap (grtk_laplacian2d_dot), the
+ * update of x and r divides r.r by p.Ap itself and returns the new r.r
+ * (grtk_cg_update_ratio), and the direction update divides the two r.r
+ * (grtk_xpby_ratio). Every scalar stays a future; the application blocks
+ * once per iteration, on r.r, to decide whether to go on. Rank 0 prints the
+ * result and the time.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +21,8 @@
 #include <time.h>
 
 #include <grt_kernels.h>
+
+#include "problems.h"
 
 static const char usage[] =
     "usage: grt-cg2d [-n N] [-iters I] [-tol T]\n"
@@ -122,58 +126,26 @@ int main(int argc, char **argv) {
   }
   int status = 0;
   grtk_t *k = NULL;
-  grt_store_t *x = NULL, *r = NULL, *p = NULL, *q = NULL;
-  grt_future_t *rr = NULL, *pq = NULL, *alpha = NULL, *rr_new = NULL, *beta = NULL, *f = NULL;
-  const int64_t shape[2] = {o.n, o.n};
+  ex_cg_t cg = {0};
   CHECK(grtk_create(rt, &k));
-  CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &x));
-  CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &r));
-  CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &p));
-  CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &q));
-  /* x = 0, r = b - A x = b = 1, p = r. */
-  CHECK(grtk_fill(k, x, 0.0));
-  CHECK(grtk_fill(k, r, 1.0));
-  CHECK(grtk_fill(k, p, 1.0));
-  CHECK(grtk_dot(k, r, r, &rr));
-  double rr0 = get(rr, &rc);
-  CHECK(rc);
-  double bnorm = sqrt(rr0), res = 1.0;
+  CHECK(ex_cg_create(rt, o.n, &cg));
+  double res = 1.0;
+  CHECK(ex_cg_start(k, &cg)); /* x = 0, r = b - A x = b = 1, p = r */
   CHECK(grt_fence(rt));
 
   double t0 = now();
   long it = 0;
   while (it < o.iters && res > o.tol) {
-    CHECK(grtk_laplacian2d_dot(k, q, p, &pq));     /* q = A p, and p.q */
-    CHECK(grtk_future_div(k, rr, pq, &alpha));     /* alpha = r.r / p.q */
-    CHECK(grtk_cg_update(k, x, r, p, q, alpha, &rr_new)); /* x += alpha p; r -= alpha q; r.r */
-    CHECK(grtk_future_div(k, rr_new, rr, &beta));  /* beta = r'.r' / r.r */
-    CHECK(grtk_xpby_future(k, p, r, beta));        /* p = r + beta p */
-    grt_future_destroy(pq);
-    grt_future_destroy(alpha);
-    grt_future_destroy(beta);
-    grt_future_destroy(rr);
-    pq = alpha = beta = NULL;
-    rr = rr_new;
-    rr_new = NULL;
+    CHECK(ex_cg_iteration(k, &cg));
     it++;
-    res = sqrt(get(rr, &rc)) / bnorm; /* the one blocking point per iteration */
+    res = sqrt(get(cg.rr, &rc)) / cg.bnorm; /* the one blocking point per iteration */
     CHECK(rc);
   }
   CHECK(grt_fence(rt));
   double dt = now() - t0;
 
-  /* The true residual ||b - A x|| / ||b|| and the checksum sum(x). */
-  CHECK(grtk_laplacian2d(k, q, x));
-  CHECK(grtk_fill(k, r, 1.0));
-  CHECK(grtk_sub(k, r, r, q));
-  CHECK(grtk_norm2(k, r, &f));
-  double true_res = get(f, &rc) / bnorm;
-  CHECK(rc);
-  grt_future_destroy(f);
-  f = NULL;
-  CHECK(grtk_sum(k, x, &f));
-  double checksum = get(f, &rc);
-  CHECK(rc);
+  double true_res = 0.0, checksum = 0.0; /* ||b - A x|| / ||b|| and sum(x) */
+  CHECK(ex_cg_check(k, &cg, &true_res, &checksum));
   if (grt_rank(rt) == 0) {
     printf("grt-cg2d: n=%ld tol=%g max_iters=%ld ranks=%d\n", o.n, o.tol, o.iters,
            grt_num_ranks(rt));
@@ -190,16 +162,7 @@ int main(int argc, char **argv) {
   }
 
 done:
-  grt_future_destroy(f);
-  grt_future_destroy(rr);
-  grt_future_destroy(rr_new);
-  grt_future_destroy(pq);
-  grt_future_destroy(alpha);
-  grt_future_destroy(beta);
-  grt_store_destroy(x);
-  grt_store_destroy(r);
-  grt_store_destroy(p);
-  grt_store_destroy(q);
+  ex_cg_destroy(&cg);
   grtk_destroy(k);
   rc = grt_finalize(rt);
   if (rc < 0 && status == 0) status = fail(NULL, "grt_finalize", rc);

@@ -7,13 +7,14 @@
  * one grtk_jacobi2d sweep between two grids. Rank 0 prints the checksum (sum
  * of the interior), the residual ||A u - b|| over the interior and the time.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <grt_kernels.h>
+
+#include "problems.h"
 
 static const char usage[] =
     "usage: grt-jacobi2d [-n N] [-iters I]\n"
@@ -53,16 +54,6 @@ static int parse(int argc, char **argv, long *n, long *iters) {
   return 0;
 }
 
-/* The interior [1, n] x [1, n] of an (n+2) x (n+2) grid, as a view. */
-static int interior(grt_store_t *s, long n, grt_store_t **out) {
-  grt_store_t *rows;
-  int rc = grt_store_slice(s, 0, 1, n + 1, &rows);
-  if (rc < 0) return rc;
-  rc = grt_store_slice(rows, 1, 1, n + 1, out);
-  grt_store_destroy(rows);
-  return rc;
-}
-
 #define CHECK(call)                                                                    \
   do {                                                                                 \
     int rc_ = (call);                                                                  \
@@ -88,45 +79,19 @@ int main(int argc, char **argv) {
   }
   int status = 0;
   grtk_t *k = NULL;
-  grt_store_t *u = NULL, *v = NULL, *top = NULL, *in_u = NULL, *in_q = NULL, *q = NULL;
-  grt_future_t *f = NULL;
-  const int64_t shape[2] = {n + 2, n + 2};
+  ex_jacobi_t j = {0};
   CHECK(grtk_create(rt, &k));
-  CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &u));
-  CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &v));
-  CHECK(grtk_fill(k, u, 0.0));
-  CHECK(grt_store_slice(u, 0, 0, 1, &top));
-  CHECK(grtk_fill(k, top, 1.0));
-  grt_store_destroy(top);
-  top = NULL;
-  CHECK(grt_copy(v, u)); /* v's ring is u's ring: a sweep copies it */
+  CHECK(ex_jacobi_create(rt, n, &j));
+  CHECK(ex_jacobi_init(k, j.u, j.v));
   CHECK(grt_fence(rt));
 
   double t0 = now();
-  for (long it = 0; it < iters; it++) {
-    CHECK(grtk_jacobi2d(k, v, u));
-    grt_store_t *t = u;
-    u = v;
-    v = t;
-  }
+  CHECK(ex_jacobi_sweeps(k, &j, iters));
   CHECK(grt_fence(rt));
   double dt = now() - t0;
 
-  /* checksum = sum of the interior; residual = ||A u - b|| over the interior
-   * where b carries the ring: (A u)_ij = 4u_ij - neighbours, so with the ring
-   * included in u the residual is the interior of the Laplacian of the grid. */
-  CHECK(interior(u, n, &in_u));
-  CHECK(grtk_sum(k, in_u, &f));
-  double checksum = 0.0;
-  CHECK(grt_future_get(f, &checksum, sizeof checksum));
-  grt_future_destroy(f);
-  f = NULL;
-  CHECK(grt_store_create(rt, grt_type_float64(), 2, shape, &q));
-  CHECK(grtk_laplacian2d(k, q, u));
-  CHECK(interior(q, n, &in_q));
-  CHECK(grtk_norm2(k, in_q, &f));
-  double residual = 0.0;
-  CHECK(grt_future_get(f, &residual, sizeof residual));
+  double checksum = 0.0, residual = 0.0;
+  CHECK(ex_jacobi_check(rt, k, j.u, n, &checksum, &residual));
   if (grt_rank(rt) == 0) {
     printf("grt-jacobi2d: n=%ld iters=%ld ranks=%d\n", n, iters, grt_num_ranks(rt));
     printf("checksum: %.12e\n", checksum);
@@ -138,13 +103,7 @@ int main(int argc, char **argv) {
   }
 
 done:
-  grt_future_destroy(f);
-  grt_store_destroy(in_u);
-  grt_store_destroy(in_q);
-  grt_store_destroy(q);
-  grt_store_destroy(top);
-  grt_store_destroy(u);
-  grt_store_destroy(v);
+  ex_jacobi_destroy(&j);
   grtk_destroy(k);
   if (grt_finalize(rt) < 0 && status == 0) status = 1;
   return status;
