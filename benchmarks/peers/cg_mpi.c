@@ -6,8 +6,9 @@
  * matrix-free; b = 1 everywhere; x0 = 0; exactly `iters` CG iterations (no
  * convergence test, so every implementation does the same work). Rows are
  * split in blocks over the ranks; p's halo rows are exchanged with
- * MPI_Sendrecv before each matrix-vector product; two MPI_Allreduce per
- * iteration (p.Ap and r.r).
+ * MPI_Sendrecv before each matrix-vector product (peer_grid.h, shared with
+ * jacobi_mpi); two MPI_Allreduce per iteration (p.Ap and r.r). The arrays
+ * are touched before the clock starts.
  *
  * Rows (ranks = MPI ranks):
  *   cg,mpi,R,time_per_iter,<ms>,ms   max over ranks of loop time / iters
@@ -17,26 +18,20 @@
 #include <math.h>
 #include <mpi.h>
 
-#include "peer_util.h"
+#include "peer_grid.h"
 
 static const char usage[] =
     "usage: cg_mpi [--quick] [--n N] [--iters I]\n"
     "  CG on the N x N 2-D Laplacian (5-point, matrix-free), I iterations.\n";
 
-#define AT(u, i, j) (u)[(size_t)(i) * (size_t)(n + 2) + (size_t)(j)]
-
-static void exchange(double *u, long n, long nl, int up, int down)
-{
-    MPI_Sendrecv(&AT(u, 1, 0), (int)(n + 2), MPI_DOUBLE, up, 0,
-                 &AT(u, nl + 1, 0), (int)(n + 2), MPI_DOUBLE, down, 0, MPI_COMM_WORLD,
-                 MPI_STATUS_IGNORE);
-    MPI_Sendrecv(&AT(u, nl, 0), (int)(n + 2), MPI_DOUBLE, down, 1,
-                 &AT(u, 0, 0), (int)(n + 2), MPI_DOUBLE, up, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-}
+/* Local block (peer_grid.h): rows 0 and nl+1 are halos, columns 0 and n+1
+ * the boundary; g is the grid of the function using AT. */
+#define AT(u, i, j) PEER_AT(g, u, i, j)
 
 /* q = A p on my rows; p's halos must be current. Returns the local p.q. */
-static double matvec(const double *p, double *q, long n, long nl)
+static double matvec(const peer_grid_t *g, const double *p, double *q)
 {
+    long n = g->n, nl = g->nl;
     double pq = 0.0;
     for (long i = 1; i <= nl; i++) {
         const double *pm = &AT(p, i - 1, 0), *pc = &AT(p, i, 0), *pp = &AT(p, i + 1, 0);
@@ -73,20 +68,13 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return 2;
     }
-    long base = n / size, extra = n % size;
-    long nl = base + (rank < extra ? 1 : 0);
-    int up = rank > 0 ? rank - 1 : MPI_PROC_NULL;
-    int down = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
-
-    size_t cells = (size_t)(nl + 2) * (size_t)(n + 2);
+    peer_grid_t grid = peer_grid_make(n, rank, size);
+    const peer_grid_t *g = &grid;
+    long nl = g->nl;
     /* All vectors share the halo layout (only p uses its halo); boundary and
      * halo cells stay 0, which is the Dirichlet condition. */
-    double *x = calloc(cells, sizeof *x), *r = calloc(cells, sizeof *r);
-    double *p = calloc(cells, sizeof *p), *q = calloc(cells, sizeof *q);
-    if (!x || !r || !p || !q) {
-        fprintf(stderr, "cg_mpi: out of memory\n");
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
+    double *x = peer_grid_alloc(g, "cg_mpi"), *r = peer_grid_alloc(g, "cg_mpi");
+    double *p = peer_grid_alloc(g, "cg_mpi"), *q = peer_grid_alloc(g, "cg_mpi");
     double rr_loc = 0.0;
     for (long i = 1; i <= nl; i++)
         for (long j = 1; j <= n; j++) {
@@ -102,8 +90,8 @@ int main(int argc, char **argv)
     MPI_Barrier(MPI_COMM_WORLD);
     double t0 = MPI_Wtime();
     for (long it = 0; it < iters; it++) {
-        exchange(p, n, nl, up, down);
-        double pq = allsum(matvec(p, q, n, nl));
+        peer_grid_exchange(g, p, MPI_COMM_WORLD);
+        double pq = allsum(matvec(g, p, q));
         double alpha = rr / pq;
         double rr_new_loc = 0.0;
         for (long i = 1; i <= nl; i++) {
@@ -129,8 +117,8 @@ int main(int argc, char **argv)
     MPI_Reduce(&dt, &tmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
 
     /* True residual b - A x, and the checksum of x. */
-    exchange(x, n, nl, up, down);
-    (void)matvec(x, q, n, nl);
+    peer_grid_exchange(g, x, MPI_COMM_WORLD);
+    (void)matvec(g, x, q);
     double loc[2] = {0.0, 0.0}, glob[2];
     for (long i = 1; i <= nl; i++)
         for (long j = 1; j <= n; j++) {

@@ -5,7 +5,8 @@
  * boundary row is 1, the rest of the ring 0, the interior starts at 0. Each
  * iteration sets u'[i][j] = (u[i-1][j] + u[i+1][j] + u[i][j-1] + u[i][j+1]) / 4.
  * Rows are split in blocks over the ranks; one halo row above and below is
- * exchanged with MPI_Sendrecv before every sweep.
+ * exchanged with MPI_Sendrecv before every sweep (peer_grid.h, shared with
+ * cg_mpi). The arrays are touched before the clock starts.
  *
  * Rows (ranks = MPI ranks):
  *   jacobi,mpi,R,time_per_iter,<ms>,ms      max over ranks of the loop time / iters
@@ -20,24 +21,15 @@
 #include <math.h>
 #include <mpi.h>
 
-#include "peer_util.h"
+#include "peer_grid.h"
 
 static const char usage[] =
     "usage: jacobi_mpi [--quick] [--n N] [--iters I]\n"
     "  2-D 5-point Jacobi on an N x N interior grid, I iterations.\n";
 
-/* Local block: rows 0 and nl+1 are halos (or the global boundary), columns 0
- * and n+1 are the global boundary. Row-major with stride n+2. */
-#define AT(u, i, j) (u)[(size_t)(i) * (size_t)(n + 2) + (size_t)(j)]
-
-static void exchange(double *u, long n, long nl, int up, int down, MPI_Comm comm)
-{
-    /* Send my first row up, receive my bottom halo from below; then the reverse. */
-    MPI_Sendrecv(&AT(u, 1, 0), (int)(n + 2), MPI_DOUBLE, up, 0,
-                 &AT(u, nl + 1, 0), (int)(n + 2), MPI_DOUBLE, down, 0, comm, MPI_STATUS_IGNORE);
-    MPI_Sendrecv(&AT(u, nl, 0), (int)(n + 2), MPI_DOUBLE, down, 1,
-                 &AT(u, 0, 0), (int)(n + 2), MPI_DOUBLE, up, 1, comm, MPI_STATUS_IGNORE);
-}
+/* Local block (peer_grid.h): rows 0 and nl+1 are halos (or the global
+ * boundary), columns 0 and n+1 are the global boundary. */
+#define AT(u, i, j) PEER_AT(&g, u, i, j)
 
 int main(int argc, char **argv)
 {
@@ -57,30 +49,20 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    /* Block rows: the first n % size ranks get one extra row. */
-    long base = n / size, extra = n % size;
-    long nl = base + (rank < extra ? 1 : 0);
-    long row0 = rank * base + (rank < extra ? rank : extra); /* global index of my first interior row, 0-based */
-    int up = rank > 0 ? rank - 1 : MPI_PROC_NULL;
-    int down = rank < size - 1 ? rank + 1 : MPI_PROC_NULL;
-
-    size_t cells = (size_t)(nl + 2) * (size_t)(n + 2);
-    double *u = calloc(cells, sizeof *u), *v = calloc(cells, sizeof *v);
-    if (!u || !v) {
-        fprintf(stderr, "jacobi_mpi: out of memory\n");
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    if (row0 == 0) /* my halo row 0 is the global top boundary */
+    peer_grid_t g = peer_grid_make(n, rank, size);
+    long nl = g.nl;
+    double *u = peer_grid_alloc(&g, "jacobi_mpi"), *v = peer_grid_alloc(&g, "jacobi_mpi");
+    if (g.row0 == 0) /* my halo row 0 is the global top boundary */
         for (long j = 0; j < n + 2; j++)
             AT(u, 0, j) = AT(v, 0, j) = 1.0;
     if (rank == 0)
         peer_note("jacobi_mpi", "n=%ld iters=%ld ranks=%d", n, iters, size);
 
-    exchange(u, n, nl, up, down, MPI_COMM_WORLD); /* warm up the connections */
+    peer_grid_exchange(&g, u, MPI_COMM_WORLD); /* warm up the connections */
     MPI_Barrier(MPI_COMM_WORLD);
     double t0 = MPI_Wtime();
     for (long it = 0; it < iters; it++) {
-        exchange(u, n, nl, up, down, MPI_COMM_WORLD);
+        peer_grid_exchange(&g, u, MPI_COMM_WORLD);
         for (long i = 1; i <= nl; i++) {
             const double *um = &AT(u, i - 1, 0), *uc = &AT(u, i, 0), *up1 = &AT(u, i + 1, 0);
             double *vc = &AT(v, i, 0);
@@ -95,7 +77,7 @@ int main(int argc, char **argv)
     MPI_Reduce(&dt, &tmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
 
     /* Residual of the 5-point Laplace operator and checksum. */
-    exchange(u, n, nl, up, down, MPI_COMM_WORLD);
+    peer_grid_exchange(&g, u, MPI_COMM_WORLD);
     double loc[2] = {0.0, 0.0}, glob[2];
     for (long i = 1; i <= nl; i++)
         for (long j = 1; j <= n; j++) {
