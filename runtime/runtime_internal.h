@@ -215,10 +215,7 @@ struct grt_op {
   bool *fold_active;             /* per fold: runs on this rank */
   bool *fold_gather;             /* per fold: every point's buffer goes to rank 0 */
   uint64_t red_tag;              /* tags of gathered reduction buffers: red_tag + point */
-  uint64_t fut_tag;              /* tag of the future exchange */
-  atomic_int fut_pending;        /* exchange: arrivals still expected (+1 local) */
-  unsigned char **fut_in;        /* exchange: receive buffer per rank */
-  size_t fut_in_bytes;
+  struct grt_futx *futx;         /* the exchange of point results, or NULL */
   void (*cleanup)(grt_op_t *op); /* extra state of internal ops */
   void *extra;
 };
@@ -373,6 +370,7 @@ void grt__send_redbuf(grt_runtime_t *rt, grt_op_t *op, int p, int arg);
 void grt__distrib_free(grt_runtime_t *rt);
 int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f);
 int grt__post_future_exchange(grt_runtime_t *rt, grt_op_t *op);
+void grt__futx_free(grt_op_t *op);
 int grt__coh_everywhere_store(grt_runtime_t *rt, grt_store_t *s);
 /* Adds accesses whose edges go to @p targets (submit.c), pruning as needed. */
 int grt__dg_add_targets(grt_runtime_t *rt, grt_root_state_t *st, const grt_dg_access_t *acc, int n,

@@ -239,10 +239,7 @@ void grt__op_unref(grt_op_t *op) {
         if (op->points[k].redbuf[i])
           grt__mem_free(&op->rt->mems[GRT_MEM_SYSMEM], op->points[k].redbuf[i],
                         op->points[k].redbytes[i]);
-  if (op->fut_in) {
-    for (int r = 0; r < op->rt->nranks; r++) free(op->fut_in[r]);
-    free(op->fut_in);
-  }
+  grt__futx_free(op);
   free(op->fail_msg);
   free(op->ret);
   grt__op_block_put(op->rt, op, op->block_class);
