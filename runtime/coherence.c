@@ -24,11 +24,13 @@ void grt__coh_init(grt_coh_t *c, int nranks, int rank) {
 static void drop_pieces(grt_coh_t *c) {
   for (int i = 0; i < c->n; i++) free(c->v[i].valid);
   c->n = 0;
+  c->ndead = 0;
 }
 
 void grt__coh_free(grt_coh_t *c) {
   drop_pieces(c);
   free(c->v);
+  free(c->box);
   grt__rects_free(&c->held);
   free(c->sent);
   memset(c, 0, sizeof *c);
@@ -43,6 +45,21 @@ static bool has(const grt_piece_t *p, int rank) {
   return p->owner == GRT_COH_EVERYWHERE || ((p->valid[rank / 64] >> (rank % 64)) & 1);
 }
 
+/* Widens the box of slot i's chunk to hold piece i (starts it at a chunk's
+ * first slot). */
+static void box_add(grt_coh_t *c, int i) {
+  grt_rect_t *b = &c->box[i / GRT_COH_CHUNK];
+  const grt_rect_t *r = &c->v[i].r;
+  if (i % GRT_COH_CHUNK == 0) {
+    *b = *r;
+    return;
+  }
+  for (int d = 0; d < r->ndim; d++) {
+    if (r->lo[d] < b->lo[d]) b->lo[d] = r->lo[d];
+    if (r->hi[d] > b->hi[d]) b->hi[d] = r->hi[d];
+  }
+}
+
 static int push(grt_coh_t *c, const grt_rect_t *r, int owner, const uint64_t *valid) {
   if (c->n == c->cap) {
     int cap = c->cap ? c->cap * 2 : 16;
@@ -51,15 +68,54 @@ static int push(grt_coh_t *c, const grt_rect_t *r, int owner, const uint64_t *va
     c->v = v;
     c->cap = cap;
   }
+  int nbox = c->n / GRT_COH_CHUNK + 1;
+  if (nbox > c->capbox) {
+    int cap = c->capbox ? c->capbox * 2 : 4;
+    grt_rect_t *b = realloc(c->box, sizeof *b * (size_t)cap);
+    if (!b) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+    c->box = b;
+    c->capbox = cap;
+  }
   uint64_t *bits = NULL;
   if (owner != GRT_COH_EVERYWHERE) {
     bits = malloc(sizeof *bits * (size_t)c->nwords);
     if (!bits) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
     memcpy(bits, valid, sizeof *bits * (size_t)c->nwords);
   }
-  c->v[c->n++] = (grt_piece_t){.r = *r, .owner = owner, .valid = bits};
+  c->v[c->n] = (grt_piece_t){.r = *r, .owner = owner, .valid = bits};
+  box_add(c, c->n++);
   return 0;
 }
+
+/* Drops piece i, leaving a dead slot that no scan can meet. */
+static void kill(grt_coh_t *c, int i) {
+  free(c->v[i].valid);
+  c->v[i].valid = NULL;
+  c->v[i].owner = GRT_COH_DEAD;
+  c->v[i].r.hi[0] = c->v[i].r.lo[0] - 1; /* empty */
+  c->ndead++;
+}
+
+/* Removes the dead slots once they are the majority (amortized O(1) per
+ * drop), keeping the live pieces' order, and rebuilds the boxes. */
+static void compact(grt_coh_t *c) {
+  if (c->ndead <= GRT_COH_CHUNK || 2 * c->ndead <= c->n) return;
+  int j = 0;
+  for (int i = 0; i < c->n; i++)
+    if (c->v[i].owner != GRT_COH_DEAD) c->v[j++] = c->v[i];
+  c->n = j;
+  c->ndead = 0;
+  for (int i = 0; i < c->n; i++) box_add(c, i);
+}
+
+/* for (i over the slots [0, n) of chunks whose box meets r) body: the scan
+ * every query of the pieces makes. */
+#define FOR_EACH_NEAR(c, n, r, i, body)                                                \
+  for (int ch_ = 0; ch_ * GRT_COH_CHUNK < (n); ch_++) {                                \
+    if (!grt_rect_overlaps(&(c)->box[ch_], (r))) continue;                              \
+    int end_ = (ch_ + 1) * GRT_COH_CHUNK < (n) ? (ch_ + 1) * GRT_COH_CHUNK : (n);        \
+    for (int i = ch_ * GRT_COH_CHUNK; i < end_; i++) body                               \
+  }
 
 /* Calls @p emit for each part of @p a outside @p cut: at most 2*ndim slabs,
  * dimension 0 first, the low slab before the high one. */
@@ -117,8 +173,9 @@ static int frags_start(const grt_rect_t *r) {
 }
 
 bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
-  for (int i = 0; i < c->n; i++)
+  FOR_EACH_NEAR(c, c->n, r, i, {
     if (grt_rect_overlaps(&c->v[i].r, r)) return true;
+  })
   return false;
 }
 
@@ -130,7 +187,8 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
    * `rank`) and its outside parts are appended; they are disjoint from r, so
    * the scan over the original pieces need not see them. */
   int n = c->n, k = 0;
-  for (int i = 0; i < n && rc == 0; i++) {
+  FOR_EACH_NEAR(c, n, r, i, {
+    if (rc != 0) break;
     grt_rect_t in;
     if (!grt_rect_intersect(&c->v[i].r, r, &in)) continue;
     if (rest && (rc = frags_cut(&in)) < 0) break;
@@ -138,9 +196,9 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
     fn(ctx, c->v[i].owner, rank, &in, -1, k++);
     grt_piece_t p = c->v[i]; /* push may move the array */
     if ((rc = push_rest(c, &p, &in)) < 0) break;
-    c->v[i].r = in;
+    c->v[i].r = in; /* shrinks: its chunk's box still holds it */
     c->v[i].valid[rank / 64] |= (uint64_t)1 << (rank % 64);
-  }
+  })
   for (int i = 0; rest && rc == 0 && i < scratch.a.n; i++)
     if (grt__rects_push(rest, &scratch.a.v[i]) < 0)
       rc = grt__error(GRT_ENOMEM, "coherence: out of host memory");
@@ -284,22 +342,14 @@ int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfe
  * dropped. */
 static int cut_all(grt_coh_t *c, const grt_rect_t *r) {
   int n = c->n;
-  bool any = false;
-  for (int i = 0; i < n; i++) {
+  FOR_EACH_NEAR(c, n, r, i, {
     grt_rect_t in;
     if (!grt_rect_intersect(&c->v[i].r, r, &in)) continue;
-    grt_piece_t p = c->v[i];
+    grt_piece_t p = c->v[i]; /* push may move the array */
     if (push_rest(c, &p, &in) < 0) return GRT_ENOMEM;
-    free(c->v[i].valid);
-    c->v[i].valid = NULL;
-    c->v[i].owner = -2; /* dropped below */
-    any = true;
-  }
-  if (!any) return 0;
-  int j = 0;
-  for (int i = 0; i < c->n; i++)
-    if (c->v[i].owner != -2) c->v[j++] = c->v[i];
-  c->n = j;
+    kill(c, i);
+  })
+  compact(c);
   return 0;
 }
 

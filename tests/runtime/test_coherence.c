@@ -1,0 +1,210 @@
+/* test_coherence.c - the coherence map's pieces against a per-cell oracle.
+ *
+ * Random programs of writes (one rank, or every rank alike) and reads by
+ * random ranks on a small 2-D root, with no tiled layer: every read must
+ * report exactly the cells the reader does not hold, each from the rank
+ * that last wrote it, in disjoint rectangles, and hand back as `rest`
+ * exactly the cells in no piece. Programs are long enough that pieces pile
+ * up past many index chunks, die, and get compacted. The seed is printed on
+ * failure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../runtime/coherence.h"
+
+enum { N0 = 48, N1 = 40, RANKS = 5 };
+
+/* Per cell: -1 untracked (valid everywhere, in no piece), else the owner
+ * (or GRT_COH_EVERYWHERE); holders as a bitset. */
+typedef struct model {
+  int owner[N0][N1];
+  unsigned holders[N0][N1];
+} model_t;
+
+typedef struct seen {
+  int src[N0][N1];   /* the source reported for a cell, -1 none */
+  int count[N0][N1]; /* how many reported rectangles cover it */
+  int calls;
+} seen_t;
+
+static uint64_t rng;
+static uint64_t next(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+static void random_rect(grt_rect_t *r) {
+  r->ndim = 2;
+  int64_t ext[2] = {N0, N1};
+  for (int d = 0; d < 2; d++) {
+    int64_t len = 1 + (int64_t)(next() % (next() % 4 == 0 ? (uint64_t)ext[d] : 6));
+    if (len > ext[d]) len = ext[d];
+    r->lo[d] = (int64_t)(next() % (uint64_t)(ext[d] - len + 1));
+    r->hi[d] = r->lo[d] + len - 1;
+  }
+}
+
+static void on_xfer(void *ctx, int src, int dst, const grt_rect_t *r, int64_t c, int k) {
+  seen_t *s = ctx;
+  (void)dst, (void)c, (void)k;
+  s->calls++;
+  for (int64_t i = r->lo[0]; i <= r->hi[0]; i++)
+    for (int64_t j = r->lo[1]; j <= r->hi[1]; j++) {
+      s->src[i][j] = src;
+      s->count[i][j]++;
+    }
+}
+
+static void run_program(uint64_t seed, int nops) {
+  rng = seed * 2654435761u + 1;
+  static model_t m;
+  static seen_t s;
+  for (int i = 0; i < N0; i++)
+    for (int j = 0; j < N1; j++) {
+      m.owner[i][j] = -1;
+      m.holders[i][j] = 0;
+    }
+  grt_coh_t c;
+  grt__coh_init(&c, RANKS, (int)(seed % RANKS));
+  grt_rects_t rest = {0};
+  int max_n = 0;
+  for (int op = 0; op < nops; op++) {
+    grt_rect_t r;
+    random_rect(&r);
+    unsigned kind = (unsigned)(next() % 10);
+    int rank = (int)(next() % RANKS);
+    if (kind < 4) { /* a write by one rank */
+      if (grt__coh_write(&c, &r, rank) < 0) fail_msg("seed %llu: write failed", (unsigned long long)seed);
+      for (int64_t i = r.lo[0]; i <= r.hi[0]; i++)
+        for (int64_t j = r.lo[1]; j <= r.hi[1]; j++) {
+          m.owner[i][j] = rank;
+          m.holders[i][j] = 1u << rank;
+        }
+    } else if (kind == 4) { /* a replicated write */
+      if (grt__coh_everywhere(&c, &r) < 0) fail_msg("seed %llu: everywhere failed", (unsigned long long)seed);
+      /* No tiled layer: the cells leave the map (valid everywhere). */
+      for (int64_t i = r.lo[0]; i <= r.hi[0]; i++)
+        for (int64_t j = r.lo[1]; j <= r.hi[1]; j++) m.owner[i][j] = -1;
+    } else { /* a read */
+      memset(&s, 0, sizeof s);
+      for (int i = 0; i < N0; i++)
+        for (int j = 0; j < N1; j++) s.src[i][j] = -1;
+      rest.n = 0;
+      if (grt__coh_read_pieces(&c, &r, rank, on_xfer, &s, &rest) < 0)
+        fail_msg("seed %llu: read failed", (unsigned long long)seed);
+      static int in_rest[N0][N1];
+      memset(in_rest, 0, sizeof in_rest);
+      for (int q = 0; q < rest.n; q++)
+        for (int64_t i = rest.v[q].lo[0]; i <= rest.v[q].hi[0]; i++)
+          for (int64_t j = rest.v[q].lo[1]; j <= rest.v[q].hi[1]; j++) {
+            if (i < r.lo[0] || i > r.hi[0] || j < r.lo[1] || j > r.hi[1])
+              fail_msg("seed %llu op %d: rest outside the read", (unsigned long long)seed, op);
+            in_rest[i][j]++;
+          }
+      for (int i = 0; i < N0; i++)
+        for (int j = 0; j < N1; j++) {
+          bool inside = i >= r.lo[0] && i <= r.hi[0] && j >= r.lo[1] && j <= r.hi[1];
+          bool tracked = m.owner[i][j] != -1;
+          bool want = inside && tracked && !(m.holders[i][j] >> rank & 1u);
+          if (s.count[i][j] != (want ? 1 : 0))
+            fail_msg("seed %llu op %d: cell (%d,%d) reported %d times, expected %d",
+                     (unsigned long long)seed, op, i, j, s.count[i][j], want ? 1 : 0);
+          if (want && s.src[i][j] != m.owner[i][j])
+            fail_msg("seed %llu op %d: cell (%d,%d) from rank %d, expected %d",
+                     (unsigned long long)seed, op, i, j, s.src[i][j], m.owner[i][j]);
+          if (in_rest[i][j] != (inside && !tracked ? 1 : 0))
+            fail_msg("seed %llu op %d: cell (%d,%d) in rest %d times, expected %d",
+                     (unsigned long long)seed, op, i, j, in_rest[i][j], inside && !tracked);
+          if (inside && tracked) m.holders[i][j] |= 1u << rank;
+        }
+    }
+    /* Pieces stay disjoint and inside the map's cells. */
+    int live = 0;
+    for (int q = 0; q < c.n; q++)
+      if (c.v[q].owner != GRT_COH_DEAD && !grt_rect_empty(&c.v[q].r)) live++;
+    if (live > max_n) max_n = live;
+    if (c.ndead > c.n) fail_msg("seed %llu: %d dead of %d", (unsigned long long)seed, c.ndead, c.n);
+  }
+  /* The live pieces cover exactly the tracked cells. */
+  static int cover[N0][N1];
+  memset(cover, 0, sizeof cover);
+  for (int q = 0; q < c.n; q++)
+    for (int64_t i = c.v[q].r.lo[0]; i <= c.v[q].r.hi[0]; i++)
+      for (int64_t j = c.v[q].r.lo[1]; j <= c.v[q].r.hi[1]; j++) cover[i][j]++;
+  for (int i = 0; i < N0; i++)
+    for (int j = 0; j < N1; j++)
+      if (cover[i][j] != (m.owner[i][j] != -1))
+        fail_msg("seed %llu: cell (%d,%d) in %d pieces", (unsigned long long)seed, i, j, cover[i][j]);
+  /* The programs must reach past one index chunk, or they test nothing. */
+  if (max_n <= GRT_COH_CHUNK) fail_msg("seed %llu: only %d live pieces", (unsigned long long)seed, max_n);
+  grt__rects_free(&rest);
+  grt__coh_free(&c);
+  grt__coh_scratch_free();
+}
+
+static void test_coherence_pieces_oracle(void **state) {
+  (void)state;
+  for (uint64_t seed = 1; seed <= 40; seed++) run_program(seed, 600);
+}
+
+typedef struct calls {
+  int n, src;
+  grt_rect_t r;
+} calls_t;
+
+static void on_call(void *ctx, int src, int dst, const grt_rect_t *r, int64_t c, int k) {
+  calls_t *s = ctx;
+  (void)dst, (void)c, (void)k;
+  s->n++;
+  s->src = src;
+  s->r = *r;
+}
+
+/* Many disjoint pieces (a row per write, as a program writing one row per
+ * launch makes): the index skips chunks, and reads still find the rows. */
+static void test_coherence_many_rows(void **state) {
+  (void)state;
+  grt_coh_t c;
+  grt__coh_init(&c, 2, 0);
+  enum { ROWS = 5000 };
+  for (int t = 0; t < ROWS; t++) {
+    grt_rect_t r = {2, {t, 0}, {t, 1}};
+    assert_int_equal(grt__coh_write(&c, &r, t % 2), 0);
+  }
+  assert_int_equal(c.n, ROWS);
+  assert_int_equal(c.ndead, 0);
+  calls_t s = {0};
+  grt_rect_t q = {2, {1234, 0}, {1235, 1}};
+  assert_int_equal(grt__coh_read_pieces(&c, &q, 0, on_call, &s, NULL), 0);
+  assert_int_equal(s.n, 1); /* row 1235, from rank 1 */
+  assert_int_equal(s.src, 1);
+  assert_int_equal(s.r.lo[0], 1235);
+  assert_int_equal(s.r.hi[0], 1235);
+  assert_true(grt__coh_pieces_meet(&c, &q));
+  grt_rect_t out = {2, {ROWS, 0}, {ROWS + 5, 1}};
+  assert_false(grt__coh_pieces_meet(&c, &out));
+  /* Overwriting everything kills every piece; compaction keeps one. */
+  grt_rect_t all = {2, {0, 0}, {ROWS - 1, 1}};
+  assert_int_equal(grt__coh_write(&c, &all, 1), 0);
+  assert_int_equal(c.n - c.ndead, 1);
+  assert_true(c.n < ROWS);
+  grt__coh_free(&c);
+  grt__coh_scratch_free();
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_coherence_pieces_oracle),
+      cmocka_unit_test(test_coherence_many_rows),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
