@@ -31,6 +31,7 @@ void grt__coh_free(grt_coh_t *c) {
   drop_pieces(c);
   free(c->v);
   free(c->box);
+  free(c->box2);
   grt__rects_free(&c->held);
   free(c->sent);
   memset(c, 0, sizeof *c);
@@ -47,10 +48,8 @@ static bool has(const grt_piece_t *p, int rank) {
 
 /* Widens the box of slot i's chunk to hold piece i (starts it at a chunk's
  * first slot). */
-static void box_add(grt_coh_t *c, int i) {
-  grt_rect_t *b = &c->box[i / GRT_COH_CHUNK];
-  const grt_rect_t *r = &c->v[i].r;
-  if (i % GRT_COH_CHUNK == 0) {
+static void widen(grt_rect_t *b, const grt_rect_t *r, bool first) {
+  if (first) {
     *b = *r;
     return;
   }
@@ -58,6 +57,12 @@ static void box_add(grt_coh_t *c, int i) {
     if (r->lo[d] < b->lo[d]) b->lo[d] = r->lo[d];
     if (r->hi[d] > b->hi[d]) b->hi[d] = r->hi[d];
   }
+}
+
+static void box_add(grt_coh_t *c, int i) {
+  const grt_rect_t *r = &c->v[i].r;
+  widen(&c->box[i / GRT_COH_CHUNK], r, i % GRT_COH_CHUNK == 0);
+  widen(&c->box2[i / (GRT_COH_CHUNK * GRT_COH_CHUNK)], r, i % (GRT_COH_CHUNK * GRT_COH_CHUNK) == 0);
 }
 
 static int push(grt_coh_t *c, const grt_rect_t *r, int owner, const uint64_t *valid) {
@@ -70,10 +75,13 @@ static int push(grt_coh_t *c, const grt_rect_t *r, int owner, const uint64_t *va
   }
   int nbox = c->n / GRT_COH_CHUNK + 1;
   if (nbox > c->capbox) {
-    int cap = c->capbox ? c->capbox * 2 : 4;
+    int cap = c->capbox ? c->capbox * 2 : GRT_COH_CHUNK;
     grt_rect_t *b = realloc(c->box, sizeof *b * (size_t)cap);
     if (!b) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
     c->box = b;
+    b = realloc(c->box2, sizeof *b * (size_t)(cap / GRT_COH_CHUNK));
+    if (!b) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+    c->box2 = b;
     c->capbox = cap;
   }
   uint64_t *bits = NULL;
@@ -108,13 +116,17 @@ static void compact(grt_coh_t *c) {
   for (int i = 0; i < c->n; i++) box_add(c, i);
 }
 
-/* for (i over the slots [0, n) of chunks whose box meets r) body: the scan
- * every query of the pieces makes. */
-#define FOR_EACH_NEAR(c, n, r, i, body)                                                \
-  for (int ch_ = 0; ch_ * GRT_COH_CHUNK < (n); ch_++) {                                \
-    if (!grt_rect_overlaps(&(c)->box[ch_], (r))) continue;                              \
-    int end_ = (ch_ + 1) * GRT_COH_CHUNK < (n) ? (ch_ + 1) * GRT_COH_CHUNK : (n);        \
-    for (int i = ch_ * GRT_COH_CHUNK; i < end_; i++) body                               \
+/* for (i over the slots [0, n) of chunks whose box, and whose group's box,
+ * meets r) body: the scan every query of the pieces makes, in slot order. */
+#define FOR_EACH_NEAR(c, n, r, i, body)                                                    \
+  for (int g_ = 0; g_ * GRT_COH_CHUNK * GRT_COH_CHUNK < (n); g_++) {                        \
+    if (!grt_rect_overlaps(&(c)->box2[g_], (r))) continue;                                  \
+    for (int ch_ = g_ * GRT_COH_CHUNK; ch_ < (g_ + 1) * GRT_COH_CHUNK &&                    \
+                                       ch_ * GRT_COH_CHUNK < (n); ch_++) {                  \
+      if (!grt_rect_overlaps(&(c)->box[ch_], (r))) continue;                                \
+      int end_ = (ch_ + 1) * GRT_COH_CHUNK < (n) ? (ch_ + 1) * GRT_COH_CHUNK : (n);          \
+      for (int i = ch_ * GRT_COH_CHUNK; i < end_; i++) body                                 \
+    }                                                                                       \
   }
 
 /* Calls @p emit for each part of @p a outside @p cut: at most 2*ndim slabs,

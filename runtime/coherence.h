@@ -71,10 +71,11 @@ typedef struct grt_coh_sent {
 /* Pieces are kept in creation order (all ranks alike, so scans visit them
  * in the same order everywhere) and indexed by chunks of GRT_COH_CHUNK
  * consecutive slots, each with a bounding box of its pieces (a superset:
- * pieces shrink and die without shrinking it), so that a scan skips whole
- * chunks: a program that writes many small disjoint pieces (one row per
- * launch, say) keeps its cost per access near O(n / GRT_COH_CHUNK + hits)
- * instead of O(n). A dropped piece stays as a dead slot (empty rectangle,
+ * pieces shrink and die without shrinking it), and by groups of
+ * GRT_COH_CHUNK chunks with a box each, so that a scan skips whole groups
+ * and chunks: a program that writes many small disjoint pieces (one row per
+ * launch, say) pays about n / 1024 + 32 per hit box tests per access
+ * instead of n. A dropped piece stays as a dead slot (empty rectangle,
  * owner GRT_COH_DEAD) until dead slots are the majority; then the array is
  * compacted, in order, and the boxes rebuilt. */
 #define GRT_COH_CHUNK 32
@@ -86,6 +87,7 @@ typedef struct grt_coh {
   int n, cap;
   int ndead;                       /* dead slots among v[0, n) */
   grt_rect_t *box;                 /* per chunk: a box holding its pieces */
+  grt_rect_t *box2;                /* per group of chunks: a box holding theirs */
   int capbox;
   bool tiled;                      /* the tiled layer is present */
   grt_tiling_t t;                  /* its tiling (colour = writer's point) */
