@@ -141,6 +141,7 @@ typedef struct plan {
   int64_t *cand;          /* owner side: remote readers of this rank's tiles */
   int ncand, capcand;
   uint64_t base_tag;
+  uint64_t nodes_made;    /* transfer nodes made so far (tests) */
   int rank;
   int cur_slot, cur_arg, cur_q, cur_j, cur_r2;
   int err;
@@ -161,6 +162,11 @@ void grt__distrib_free(grt_runtime_t *rt) {
   grt__rects_free(&pl->rest);
   free(pl);
   rt->plan = NULL;
+}
+
+uint64_t grt__distrib_xfer_nodes(const grt_runtime_t *rt) {
+  const plan_t *pl = rt->plan;
+  return pl ? pl->nodes_made : 0;
 }
 
 static void collect(void *ctx, int src, int dst, const grt_rect_t *r, int64_t c, int k) {
@@ -391,9 +397,11 @@ static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, const reade
 static int cmp_xfer(const void *a, const void *b) {
   const plan_xfer_t *x = a, *y = b;
 #define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
+  /* Root and direction first: one node each, its messages (peers) in
+   * order, each message's rectangles in key order. */
   CMP(root_slot);
-  CMP(peer);
   CMP(send);
+  CMP(peer);
   CMP(arg);
   CMP(q);
   CMP(j);
@@ -438,6 +446,7 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
       return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
     }
     grt__node_init(rt, &x->node, GRT_NODE_XFER, NULL);
+    pl->nodes_made++;
     x->node.run = run_xfer;
     x->root = root;
     grt__root_acquire(root);

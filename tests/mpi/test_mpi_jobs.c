@@ -207,6 +207,12 @@ static void test_mpi_jobs_simulated_stencil2d(void **state) {
     expect2d(g, cases[c].rank, want, sizeof want);
     if (strcmp(line, want) != 0)
       fail_msg("simulated rank %d of %d: got '%s', want '%s'", cases[c].rank, cases[c].R, line, want);
+    /* One send node and one receive node per iteration, however many
+     * neighbours: the rank's control cost must not grow with them. */
+    char key[64];
+    snprintf(key, sizeof key, "rank %d xfer_nodes 20\n", cases[c].rank);
+    if (!strstr(sim.out, key))
+      fail_msg("simulated rank %d of %d: want '%s' in:\n%s", cases[c].rank, cases[c].R, key, sim.out);
   }
 }
 
