@@ -333,3 +333,53 @@ void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_
   c->held.n = 0;
   c->nsent = 0;
 }
+
+/* ---- coalescing ---- */
+
+/* Rectangles grt__rects_coalesce merges: above this the pairwise pass would
+ * cost more than it saves. */
+#define COALESCE_MAX 32
+
+/* @p x takes in @p y when their union is one rectangle: one contains the
+ * other, or they differ in one dimension only and touch or overlap there. */
+static bool absorb(grt_rect_t *x, const grt_rect_t *y) {
+  int nd = x->ndim, ndiff = 0, diff = 0;
+  bool x_has_y = true, y_has_x = true;
+  for (int d = 0; d < nd; d++) {
+    if (y->lo[d] > x->hi[d] + 1 || x->lo[d] > y->hi[d] + 1) return false; /* apart */
+    x_has_y &= y->lo[d] >= x->lo[d] && y->hi[d] <= x->hi[d];
+    y_has_x &= x->lo[d] >= y->lo[d] && x->hi[d] <= y->hi[d];
+    if (x->lo[d] != y->lo[d] || x->hi[d] != y->hi[d]) ndiff++, diff = d;
+  }
+  if (x_has_y) return true;
+  if (y_has_x) {
+    *x = *y;
+    return true;
+  }
+  if (ndiff != 1) return false;
+  if (y->lo[diff] < x->lo[diff]) x->lo[diff] = y->lo[diff];
+  if (y->hi[diff] > x->hi[diff]) x->hi[diff] = y->hi[diff];
+  return true;
+}
+
+int grt__rects_coalesce(grt_rects_t *out, const grt_rect_t *v, int n) {
+  int s = out->n;
+  for (int i = 0; i < n; i++)
+    if (!grt_rect_empty(&v[i]) && grt__rects_push(out, &v[i]) < 0)
+      return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+  int m = out->n - s;
+  if (m > COALESCE_MAX) return 0;
+  /* One pass: a rectangle that grows looks again at those after it. Not
+   * always the fewest rectangles, but always the same union. */
+  grt_rect_t *a = out->v + s;
+  for (int i = 0; i < m; i++)
+    for (int j = i + 1; j < m;)
+      if (absorb(&a[i], &a[j])) {
+        a[j] = a[--m];
+        j = i + 1;
+      } else {
+        j++;
+      }
+  out->n = s + m;
+  return 0;
+}

@@ -123,4 +123,11 @@ void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_
 /* The owner of linear colour @p lin of the tiled layer. */
 int grt__coh_owner(const grt_coh_t *c, int64_t lin);
 
+/* Appends to @p out rectangles whose union is exactly that of @p v[0 .. n)
+ * (empty ones dropped): one contained in another is dropped, two differing
+ * in one dimension only where they touch or overlap become one. For the
+ * dependence analysis of transfer nodes: the same dependences from fewer
+ * rectangles. Up to 32 rectangles are merged (O(n^2)); more are copied. */
+int grt__rects_coalesce(grt_rects_t *out, const grt_rect_t *v, int n);
+
 #endif
