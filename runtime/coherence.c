@@ -11,8 +11,12 @@ typedef struct frags {
   grt_rects_t a, b; /* double buffer for set differences */
 } frags_t;
 
-/* Scratch for the set differences; the map is used by one thread at a time. */
-static _Thread_local frags_t scratch;
+/* Scratch for the set differences; the map is used by one thread at a time.
+ * Initial-exec: in a shared library the default model calls
+ * __tls_get_addr at every use (GCC rematerializes it after each call), which
+ * was a tenth of the planning cost of a halo; 32 bytes fit the static TLS
+ * surplus even when libgrt is dlopen'ed. */
+static _Thread_local frags_t scratch __attribute__((tls_model("initial-exec")));
 
 void grt__coh_init(grt_coh_t *c, int nranks, int rank) {
   memset(c, 0, sizeof *c);
@@ -90,30 +94,30 @@ static int push_rest(grt_coh_t *c, const grt_piece_t *p, const grt_rect_t *cut) 
   return rc < 0 ? GRT_ENOMEM : 0;
 }
 
-/* scratch.a := scratch.a minus @p cut (fragments in a fixed order). */
-static int frags_cut(const grt_rect_t *cut) {
-  scratch.b.n = 0;
+/* fs->a := fs->a minus @p cut (fragments in a fixed order). */
+static int frags_cut(frags_t *fs, const grt_rect_t *cut) {
+  fs->b.n = 0;
   int rc = 0;
-  for (int i = 0; i < scratch.a.n && rc == 0; i++) {
-    const grt_rect_t *f = &scratch.a.v[i];
+  for (int i = 0; i < fs->a.n && rc == 0; i++) {
+    const grt_rect_t *f = &fs->a.v[i];
     if (!grt_rect_overlaps(f, cut)) {
-      rc = grt__rects_push(&scratch.b, f);
+      rc = grt__rects_push(&fs->b, f);
       continue;
     }
     grt_rect_t in;
     grt_rect_intersect(f, cut, &in);
-    FOR_EACH_SLAB(f, &in, slab, if (rc == 0) rc = grt__rects_push(&scratch.b, &slab));
+    FOR_EACH_SLAB(f, &in, slab, if (rc == 0) rc = grt__rects_push(&fs->b, &slab));
   }
-  grt_rects_t t = scratch.a;
-  scratch.a = scratch.b;
-  scratch.b = t;
+  grt_rects_t t = fs->a;
+  fs->a = fs->b;
+  fs->b = t;
   return rc < 0 ? grt__error(GRT_ENOMEM, "coherence: out of host memory") : 0;
 }
 
-static int frags_start(const grt_rect_t *r) {
-  scratch.a.n = 0;
-  return grt__rects_push(&scratch.a, r) < 0 ? grt__error(GRT_ENOMEM, "coherence: out of host memory")
-                                            : 0;
+static int frags_start(frags_t *fs, const grt_rect_t *r) {
+  fs->a.n = 0;
+  return grt__rects_push(&fs->a, r) < 0 ? grt__error(GRT_ENOMEM, "coherence: out of host memory")
+                                        : 0;
 }
 
 bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
@@ -125,7 +129,8 @@ bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
 int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                          void *ctx, grt_rects_t *rest) {
   if (grt_rect_empty(r)) return 0;
-  int rc = rest ? frags_start(r) : 0;
+  frags_t *fs = &scratch;
+  int rc = rest ? frags_start(fs, r) : 0;
   /* In place: a piece meeting r shrinks to the intersection (which gains
    * `rank`) and its outside parts are appended; they are disjoint from r, so
    * the scan over the original pieces need not see them. */
@@ -133,7 +138,7 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
   for (int i = 0; i < n && rc == 0; i++) {
     grt_rect_t in;
     if (!grt_rect_intersect(&c->v[i].r, r, &in)) continue;
-    if (rest && (rc = frags_cut(&in)) < 0) break;
+    if (rest && (rc = frags_cut(fs, &in)) < 0) break;
     if (has(&c->v[i], rank)) continue;
     fn(ctx, c->v[i].owner, rank, &in, -1, k++);
     grt_piece_t p = c->v[i]; /* push may move the array */
@@ -141,8 +146,8 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
     c->v[i].r = in;
     c->v[i].valid[rank / 64] |= (uint64_t)1 << (rank % 64);
   }
-  for (int i = 0; rest && rc == 0 && i < scratch.a.n; i++)
-    if (grt__rects_push(rest, &scratch.a.v[i]) < 0)
+  for (int i = 0; rest && rc == 0 && i < fs->a.n; i++)
+    if (grt__rects_push(rest, &fs->a.v[i]) < 0)
       rc = grt__error(GRT_ENOMEM, "coherence: out of host memory");
   return rc;
 }
@@ -211,19 +216,20 @@ static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin, g
   grt_rect_t tile, part;
   grt__coh_tile_rect(c, lin, &tile);
   if (!grt_rect_intersect(&tile, r, &part)) return 0;
-  int rc = frags_start(&part);
+  frags_t *fs = &scratch;
+  int rc = frags_start(fs, &part);
   if (rank == c->rank) {
-    for (int i = 0; i < c->held.n && rc == 0 && scratch.a.n; i++)
-      if (grt_rect_overlaps(&c->held.v[i], &part)) rc = frags_cut(&c->held.v[i]);
+    for (int i = 0; i < c->held.n && rc == 0 && fs->a.n; i++)
+      if (grt_rect_overlaps(&c->held.v[i], &part)) rc = frags_cut(fs, &c->held.v[i]);
   } else {
-    for (int i = 0; i < c->nsent && rc == 0 && scratch.a.n; i++)
+    for (int i = 0; i < c->nsent && rc == 0 && fs->a.n; i++)
       if (c->sent[i].dst == rank && grt_rect_overlaps(&c->sent[i].r, &part))
-        rc = frags_cut(&c->sent[i].r);
+        rc = frags_cut(fs, &c->sent[i].r);
   }
   int src = owner_of(c, lin);
-  for (int k = 0; k < scratch.a.n && rc == 0; k++) {
-    fn(ctx, src, rank, &scratch.a.v[k], lin, k);
-    rc = held_push(c, rank, &scratch.a.v[k]);
+  for (int k = 0; k < fs->a.n && rc == 0; k++) {
+    fn(ctx, src, rank, &fs->a.v[k], lin, k);
+    rc = held_push(c, rank, &fs->a.v[k]);
   }
   return rc;
 }
