@@ -17,11 +17,9 @@
 /* All of one op's sends (or receives) of one root on this rank are one node:
  * one message per peer, packed back to back in one buffer. A rank's node
  * count per op then does not grow with its number of neighbours. */
-typedef struct grt_xmsg {
-  int peer;
-  int r0, nr;             /* its rectangles: rects[r0 .. r0 + nr) */
-  size_t off, bytes;      /* its part of buf */
-} grt_xmsg_t;
+/* A message: one per peer, its rectangles consecutive in rects, its bytes
+ * at buf + off. */
+typedef grt_comm_msg_t grt_xmsg_t;
 
 typedef struct grt_xfer {
   grt_node_t node; /* first: the node is freed with free() after draining */
@@ -86,12 +84,9 @@ static void run_xfer(grt_runtime_t *rt, grt_node_t *n) {
     atomic_init(&sb->left, x->nmsgs);
     size_t off = 0;
     for (int i = 0; i < x->nrects; i++) off += move_rect(x->root, &x->rects[i], sb->bytes + off, true);
-    for (int m = 0; m < x->nmsgs; m++) {
-      const grt_xmsg_t *g = &x->msgs[m];
-      if (grt__comm_send(rt->comm, GRT_CHAN_DATA, g->peer, x->tag, sb->bytes + g->off, g->bytes,
-                         free_after_send, sb) < 0)
-        grt__comm_abort(rt->comm, GRT_ECOMM, grt_last_error());
-    }
+    if (grt__comm_postv(rt->comm, 1, GRT_CHAN_DATA, x->tag, sb->bytes, x->msgs, x->nmsgs,
+                        free_after_send, sb) < 0)
+      grt__comm_abort(rt->comm, GRT_ECOMM, grt_last_error());
   } else {
     size_t off = 0;
     for (int i = 0; i < x->nrects; i++) off += move_rect(x->root, &x->rects[i], x->buf + off, false);
@@ -453,7 +448,9 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
     grt_store_root_t *root = pl->roots[pl->v[i].root_slot];
     int nr = j - i;
     size_t rbytes = sizeof(grt_rect_t) * (size_t)nr;
-    grt_xfer_t *x = calloc(1, sizeof *x + rbytes + sizeof(grt_xmsg_t) * (size_t)nm);
+    /* The rectangles and messages are all written below: zero the header only. */
+    grt_xfer_t *x = malloc(sizeof *x + rbytes + sizeof(grt_xmsg_t) * (size_t)nm);
+    if (x) memset(x, 0, sizeof *x);
     if (!x || keep_node(pl, x) < 0) {
       free(x);
       return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
@@ -471,10 +468,9 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
     for (int k = 0; k < nr; k++) {
       const plan_xfer_t *e = &pl->v[i + k];
       if (k == 0 || e->peer != pl->v[i + k - 1].peer)
-        x->msgs[x->nmsgs++] = (grt_xmsg_t){.peer = e->peer, .r0 = k, .off = x->bytes};
+        x->msgs[x->nmsgs++] = (grt_xmsg_t){.peer = e->peer, .off = x->bytes};
       size_t b = (size_t)grt_rect_volume(&e->r) * es;
       x->rects[k] = e->r;
-      x->msgs[x->nmsgs - 1].nr++;
       x->msgs[x->nmsgs - 1].bytes += b;
       x->bytes += b;
     }
@@ -484,10 +480,9 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
       x->buf = malloc(x->bytes ? x->bytes : 1);
       if (!x->buf) return grt__error(GRT_ENOMEM, "grt: out of host memory for a receive");
       atomic_fetch_add(&x->node.pending, x->nmsgs); /* the messages' arrivals */
-      for (int m = 0; m < x->nmsgs; m++)
-        if (grt__comm_recv(rt->comm, GRT_CHAN_DATA, x->msgs[m].peer, x->tag, x->buf + x->msgs[m].off,
-                           x->msgs[m].bytes, xfer_arrived, x) < 0)
-          return GRT_ECOMM;
+      if (grt__comm_postv(rt->comm, 0, GRT_CHAN_DATA, x->tag, x->buf, x->msgs, x->nmsgs,
+                          xfer_arrived, x) < 0)
+        return GRT_ECOMM;
     }
     i = j;
   }
