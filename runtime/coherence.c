@@ -209,12 +209,13 @@ static int held_push(grt_coh_t *c, int dst, const grt_rect_t *r) {
   return 0;
 }
 
-/* The part of tile @p lin that @p rank reads in @p r, minus what it holds
- * already (reader: `held`; owner: what it sent to that rank). */
-static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin, grt_coh_xfer_fn fn,
-                     void *ctx) {
+/* The part of tile @p lin (colour @p col, owner @p src: the caller has
+ * them) that @p rank reads in @p r, minus what it holds already (reader:
+ * `held`; owner: what it sent to that rank). */
+static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin,
+                     const int64_t *col, int src, grt_coh_xfer_fn fn, void *ctx) {
   grt_rect_t tile, part;
-  grt__coh_tile_rect(c, lin, &tile);
+  grt__tiling_rect(&c->t, col, &tile);
   if (!grt_rect_intersect(&tile, r, &part)) return 0;
   frags_t *fs = &scratch;
   int rc = frags_start(fs, &part);
@@ -226,7 +227,6 @@ static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin, g
       if (c->sent[i].dst == rank && grt_rect_overlaps(&c->sent[i].r, &part))
         rc = frags_cut(fs, &c->sent[i].r);
   }
-  int src = owner_of(c, lin);
   for (int k = 0; k < fs->a.n && rc == 0; k++) {
     fn(ctx, src, rank, &fs->a.v[k], lin, k);
     rc = held_push(c, rank, &fs->a.v[k]);
@@ -254,14 +254,14 @@ int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfe
     grt__coh_my_tiles(c, &t0, &t1);
     if (t1 - t0 < box) {
       for (int64_t lin = t0; lin < t1 && rc == 0; lin++) {
-        int64_t l = lin;
+        int64_t l = lin, x[GRT_MAX_DIM];
         bool in = true;
         for (int d = nd - 1; d >= 0; d--) {
-          int64_t x = l % c->t.colors[d];
+          x[d] = l % c->t.colors[d];
           l /= c->t.colors[d];
-          in &= x >= clo[d] && x <= chi[d];
+          in &= x[d] >= clo[d] && x[d] <= chi[d];
         }
-        if (in && owner_of(c, lin) == c->rank) rc = read_tile(c, r, rank, lin, fn, ctx);
+        if (in && owner_of(c, lin) == c->rank) rc = read_tile(c, r, rank, lin, x, c->rank, fn, ctx);
       }
       return rc;
     }
@@ -273,7 +273,7 @@ int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfe
     for (int d = 0; d < nd; d++) lin = lin * c->t.colors[d] + col[d];
     int o = owner_of(c, lin);
     if (o != rank && (rank == c->rank || o == c->rank) &&
-        (rc = read_tile(c, r, rank, lin, fn, ctx)) < 0)
+        (rc = read_tile(c, r, rank, lin, col, o, fn, ctx)) < 0)
       return rc;
     int d = nd - 1;
     while (d >= 0 && ++col[d] > chi[d]) {
