@@ -217,6 +217,19 @@ static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin,
   grt_rect_t tile, part;
   grt__tiling_rect(&c->t, col, &tile);
   if (!grt_rect_intersect(&tile, r, &part)) return 0;
+  /* Nothing held (or sent) meets the part, as for a halo read once after
+   * each write: it is the one fragment. */
+  bool seen = false;
+  if (rank == c->rank) {
+    for (int i = 0; i < c->held.n && !seen; i++) seen = grt_rect_overlaps(&c->held.v[i], &part);
+  } else {
+    for (int i = 0; i < c->nsent && !seen; i++)
+      seen = c->sent[i].dst == rank && grt_rect_overlaps(&c->sent[i].r, &part);
+  }
+  if (!seen) {
+    fn(ctx, src, rank, &part, lin, 0);
+    return held_push(c, rank, &part);
+  }
   frags_t *fs = &scratch;
   int rc = frags_start(fs, &part);
   if (rank == c->rank) {
@@ -370,10 +383,19 @@ static bool absorb(grt_rect_t *x, const grt_rect_t *y) {
 
 int grt__rects_coalesce(grt_rects_t *out, const grt_rect_t *v, int n) {
   int s = out->n;
+  if (n <= 0) return 0;
+  if (out->cap - s < n) { /* room for all of them at once */
+    int cap = out->cap ? out->cap : 8;
+    while (cap - s < n) cap *= 2;
+    grt_rect_t *nv = realloc(out->v, sizeof *nv * (size_t)cap);
+    if (!nv) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+    out->v = nv;
+    out->cap = cap;
+  }
+  int m = 0;
   for (int i = 0; i < n; i++)
-    if (!grt_rect_empty(&v[i]) && grt__rects_push(out, &v[i]) < 0)
-      return grt__error(GRT_ENOMEM, "coherence: out of host memory");
-  int m = out->n - s;
+    if (!grt_rect_empty(&v[i])) out->v[s + m++] = v[i];
+  out->n = s + m;
   if (m > COALESCE_MAX) return 0;
   /* One pass: a rectangle that grows looks again at those after it. Not
    * always the fewest rectangles, but always the same union. */

@@ -236,6 +236,7 @@ typedef struct readers {
   const grt_op_t *op;
   int arg;
   const grt_transform_t *tf;
+  bool identity;          /* tf is the identity (set by plan_reads) */
   grt_rect_t whole;       /* the whole view */
   int n;                  /* readers */
 } readers_t;
@@ -339,9 +340,13 @@ static int owner_candidates(const grt_runtime_t *rt, plan_t *pl, const grt_coh_t
 static int read_tiled_q(plan_t *pl, grt_coh_t *coh, const readers_t *rd, int q, int rank) {
   grt_rect_t r;
   rd_rect(rd, q, &r);
-  int rc = image_into(&pl->img, rd->tf, &r);
   pl->cur_q = q;
   pl->cur_r2 = 0;
+  if (rd->identity) { /* its image is itself: rectangle j = 0 */
+    pl->cur_j = 0;
+    return grt__coh_read_tiled(coh, &r, rank, collect, pl);
+  }
+  int rc = image_into(&pl->img, rd->tf, &r);
   for (int j = 0; j < pl->img.n && rc == 0; j++) {
     pl->cur_j = j;
     rc = grt__coh_read_tiled(coh, &pl->img.v[j], rank, collect, pl);
@@ -350,8 +355,9 @@ static int read_tiled_q(plan_t *pl, grt_coh_t *coh, const readers_t *rd, int q, 
 }
 
 /* Plans the reads of one argument (or of a whole store by every rank). */
-static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, const readers_t *rd) {
+static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, readers_t *rd) {
   bool gen = false;
+  rd->identity = grt__tf_is_identity(rd->tf);
   int rc = 0;
   if (coh->n > 0) {
     if ((rc = image_into(&pl->img, rd->tf, &rd->whole)) < 0) return rc;
