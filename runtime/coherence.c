@@ -209,6 +209,8 @@ static int held_push(grt_coh_t *c, int dst, const grt_rect_t *r) {
   return 0;
 }
 
+int grt__coh_record(grt_coh_t *c, int dst, const grt_rect_t *r) { return held_push(c, dst, r); }
+
 /* The part of tile @p lin (colour @p col, owner @p src: the caller has
  * them) that @p rank reads in @p r, minus what it holds already (reader:
  * `held`; owner: what it sent to that rank). */

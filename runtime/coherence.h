@@ -107,6 +107,10 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
  * records them in `held` / `sent`. */
 int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                         void *ctx);
+/* Records what grt__coh_read_tiled records for a transfer of @p r of this
+ * rank's tiled layer to @p dst (sent), or to this rank (held) when @p dst is
+ * this rank: for a replayed plan. */
+int grt__coh_record(grt_coh_t *c, int dst, const grt_rect_t *r);
 /* This rank's tiles of the tiled layer lie in the linear colours [*lo, *hi)
  * (all of them are its own unless a mapper shards). */
 void grt__coh_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi);

@@ -125,6 +125,25 @@ typedef struct plan_xfer {
   grt_rect_t r;
 } plan_xfer_t;
 
+/* A memo of one tiled-layer read (see plan_reads): what a rank plans for
+ * an argument read through the identity by a launch's points when the layer
+ * has no copies recorded yet (held and sent empty) is a function of the
+ * layer's tiling and sharding, the reading tiling, the launch's shape and
+ * sharding, and the rank. Block shardings only (a mapper's function is
+ * opaque). */
+#define PLAN_MEMOS 4
+
+typedef struct plan_memo {
+  bool valid;
+  const grt_coh_t *coh;
+  grt_tiling_t layer, reading;
+  int64_t layer_np, launch_np;   /* block shardings: npoints (nranks is the job's) */
+  int launch_ndim;
+  int64_t launch_shape[GRT_MAX_DIM];
+  plan_xfer_t *v;                /* the transfers, in planning order */
+  int n, cap;
+} plan_memo_t;
+
 typedef struct plan {
   plan_xfer_t *v;
   int n, cap;
@@ -142,6 +161,9 @@ typedef struct plan {
   int ncand, capcand;
   uint64_t base_tag;
   uint64_t nodes_made;    /* transfer nodes made so far (tests) */
+  uint64_t memo_hits;     /* tiled-layer reads replayed from a memo (tests) */
+  plan_memo_t memo[PLAN_MEMOS];
+  int memo_next;
   int rank;
   int cur_slot, cur_arg, cur_q, cur_j, cur_r2;
   int err;
@@ -158,6 +180,7 @@ void grt__distrib_free(grt_runtime_t *rt) {
   free(pl->v);
   free(pl->mine);
   free(pl->cand);
+  for (int i = 0; i < PLAN_MEMOS; i++) free(pl->memo[i].v);
   free(pl->acc);
   free(pl->tgt);
   free(pl->astart);
@@ -171,6 +194,11 @@ void grt__distrib_free(grt_runtime_t *rt) {
 uint64_t grt__distrib_xfer_nodes(const grt_runtime_t *rt) {
   const plan_t *pl = rt->plan;
   return pl ? pl->nodes_made : 0;
+}
+
+uint64_t grt__distrib_memo_hits(const grt_runtime_t *rt) {
+  const plan_t *pl = rt->plan;
+  return pl ? pl->memo_hits : 0;
 }
 
 static void collect(void *ctx, int src, int dst, const grt_rect_t *r, int64_t c, int k) {
@@ -354,6 +382,74 @@ static int read_tiled_q(plan_t *pl, grt_coh_t *coh, const readers_t *rd, int q, 
   return rc;
 }
 
+static bool same_tiling(const grt_tiling_t *a, const grt_tiling_t *b) {
+  if (!grt__tiling_equal(a, b)) return false;
+  for (int d = 0; d < a->ndim; d++)
+    if (a->colors[d] != b->colors[d]) return false;
+  return true;
+}
+
+/* The memo slot matching this read, NULL if none; *ok says whether the
+ * read may be memoized at all. */
+static plan_memo_t *memo_find(plan_t *pl, const grt_coh_t *coh, const readers_t *rd, bool *ok) {
+  const grt_op_t *op = rd->op;
+  *ok = rd->kind == RD_POINTS && rd->identity && !coh->sh.fn && !op->shard.fn &&
+        coh->held.n == 0 && coh->nsent == 0 && op->launch_ndim <= GRT_MAX_DIM;
+  if (!*ok) return NULL;
+  const grt_tiling_t *t = &op->args[rd->arg].tiling;
+  for (int i = 0; i < PLAN_MEMOS; i++) {
+    plan_memo_t *m = &pl->memo[i];
+    if (!m->valid || m->coh != coh || m->layer_np != coh->sh.npoints ||
+        m->launch_np != op->shard.npoints || m->launch_ndim != op->launch_ndim ||
+        !same_tiling(&m->layer, &coh->t) || !same_tiling(&m->reading, t))
+      continue;
+    bool same = true;
+    for (int d = 0; d < op->launch_ndim && same; d++) same = m->launch_shape[d] == op->launch_shape[d];
+    if (same) return m;
+  }
+  return NULL;
+}
+
+/* Replays a memo: the same transfers (under this op's root slot and
+ * argument) and the same records in held / sent, in the same order. */
+static int memo_replay(plan_t *pl, grt_coh_t *coh, const plan_memo_t *m) {
+  for (int i = 0; i < m->n; i++) {
+    const plan_xfer_t *e = &m->v[i];
+    pl->cur_q = e->q;
+    pl->cur_j = e->j;
+    pl->cur_r2 = e->r2;
+    collect(pl, e->send ? pl->rank : e->peer, e->send ? e->peer : pl->rank, &e->r, e->c, e->k);
+    int rc = grt__coh_record(coh, e->send ? e->peer : pl->rank, &e->r);
+    if (rc < 0) return rc;
+  }
+  pl->memo_hits++;
+  return 0;
+}
+
+static void memo_save(plan_t *pl, const grt_coh_t *coh, const readers_t *rd, int n0) {
+  plan_memo_t *m = &pl->memo[pl->memo_next];
+  int n = pl->n - n0;
+  if (pl->err) return;
+  if (n > m->cap) {
+    plan_xfer_t *v = realloc(m->v, sizeof *v * (size_t)n);
+    if (!v) return; /* no memo: only slower */
+    m->v = v;
+    m->cap = n;
+  }
+  pl->memo_next = (pl->memo_next + 1) % PLAN_MEMOS;
+  const grt_op_t *op = rd->op;
+  m->valid = true;
+  m->coh = coh;
+  m->layer = coh->t;
+  m->reading = op->args[rd->arg].tiling;
+  m->layer_np = coh->sh.npoints;
+  m->launch_np = op->shard.npoints;
+  m->launch_ndim = op->launch_ndim;
+  memcpy(m->launch_shape, op->launch_shape, sizeof m->launch_shape);
+  if (n) memcpy(m->v, pl->v + n0, sizeof *m->v * (size_t)n);
+  m->n = n;
+}
+
 /* Plans the reads of one argument (or of a whole store by every rank). */
 static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, readers_t *rd) {
   bool gen = false;
@@ -385,6 +481,12 @@ static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, readers_t *
     return rc;
   }
   if (!coh->tiled) return 0; /* valid everywhere */
+  /* A stencil reads each store once after each write, the same way every
+   * other iteration: replay what was planned then. */
+  bool memo_ok;
+  plan_memo_t *memo = memo_find(pl, coh, rd, &memo_ok);
+  if (memo) return memo_replay(pl, coh, memo);
+  int n0 = pl->n;
   /* This rank's readers: what it receives. */
   int q0 = 0, q1 = 0;
   if (rd->kind == RD_POINTS)
@@ -401,6 +503,7 @@ static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, readers_t *
     int q = (int)pl->cand[i];
     rc = read_tiled_q(pl, coh, rd, q, rd_rank(rt, rd, q));
   }
+  if (rc == 0 && memo_ok) memo_save(pl, coh, rd, n0);
   return rc;
 }
 

@@ -371,6 +371,8 @@ void grt__distrib_free(grt_runtime_t *rt);
 /* Transfer nodes this rank has made so far (tests: one per root and
  * direction per op, whatever the number of peers). */
 uint64_t grt__distrib_xfer_nodes(const grt_runtime_t *rt);
+/* Tiled-layer reads replayed from a memo instead of planned (tests). */
+uint64_t grt__distrib_memo_hits(const grt_runtime_t *rt);
 int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f);
 int grt__post_future_exchange(grt_runtime_t *rt, grt_op_t *op);
 void grt__futx_free(grt_op_t *op);
