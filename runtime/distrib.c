@@ -144,6 +144,16 @@ typedef struct plan_memo {
   int n, cap;
 } plan_memo_t;
 
+/* The last few coalescings of a transfer node's rectangles: a stencil's
+ * nodes repeat every other iteration (same rectangles in the same order). */
+#define COAL_MEMOS 4
+#define COAL_MEMO_RECTS 16
+
+typedef struct coal_memo {
+  int nin, nout;                 /* nin == 0: empty slot */
+  grt_rect_t in[COAL_MEMO_RECTS], out[COAL_MEMO_RECTS];
+} coal_memo_t;
+
 typedef struct plan {
   plan_xfer_t *v;
   int n, cap;
@@ -164,6 +174,8 @@ typedef struct plan {
   uint64_t memo_hits;     /* tiled-layer reads replayed from a memo (tests) */
   plan_memo_t memo[PLAN_MEMOS];
   int memo_next;
+  coal_memo_t coal[COAL_MEMOS];
+  int coal_next;
   int rank;
   int cur_slot, cur_arg, cur_q, cur_j, cur_r2;
   int err;
@@ -413,12 +425,20 @@ static plan_memo_t *memo_find(plan_t *pl, const grt_coh_t *coh, const readers_t 
 /* Replays a memo: the same transfers (under this op's root slot and
  * argument) and the same records in held / sent, in the same order. */
 static int memo_replay(plan_t *pl, grt_coh_t *coh, const plan_memo_t *m) {
+  if (pl->cap - pl->n < m->n) {
+    int cap = pl->cap ? pl->cap : 64;
+    while (cap - pl->n < m->n) cap *= 2;
+    plan_xfer_t *v = realloc(pl->v, sizeof *v * (size_t)cap);
+    if (!v) return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
+    pl->v = v;
+    pl->cap = cap;
+  }
   for (int i = 0; i < m->n; i++) {
     const plan_xfer_t *e = &m->v[i];
-    pl->cur_q = e->q;
-    pl->cur_j = e->j;
-    pl->cur_r2 = e->r2;
-    collect(pl, e->send ? pl->rank : e->peer, e->send ? e->peer : pl->rank, &e->r, e->c, e->k);
+    plan_xfer_t *o = &pl->v[pl->n++];
+    *o = *e;
+    o->root_slot = pl->cur_slot;
+    o->arg = pl->cur_arg;
     int rc = grt__coh_record(coh, e->send ? e->peer : pl->rank, &e->r);
     if (rc < 0) return rc;
   }
@@ -691,6 +711,38 @@ int grt__plan_whole(grt_runtime_t *rt, grt_store_t *s) {
   return make_nodes(rt, pl);
 }
 
+static bool same_rects(const grt_rect_t *a, const grt_rect_t *b, int n) {
+  for (int i = 0; i < n; i++) {
+    if (a[i].ndim != b[i].ndim) return false;
+    for (int d = 0; d < a[i].ndim; d++) /* dims past ndim are not set */
+      if (a[i].lo[d] != b[i].lo[d] || a[i].hi[d] != b[i].hi[d]) return false;
+  }
+  return true;
+}
+
+/* grt__rects_coalesce into pl->ana, through the memo of recent ones. */
+static int coalesce_memo(plan_t *pl, const grt_rect_t *v, int n) {
+  if (n <= 0 || n > COAL_MEMO_RECTS) return grt__rects_coalesce(&pl->ana, v, n);
+  for (int i = 0; i < COAL_MEMOS; i++) {
+    const coal_memo_t *m = &pl->coal[i];
+    if (m->nin != n || !same_rects(m->in, v, n)) continue;
+    for (int k = 0; k < m->nout; k++)
+      if (grt__rects_push(&pl->ana, &m->out[k]) < 0)
+        return grt__error(GRT_ENOMEM, "grt: out of host memory");
+    return 0;
+  }
+  int s = pl->ana.n;
+  int rc = grt__rects_coalesce(&pl->ana, v, n);
+  if (rc < 0) return rc;
+  coal_memo_t *m = &pl->coal[pl->coal_next];
+  pl->coal_next = (pl->coal_next + 1) % COAL_MEMOS;
+  m->nin = n;
+  m->nout = pl->ana.n - s; /* <= n */
+  memcpy(m->in, v, sizeof *v * (size_t)n);
+  memcpy(m->out, pl->ana.v + s, sizeof *v * (size_t)m->nout);
+  return 0;
+}
+
 int grt__xfers_analyze(grt_runtime_t *rt, grt_store_root_t *root) {
   plan_t *pl = rt->plan;
   if (!pl || pl->nmine == 0) return 0;
@@ -718,7 +770,7 @@ int grt__xfers_analyze(grt_runtime_t *rt, grt_store_root_t *root) {
     /* The same union in fewer rectangles: the same dependences, cheaper
      * (an interior stencil rank: 8 halo pieces -> 4 strips, 8 sent pieces
      * -> the 4 edges of its tile). Packing keeps the uncoalesced list. */
-    int rc = grt__rects_coalesce(&pl->ana, x->rects, x->nrects);
+    int rc = coalesce_memo(pl, x->rects, x->nrects);
     if (rc < 0) return rc;
     pl->acc[k] = (grt_dg_access_t){.id = x->node.seq << 6,
                                    .priv = x->is_send ? GRT_DG_READ : GRT_DG_WRITE,
