@@ -27,6 +27,9 @@ typedef struct backend {
               grt_comm_done_fn done, void *arg);
   int (*recv)(grt_comm_t *c, grt_chan_t ch, int src, uint64_t tag, void *buf, size_t bytes,
               grt_comm_done_fn done, void *arg);
+  /* A batch (NULL: one send or recv per message). */
+  int (*postv)(grt_comm_t *c, bool is_send, grt_chan_t ch, uint64_t tag, unsigned char *base,
+               const grt_comm_msg_t *msgs, int n, grt_comm_done_fn done, void *arg);
   void (*fini)(grt_comm_t *c);
 } backend_t;
 
@@ -114,7 +117,7 @@ static int sim_recv(grt_comm_t *c, grt_chan_t ch, int src, uint64_t tag, void *b
 
 static void nothing_fini(grt_comm_t *c) { (void)c; }
 
-static const backend_t sim_backend = {"sim", sim_send, sim_recv, nothing_fini};
+static const backend_t sim_backend = {"sim", sim_send, sim_recv, NULL, nothing_fini};
 
 /* ------------------------------------------------------------------------
  * Loopback: one rank; a message to self is matched in process.
@@ -180,7 +183,7 @@ static void loop_fini(grt_comm_t *c) {
   }
 }
 
-static const backend_t loopback_backend = {"loopback", loop_send, loop_recv, loop_fini};
+static const backend_t loopback_backend = {"loopback", loop_send, loop_recv, NULL, loop_fini};
 
 /* ------------------------------------------------------------------------
  * MPI: one progress thread on a libuv loop makes every MPI call.
@@ -398,24 +401,45 @@ static void *progress_main(void *arg) {
   return NULL;
 }
 
-static int mpi_xfer(grt_comm_t *c, bool is_send, grt_chan_t ch, int peer, uint64_t tag, void *buf,
-                    size_t bytes, grt_comm_done_fn done, void *arg) {
-  if (peer < 0 || peer >= c->nranks)
-    return grt__error(GRT_ECOMM, "comm: rank %d does not exist (job has %d)", peer, c->nranks);
-  if (bytes > (size_t)INT32_MAX)
-    return grt__error(GRT_ECOMM, "comm: message of %zu bytes exceeds 2 GiB", bytes);
-  req_t *r = calloc(1, sizeof *r);
-  if (!r) return grt__error(GRT_ENOMEM, "comm: out of host memory");
-  *r = (req_t){.is_send = is_send, .ch = ch, .peer = peer,
-               .tag = (int)(tag % (uint64_t)c->tag_ub), .tag64 = tag, .buf = buf, .bytes = bytes,
-               .done = done, .arg = arg};
-  atomic_fetch_add(&c->inflight, 1);
+/* Queues a batch of requests of one direction, channel and tag: one queue
+ * lock, then one attempt to post (or one wake of the progress thread). */
+static int mpi_postv(grt_comm_t *c, bool is_send, grt_chan_t ch, uint64_t tag, unsigned char *base,
+                     const grt_comm_msg_t *msgs, int n, grt_comm_done_fn done, void *arg) {
+  if (n <= 0) return 0;
+  for (int i = 0; i < n; i++) {
+    if (msgs[i].peer < 0 || msgs[i].peer >= c->nranks)
+      return grt__error(GRT_ECOMM, "comm: rank %d does not exist (job has %d)", msgs[i].peer,
+                        c->nranks);
+    if (msgs[i].bytes > (size_t)INT32_MAX)
+      return grt__error(GRT_ECOMM, "comm: message of %zu bytes exceeds 2 GiB", msgs[i].bytes);
+  }
+  req_t *head = NULL, *tail = NULL;
+  for (int i = 0; i < n; i++) {
+    req_t *r = calloc(1, sizeof *r);
+    if (!r) {
+      while (head) {
+        req_t *nx = head->next;
+        free(head);
+        head = nx;
+      }
+      return grt__error(GRT_ENOMEM, "comm: out of host memory");
+    }
+    *r = (req_t){.is_send = is_send, .ch = ch, .peer = msgs[i].peer,
+                 .tag = (int)(tag % (uint64_t)c->tag_ub), .tag64 = tag,
+                 .buf = base + msgs[i].off, .bytes = msgs[i].bytes, .done = done, .arg = arg};
+    if (tail)
+      tail->next = r;
+    else
+      head = r;
+    tail = r;
+  }
+  atomic_fetch_add(&c->inflight, n);
   pthread_mutex_lock(&c->mu);
   if (c->queue_tail)
-    c->queue_tail->next = r;
+    c->queue_tail->next = head;
   else
-    c->queue = r;
-  c->queue_tail = r;
+    c->queue = head;
+  c->queue_tail = tail;
   pthread_mutex_unlock(&c->mu);
   /* Post it now if MPI is free (a send leaves at once, without waking the
    * progress thread); otherwise whoever holds mpi_mu may already have
@@ -433,6 +457,12 @@ static int mpi_xfer(grt_comm_t *c, bool is_send, grt_chan_t ch, int peer, uint64
     uv_async_send(&c->wake);
   }
   return 0;
+}
+
+static int mpi_xfer(grt_comm_t *c, bool is_send, grt_chan_t ch, int peer, uint64_t tag, void *buf,
+                    size_t bytes, grt_comm_done_fn done, void *arg) {
+  grt_comm_msg_t m = {.peer = peer, .off = 0, .bytes = bytes};
+  return mpi_postv(c, is_send, ch, tag, buf, &m, 1, done, arg);
 }
 
 static int mpi_send(grt_comm_t *c, grt_chan_t ch, int dst, uint64_t tag, const void *buf,
@@ -462,7 +492,7 @@ static void mpi_fini(grt_comm_t *c) {
   free(c->mreqs);
 }
 
-static const backend_t mpi_backend = {"mpi", mpi_send, mpi_recv, mpi_fini};
+static const backend_t mpi_backend = {"mpi", mpi_send, mpi_recv, mpi_postv, mpi_fini};
 
 static bool under_mpirun(void) {
   int inited = 0;
@@ -577,6 +607,19 @@ int grt__comm_send(grt_comm_t *c, grt_chan_t ch, int dst, uint64_t tag, const vo
 int grt__comm_recv(grt_comm_t *c, grt_chan_t ch, int src, uint64_t tag, void *buf, size_t bytes,
                    grt_comm_done_fn done, void *arg) {
   return c->be->recv(c, ch, src, tag, buf, bytes, done, arg);
+}
+
+int grt__comm_postv(grt_comm_t *c, int is_send, grt_chan_t ch, uint64_t tag, unsigned char *base,
+                    const grt_comm_msg_t *msgs, int n, grt_comm_done_fn done, void *arg) {
+  if (c->be->postv) return c->be->postv(c, is_send != 0, ch, tag, base, msgs, n, done, arg);
+  for (int i = 0; i < n; i++) {
+    int rc = is_send ? c->be->send(c, ch, msgs[i].peer, tag, base + msgs[i].off, msgs[i].bytes,
+                                   done, arg)
+                     : c->be->recv(c, ch, msgs[i].peer, tag, base + msgs[i].off, msgs[i].bytes,
+                                   done, arg);
+    if (rc < 0) return rc;
+  }
+  return 0;
 }
 
 int grt__comm_simulated(const grt_comm_t *c) { return c && c->be == &sim_backend; }

@@ -55,6 +55,20 @@ int grt__comm_send(grt_comm_t *c, grt_chan_t ch, int dst, uint64_t tag, const vo
 int grt__comm_recv(grt_comm_t *c, grt_chan_t ch, int src, uint64_t tag, void *buf, size_t bytes,
                    grt_comm_done_fn done, void *arg);
 
+/* One message of a batch: to (or from) @p peer, @p bytes at base + @p off. */
+typedef struct grt_comm_msg {
+  int peer;
+  size_t off, bytes;
+} grt_comm_msg_t;
+
+/* Queues @p n sends (@p is_send) or receives of one channel and tag, as n
+ * calls of grt__comm_send / grt__comm_recv in order would, each completing
+ * with done(arg, bytes). The MPI backend takes its locks and wakes its
+ * progress thread once per batch, not once per message. On an error none of
+ * the batch is queued. */
+int grt__comm_postv(grt_comm_t *c, int is_send, grt_chan_t ch, uint64_t tag, unsigned char *base,
+                    const grt_comm_msg_t *msgs, int n, grt_comm_done_fn done, void *arg);
+
 /* For idle workers: posts queued requests and completes finished ones
  * unless another thread is doing so. Returns how many it posted or
  * completed (0 at once when nothing is in flight, or on the loopback and

@@ -11,8 +11,12 @@ typedef struct frags {
   grt_rects_t a, b; /* double buffer for set differences */
 } frags_t;
 
-/* Scratch for the set differences; the map is used by one thread at a time. */
-static _Thread_local frags_t scratch;
+/* Scratch for the set differences; the map is used by one thread at a time.
+ * Initial-exec: in a shared library the default model calls
+ * __tls_get_addr at every use (GCC rematerializes it after each call), which
+ * was a tenth of the planning cost of a halo; 32 bytes fit the static TLS
+ * surplus even when libgrt is dlopen'ed. */
+static _Thread_local frags_t scratch __attribute__((tls_model("initial-exec")));
 
 void grt__coh_init(grt_coh_t *c, int nranks, int rank) {
   memset(c, 0, sizeof *c);
@@ -158,30 +162,30 @@ static int push_rest(grt_coh_t *c, const grt_piece_t *p, const grt_rect_t *cut) 
   return rc < 0 ? GRT_ENOMEM : 0;
 }
 
-/* scratch.a := scratch.a minus @p cut (fragments in a fixed order). */
-static int frags_cut(const grt_rect_t *cut) {
-  scratch.b.n = 0;
+/* fs->a := fs->a minus @p cut (fragments in a fixed order). */
+static int frags_cut(frags_t *fs, const grt_rect_t *cut) {
+  fs->b.n = 0;
   int rc = 0;
-  for (int i = 0; i < scratch.a.n && rc == 0; i++) {
-    const grt_rect_t *f = &scratch.a.v[i];
+  for (int i = 0; i < fs->a.n && rc == 0; i++) {
+    const grt_rect_t *f = &fs->a.v[i];
     if (!grt_rect_overlaps(f, cut)) {
-      rc = grt__rects_push(&scratch.b, f);
+      rc = grt__rects_push(&fs->b, f);
       continue;
     }
     grt_rect_t in;
     grt_rect_intersect(f, cut, &in);
-    FOR_EACH_SLAB(f, &in, slab, if (rc == 0) rc = grt__rects_push(&scratch.b, &slab));
+    FOR_EACH_SLAB(f, &in, slab, if (rc == 0) rc = grt__rects_push(&fs->b, &slab));
   }
-  grt_rects_t t = scratch.a;
-  scratch.a = scratch.b;
-  scratch.b = t;
+  grt_rects_t t = fs->a;
+  fs->a = fs->b;
+  fs->b = t;
   return rc < 0 ? grt__error(GRT_ENOMEM, "coherence: out of host memory") : 0;
 }
 
-static int frags_start(const grt_rect_t *r) {
-  scratch.a.n = 0;
-  return grt__rects_push(&scratch.a, r) < 0 ? grt__error(GRT_ENOMEM, "coherence: out of host memory")
-                                            : 0;
+static int frags_start(frags_t *fs, const grt_rect_t *r) {
+  fs->a.n = 0;
+  return grt__rects_push(&fs->a, r) < 0 ? grt__error(GRT_ENOMEM, "coherence: out of host memory")
+                                        : 0;
 }
 
 bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
@@ -194,7 +198,8 @@ bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
 int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                          void *ctx, grt_rects_t *rest) {
   if (grt_rect_empty(r)) return 0;
-  int rc = rest ? frags_start(r) : 0;
+  frags_t *fs = &scratch;
+  int rc = rest ? frags_start(fs, r) : 0;
   /* In place: a piece meeting r shrinks to the intersection (which gains
    * `rank`) and its outside parts are appended; they are disjoint from r, so
    * the scan over the original pieces need not see them. */
@@ -203,7 +208,7 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
     if (rc != 0) break;
     grt_rect_t in;
     if (!grt_rect_intersect(&c->v[i].r, r, &in)) continue;
-    if (rest && (rc = frags_cut(&in)) < 0) break;
+    if (rest && (rc = frags_cut(fs, &in)) < 0) break;
     if (has(&c->v[i], rank)) continue;
     fn(ctx, c->v[i].owner, rank, &in, -1, k++);
     grt_piece_t p = c->v[i]; /* push may move the array */
@@ -211,8 +216,8 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
     c->v[i].r = in; /* shrinks: its chunk's box still holds it */
     c->v[i].valid[rank / 64] |= (uint64_t)1 << (rank % 64);
   })
-  for (int i = 0; rest && rc == 0 && i < scratch.a.n; i++)
-    if (grt__rects_push(rest, &scratch.a.v[i]) < 0)
+  for (int i = 0; rest && rc == 0 && i < fs->a.n; i++)
+    if (grt__rects_push(rest, &fs->a.v[i]) < 0)
       rc = grt__error(GRT_ENOMEM, "coherence: out of host memory");
   return rc;
 }
@@ -274,26 +279,42 @@ static int held_push(grt_coh_t *c, int dst, const grt_rect_t *r) {
   return 0;
 }
 
-/* The part of tile @p lin that @p rank reads in @p r, minus what it holds
- * already (reader: `held`; owner: what it sent to that rank). */
-static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin, grt_coh_xfer_fn fn,
-                     void *ctx) {
+int grt__coh_record(grt_coh_t *c, int dst, const grt_rect_t *r) { return held_push(c, dst, r); }
+
+/* The part of tile @p lin (colour @p col, owner @p src: the caller has
+ * them) that @p rank reads in @p r, minus what it holds already (reader:
+ * `held`; owner: what it sent to that rank). */
+static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin,
+                     const int64_t *col, int src, grt_coh_xfer_fn fn, void *ctx) {
   grt_rect_t tile, part;
-  grt__coh_tile_rect(c, lin, &tile);
+  grt__tiling_rect(&c->t, col, &tile);
   if (!grt_rect_intersect(&tile, r, &part)) return 0;
-  int rc = frags_start(&part);
+  /* Nothing held (or sent) meets the part, as for a halo read once after
+   * each write: it is the one fragment. */
+  bool seen = false;
   if (rank == c->rank) {
-    for (int i = 0; i < c->held.n && rc == 0 && scratch.a.n; i++)
-      if (grt_rect_overlaps(&c->held.v[i], &part)) rc = frags_cut(&c->held.v[i]);
+    for (int i = 0; i < c->held.n && !seen; i++) seen = grt_rect_overlaps(&c->held.v[i], &part);
   } else {
-    for (int i = 0; i < c->nsent && rc == 0 && scratch.a.n; i++)
-      if (c->sent[i].dst == rank && grt_rect_overlaps(&c->sent[i].r, &part))
-        rc = frags_cut(&c->sent[i].r);
+    for (int i = 0; i < c->nsent && !seen; i++)
+      seen = c->sent[i].dst == rank && grt_rect_overlaps(&c->sent[i].r, &part);
   }
-  int src = owner_of(c, lin);
-  for (int k = 0; k < scratch.a.n && rc == 0; k++) {
-    fn(ctx, src, rank, &scratch.a.v[k], lin, k);
-    rc = held_push(c, rank, &scratch.a.v[k]);
+  if (!seen) {
+    fn(ctx, src, rank, &part, lin, 0);
+    return held_push(c, rank, &part);
+  }
+  frags_t *fs = &scratch;
+  int rc = frags_start(fs, &part);
+  if (rank == c->rank) {
+    for (int i = 0; i < c->held.n && rc == 0 && fs->a.n; i++)
+      if (grt_rect_overlaps(&c->held.v[i], &part)) rc = frags_cut(fs, &c->held.v[i]);
+  } else {
+    for (int i = 0; i < c->nsent && rc == 0 && fs->a.n; i++)
+      if (c->sent[i].dst == rank && grt_rect_overlaps(&c->sent[i].r, &part))
+        rc = frags_cut(fs, &c->sent[i].r);
+  }
+  for (int k = 0; k < fs->a.n && rc == 0; k++) {
+    fn(ctx, src, rank, &fs->a.v[k], lin, k);
+    rc = held_push(c, rank, &fs->a.v[k]);
   }
   return rc;
 }
@@ -318,14 +339,14 @@ int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfe
     grt__coh_my_tiles(c, &t0, &t1);
     if (t1 - t0 < box) {
       for (int64_t lin = t0; lin < t1 && rc == 0; lin++) {
-        int64_t l = lin;
+        int64_t l = lin, x[GRT_MAX_DIM];
         bool in = true;
         for (int d = nd - 1; d >= 0; d--) {
-          int64_t x = l % c->t.colors[d];
+          x[d] = l % c->t.colors[d];
           l /= c->t.colors[d];
-          in &= x >= clo[d] && x <= chi[d];
+          in &= x[d] >= clo[d] && x[d] <= chi[d];
         }
-        if (in && owner_of(c, lin) == c->rank) rc = read_tile(c, r, rank, lin, fn, ctx);
+        if (in && owner_of(c, lin) == c->rank) rc = read_tile(c, r, rank, lin, x, c->rank, fn, ctx);
       }
       return rc;
     }
@@ -337,7 +358,7 @@ int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfe
     for (int d = 0; d < nd; d++) lin = lin * c->t.colors[d] + col[d];
     int o = owner_of(c, lin);
     if (o != rank && (rank == c->rank || o == c->rank) &&
-        (rc = read_tile(c, r, rank, lin, fn, ctx)) < 0)
+        (rc = read_tile(c, r, rank, lin, col, o, fn, ctx)) < 0)
       return rc;
     int d = nd - 1;
     while (d >= 0 && ++col[d] > chi[d]) {
@@ -394,4 +415,63 @@ void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_
   c->sh = *sh;
   c->held.n = 0;
   c->nsent = 0;
+}
+
+/* ---- coalescing ---- */
+
+/* Rectangles grt__rects_coalesce merges: above this the pairwise pass would
+ * cost more than it saves. */
+#define COALESCE_MAX 32
+
+/* @p x takes in @p y when their union is one rectangle: one contains the
+ * other, or they differ in one dimension only and touch or overlap there. */
+static bool absorb(grt_rect_t *x, const grt_rect_t *y) {
+  int nd = x->ndim, ndiff = 0, diff = 0;
+  bool x_has_y = true, y_has_x = true;
+  for (int d = 0; d < nd; d++) {
+    if (y->lo[d] > x->hi[d] + 1 || x->lo[d] > y->hi[d] + 1) return false; /* apart */
+    x_has_y &= y->lo[d] >= x->lo[d] && y->hi[d] <= x->hi[d];
+    y_has_x &= x->lo[d] >= y->lo[d] && x->hi[d] <= y->hi[d];
+    if (x->lo[d] != y->lo[d] || x->hi[d] != y->hi[d]) ndiff++, diff = d;
+  }
+  if (x_has_y) return true;
+  if (y_has_x) {
+    *x = *y;
+    return true;
+  }
+  if (ndiff != 1) return false;
+  if (y->lo[diff] < x->lo[diff]) x->lo[diff] = y->lo[diff];
+  if (y->hi[diff] > x->hi[diff]) x->hi[diff] = y->hi[diff];
+  return true;
+}
+
+int grt__rects_coalesce(grt_rects_t *out, const grt_rect_t *v, int n) {
+  int s = out->n;
+  if (n <= 0) return 0;
+  if (out->cap - s < n) { /* room for all of them at once */
+    int cap = out->cap ? out->cap : 8;
+    while (cap - s < n) cap *= 2;
+    grt_rect_t *nv = realloc(out->v, sizeof *nv * (size_t)cap);
+    if (!nv) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+    out->v = nv;
+    out->cap = cap;
+  }
+  int m = 0;
+  for (int i = 0; i < n; i++)
+    if (!grt_rect_empty(&v[i])) out->v[s + m++] = v[i];
+  out->n = s + m;
+  if (m > COALESCE_MAX) return 0;
+  /* One pass: a rectangle that grows looks again at those after it. Not
+   * always the fewest rectangles, but always the same union. */
+  grt_rect_t *a = out->v + s;
+  for (int i = 0; i < m; i++)
+    for (int j = i + 1; j < m;)
+      if (absorb(&a[i], &a[j])) {
+        a[j] = a[--m];
+        j = i + 1;
+      } else {
+        j++;
+      }
+  out->n = s + m;
+  return 0;
 }

@@ -124,6 +124,10 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
  * records them in `held` / `sent`. */
 int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                         void *ctx);
+/* Records what grt__coh_read_tiled records for a transfer of @p r of this
+ * rank's tiled layer to @p dst (sent), or to this rank (held) when @p dst is
+ * this rank: for a replayed plan. */
+int grt__coh_record(grt_coh_t *c, int dst, const grt_rect_t *r);
 /* This rank's tiles of the tiled layer lie in the linear colours [*lo, *hi)
  * (all of them are its own unless a mapper shards). */
 void grt__coh_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi);
@@ -139,5 +143,12 @@ int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r);
 void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_t *sh);
 /* The owner of linear colour @p lin of the tiled layer. */
 int grt__coh_owner(const grt_coh_t *c, int64_t lin);
+
+/* Appends to @p out rectangles whose union is exactly that of @p v[0 .. n)
+ * (empty ones dropped): one contained in another is dropped, two differing
+ * in one dimension only where they touch or overlap become one. For the
+ * dependence analysis of transfer nodes: the same dependences from fewer
+ * rectangles. Up to 32 rectangles are merged (O(n^2)); more are copied. */
+int grt__rects_coalesce(grt_rects_t *out, const grt_rect_t *v, int n);
 
 #endif

@@ -368,6 +368,11 @@ void grt__op_finish_future(grt_runtime_t *rt, grt_op_t *op);
 /* Sends a point's reduction buffer to the gathering rank. */
 void grt__send_redbuf(grt_runtime_t *rt, grt_op_t *op, int p, int arg);
 void grt__distrib_free(grt_runtime_t *rt);
+/* Transfer nodes this rank has made so far (tests: one per root and
+ * direction per op, whatever the number of peers). */
+uint64_t grt__distrib_xfer_nodes(const grt_runtime_t *rt);
+/* Tiled-layer reads replayed from a memo instead of planned (tests). */
+uint64_t grt__distrib_memo_hits(const grt_runtime_t *rt);
 int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f);
 int grt__post_future_exchange(grt_runtime_t *rt, grt_op_t *op);
 void grt__futx_free(grt_op_t *op);

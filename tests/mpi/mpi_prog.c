@@ -88,6 +88,7 @@ static int stencil2d(grt_runtime_t *rt, grt_library_t *lib) {
   CHECK(grt_fence(rt));
   grt_comm_stats_t base;
   grt__comm_stats(rt->comm, &base);
+  uint64_t nodes0 = grt__distrib_xfer_nodes(rt), memo0 = grt__distrib_memo_hits(rt);
   for (int it = 0; it < 10; it++) {
     grt_store_t *src = it % 2 ? b : a, *dst = it % 2 ? a : b;
     grt_launch_t *l;
@@ -101,6 +102,10 @@ static int stencil2d(grt_runtime_t *rt, grt_library_t *lib) {
   }
   CHECK(grt_fence(rt));
   print_stats(rt, &base, 0);
+  printf("rank %d xfer_nodes %llu memo_hits %llu\n", grt_rank(rt),
+         (unsigned long long)(grt__distrib_xfer_nodes(rt) - nodes0),
+         (unsigned long long)(grt__distrib_memo_hits(rt) - memo0));
+  fflush(stdout);
   grt_store_destroy(a);
   grt_store_destroy(b);
   CHECK(grt_finalize(rt));

@@ -207,6 +207,19 @@ static void test_mpi_jobs_simulated_stencil2d(void **state) {
     expect2d(g, cases[c].rank, want, sizeof want);
     if (strcmp(line, want) != 0)
       fail_msg("simulated rank %d of %d: got '%s', want '%s'", cases[c].rank, cases[c].R, line, want);
+    /* One send node and one receive node per iteration, however many
+     * neighbours: the rank's control cost must not grow with them. And the
+     * halo reads of iterations 2 .. 9 (each store read as it was two
+     * iterations before) replay a memo of the plan: the exact counts above
+     * are then also those of replayed plans. */
+    char key[64];
+    snprintf(key, sizeof key, "rank %d xfer_nodes ", cases[c].rank);
+    const char *p = strstr(sim.out, key);
+    unsigned long long nodes = 0, hits = 0;
+    if (!p || sscanf(p + strlen(key), "%llu memo_hits %llu", &nodes, &hits) != 2 || nodes != 20 ||
+        hits < 8)
+      fail_msg("simulated rank %d of %d: want 20 transfer nodes and >= 8 memo hits in:\n%s",
+               cases[c].rank, cases[c].R, sim.out);
   }
 }
 
