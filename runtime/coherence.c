@@ -46,8 +46,13 @@ void grt__coh_scratch_free(void) {
   grt__rects_free(&scratch.b);
 }
 
-static bool has(const grt_piece_t *p, int rank) {
-  return p->owner == GRT_COH_EVERYWHERE || ((p->valid[rank / 64] >> (rank % 64)) & 1);
+/* A piece's holders: inline up to 64 ranks, else on the heap. */
+static uint64_t *bits_of(const grt_coh_t *c, grt_piece_t *p) {
+  return c->nwords == 1 ? &p->valid1 : p->valid;
+}
+
+static bool has(const grt_coh_t *c, grt_piece_t *p, int rank) {
+  return p->owner == GRT_COH_EVERYWHERE || ((bits_of(c, p)[rank / 64] >> (rank % 64)) & 1);
 }
 
 /* Widens the box of slot i's chunk to hold piece i (starts it at a chunk's
@@ -88,13 +93,15 @@ static int push(grt_coh_t *c, const grt_rect_t *r, int owner, const uint64_t *va
     c->box2 = b;
     c->capbox = cap;
   }
-  uint64_t *bits = NULL;
-  if (owner != GRT_COH_EVERYWHERE) {
+  uint64_t *bits = NULL, bits1 = 0;
+  if (owner != GRT_COH_EVERYWHERE && c->nwords == 1) {
+    bits1 = valid[0];
+  } else if (owner != GRT_COH_EVERYWHERE) {
     bits = malloc(sizeof *bits * (size_t)c->nwords);
     if (!bits) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
     memcpy(bits, valid, sizeof *bits * (size_t)c->nwords);
   }
-  c->v[c->n] = (grt_piece_t){.r = *r, .owner = owner, .valid = bits};
+  c->v[c->n] = (grt_piece_t){.r = *r, .owner = owner, .valid = bits, .valid1 = bits1};
   box_add(c, c->n++);
   return 0;
 }
@@ -158,7 +165,8 @@ static void compact(grt_coh_t *c) {
  * holders). */
 static int push_rest(grt_coh_t *c, const grt_piece_t *p, const grt_rect_t *cut) {
   int rc = 0;
-  FOR_EACH_SLAB(&p->r, cut, slab, if (rc == 0) rc = push(c, &slab, p->owner, p->valid));
+  const uint64_t *bits = c->nwords == 1 ? &p->valid1 : p->valid;
+  FOR_EACH_SLAB(&p->r, cut, slab, if (rc == 0) rc = push(c, &slab, p->owner, bits));
   return rc < 0 ? GRT_ENOMEM : 0;
 }
 
@@ -209,12 +217,12 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
     grt_rect_t in;
     if (!grt_rect_intersect(&c->v[i].r, r, &in)) continue;
     if (rest && (rc = frags_cut(fs, &in)) < 0) break;
-    if (has(&c->v[i], rank)) continue;
+    if (has(c, &c->v[i], rank)) continue;
     fn(ctx, c->v[i].owner, rank, &in, -1, k++);
     grt_piece_t p = c->v[i]; /* push may move the array */
     if ((rc = push_rest(c, &p, &in)) < 0) break;
     c->v[i].r = in; /* shrinks: its chunk's box still holds it */
-    c->v[i].valid[rank / 64] |= (uint64_t)1 << (rank % 64);
+    bits_of(c, &c->v[i])[rank / 64] |= (uint64_t)1 << (rank % 64);
   })
   for (int i = 0; rest && rc == 0 && i < fs->a.n; i++)
     if (grt__rects_push(rest, &fs->a.v[i]) < 0)

@@ -60,7 +60,10 @@ void grt__sharding_range(const grt_sharding_t *s, int rank, int64_t *lo, int64_t
 typedef struct grt_piece {
   grt_rect_t r;
   int owner;                       /* rank, or GRT_COH_EVERYWHERE */
-  uint64_t *valid;                 /* bitset over ranks (NULL when everywhere) */
+  uint64_t *valid;                 /* bitset over ranks when there are more than
+                                      64 (NULL when everywhere); else NULL */
+  uint64_t valid1;                 /* the bitset when there are at most 64 ranks
+                                      (no allocation per piece) */
 } grt_piece_t;
 
 typedef struct grt_coh_sent {
