@@ -214,13 +214,46 @@ static int cmp_term(const void *a, const void *b) {
   return (x->c > y->c) - (x->c < y->c);
 }
 
+/* The view dims that map to root dim @p i, by increasing coefficient (a
+ * stable sort, as qsort's merge sort is: equal coefficients keep view-dim
+ * order). Returns how many. */
+static int terms_of(const grt_transform_t *tf, const grt_rect_t *r, int i, term_t *terms) {
+  int nt = 0;
+  for (int j = 0; j < tf->view_ndim; j++) {
+    if (tf->dim[j] != i) continue;
+    term_t t = {tf->coef[j], r->lo[j], r->hi[j]};
+    int k = nt++;
+    for (; k > 0 && cmp_term(&terms[k - 1], &t) > 0; k--) terms[k] = terms[k - 1];
+    terms[k] = t;
+  }
+  return nt;
+}
+
+/* The image when every root dim's is one interval (the common case: slices,
+ * transposes, promotions, projections), without allocating: the first
+ * steps of image_1d's loop, taken while its interval stays single. False
+ * when some dim needs the general construction. */
+static bool image_single(const grt_transform_t *tf, const grt_rect_t *r, grt_rect_t *out) {
+  out->ndim = tf->root_ndim;
+  for (int i = 0; i < tf->root_ndim; i++) {
+    term_t terms[GRT_MAX_DIM];
+    int nt = terms_of(tf, r, i, terms);
+    int64_t lo = 0, hi = 0;
+    for (int k = 0; k < nt; k++) {
+      if (terms[k].c > hi - lo + 1) return false;
+      lo += terms[k].c * terms[k].lo;
+      hi += terms[k].c * terms[k].hi;
+    }
+    out->lo[i] = lo + tf->offset[i];
+    out->hi[i] = hi + tf->offset[i];
+  }
+  return true;
+}
+
 /* Builds root dim @p i's set into *out (empty on entry). 0 or GRT_ENOMEM. */
 static int image_1d(const grt_transform_t *tf, const grt_rect_t *r, int i, ivals_t *out) {
   term_t terms[GRT_MAX_DIM];
-  int nt = 0;
-  for (int j = 0; j < tf->view_ndim; j++)
-    if (tf->dim[j] == i) terms[nt++] = (term_t){tf->coef[j], r->lo[j], r->hi[j]};
-  qsort(terms, (size_t)nt, sizeof terms[0], cmp_term);
+  int nt = terms_of(tf, r, i, terms);
 
   ivals_t cur = {0}, next = {0};
   int rc = ivals_push(&cur, 0, 0);
@@ -256,6 +289,8 @@ static int image_1d(const grt_transform_t *tf, const grt_rect_t *r, int i, ivals
 int grt__tf_image(const grt_transform_t *tf, const grt_rect_t *r, grt_rects_t *out) {
   GRT_API_CHECK(r->ndim == tf->view_ndim);
   if (grt_rect_empty(r)) return 0;
+  grt_rect_t one;
+  if (image_single(tf, r, &one)) return grt__rects_push(out, &one);
   ivals_t sets[GRT_MAX_DIM] = {{0}};
   int rc = 0;
   for (int i = 0; i < tf->root_ndim && rc == 0; i++) rc = image_1d(tf, r, i, &sets[i]);
