@@ -94,52 +94,131 @@ typedef struct {
   uint8_t mask;
 } T(sum_t);
 
-static void T(leaf_sum)(const dg_leaf_t *x, T(sum_t) *o) {
-  int n = (int)x->n;
+/* Summaries: with AVX2, whole vectors over the rows (padded and
+ * initialised) with the slots past n masked to the neutral element. */
+#if DG_CW == 32
+#define CT_MAX INT32_MAX
+#define CT_MIN INT32_MIN
+#else
+#define CT_MAX INT64_MAX
+#define CT_MIN INT64_MIN
+#endif
+
+#ifdef DG_USE_AVX2
+static inline int32_t T(hmin32)(__m256i v) {
+  __m128i x = _mm_min_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  x = _mm_min_epi32(x, _mm_shuffle_epi32(x, 0x4E));
+  x = _mm_min_epi32(x, _mm_shuffle_epi32(x, 0xB1));
+  return _mm_cvtsi128_si32(x);
+}
+static inline int32_t T(hmax32)(__m256i v) {
+  __m128i x = _mm_max_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  x = _mm_max_epi32(x, _mm_shuffle_epi32(x, 0x4E));
+  x = _mm_max_epi32(x, _mm_shuffle_epi32(x, 0xB1));
+  return _mm_cvtsi128_si32(x);
+}
+/* lanes < n of 8 x 32-bit lanes starting at slot i */
+static inline __m256i T(live32)(int i, int n) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n - i), iota);
+}
+#endif
+
+static inline void T(rows_sum)(const CT *lo0, const CT *hi0, const int32_t *omn,
+                               const int32_t *omx, const uint8_t *cls, int n,
+                               T(sum_t) *o) {
+#ifdef DG_USE_AVX2
+  /* whole vectors over the padded rows, slots >= n masked to the neutral
+   * element; ops rows are DG_CAP long and the 32nd lane reads the next row
+   * of the node (masked) */
   for (int d = 0; d < ND; d++) {
-    const CT *lo = LLO(x, d), *hi = LHI(x, d);
-    CT a = lo[0], b = hi[0];
-    for (int s = 1; s < n; s++) {
+    const CT *lo = lo0 + (size_t)d * ROW, *hi = hi0 + (size_t)d * ROW;
+#if DG_CW == 32
+    __m256i a = _mm256_set1_epi32(INT32_MAX), b = _mm256_set1_epi32(INT32_MIN);
+    for (int i = 0; i < n; i += 8) {
+      __m256i live = T(live32)(i, n);
+      __m256i l = _mm256_loadu_si256((const __m256i *)(lo + i));
+      __m256i h = _mm256_loadu_si256((const __m256i *)(hi + i));
+      a = _mm256_min_epi32(a, _mm256_blendv_epi8(a, l, live));
+      b = _mm256_max_epi32(b, _mm256_blendv_epi8(b, h, live));
+    }
+    o->lo[d] = T(hmin32)(a);
+    o->hi[d] = T(hmax32)(b);
+#else
+    const __m256i iota = _mm256_setr_epi64x(0, 1, 2, 3);
+    __m256i a = _mm256_set1_epi64x(INT64_MAX), b = _mm256_set1_epi64x(INT64_MIN);
+    for (int i = 0; i < n; i += 4) {
+      __m256i live = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - i), iota);
+      __m256i l = _mm256_loadu_si256((const __m256i *)(lo + i));
+      __m256i h = _mm256_loadu_si256((const __m256i *)(hi + i));
+      l = _mm256_blendv_epi8(a, l, live);
+      h = _mm256_blendv_epi8(b, h, live);
+      a = _mm256_blendv_epi8(a, l, _mm256_cmpgt_epi64(a, l));
+      b = _mm256_blendv_epi8(b, h, _mm256_cmpgt_epi64(h, b));
+    }
+    int64_t av[4], bv[4];
+    _mm256_storeu_si256((__m256i *)av, a);
+    _mm256_storeu_si256((__m256i *)bv, b);
+    int64_t am = av[0], bm = bv[0];
+    for (int k = 1; k < 4; k++) {
+      am = av[k] < am ? av[k] : am;
+      bm = bv[k] > bm ? bv[k] : bm;
+    }
+    o->lo[d] = am;
+    o->hi[d] = bm;
+#endif
+  }
+  __m256i a = _mm256_set1_epi32(INT32_MAX), b = _mm256_set1_epi32(INT32_MIN);
+  for (int i = 0; i < n; i += 8) {
+    __m256i live = T(live32)(i, n);
+    __m256i x = _mm256_loadu_si256((const __m256i *)(omn + i));
+    __m256i y = _mm256_loadu_si256((const __m256i *)(omx + i));
+    a = _mm256_min_epi32(a, _mm256_blendv_epi8(a, x, live));
+    b = _mm256_max_epi32(b, _mm256_blendv_epi8(b, y, live));
+  }
+  o->omin = T(hmin32)(a);
+  o->omax = T(hmax32)(b);
+  const __m256i iota8 = _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                                         14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+                                         25, 26, 27, 28, 29, 30, 31);
+  __m256i c = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)cls),
+                               _mm256_cmpgt_epi8(_mm256_set1_epi8((char)n), iota8));
+  __m128i x = _mm_or_si128(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 8));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 4));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 2));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 1));
+  o->mask = (uint8_t)_mm_cvtsi128_si32(x);
+#else
+  for (int d = 0; d < ND; d++) {
+    const CT *lo = lo0 + (size_t)d * ROW, *hi = hi0 + (size_t)d * ROW;
+    CT a = CT_MAX, b = CT_MIN;
+    for (int s = 0; s < n; s++) {
       a = lo[s] < a ? lo[s] : a;
       b = hi[s] > b ? hi[s] : b;
     }
     o->lo[d] = a;
     o->hi[d] = b;
   }
-  int32_t omin = LOP(x)[0], omax = LOP(x)[0];
+  int32_t omin = INT32_MAX, omax = INT32_MIN;
   uint8_t m = 0;
   for (int s = 0; s < n; s++) {
-    omin = LOP(x)[s] < omin ? LOP(x)[s] : omin;
-    omax = LOP(x)[s] > omax ? LOP(x)[s] : omax;
-    m |= x->cls[s];
+    omin = omn[s] < omin ? omn[s] : omin;
+    omax = omx[s] > omax ? omx[s] : omax;
+    m |= cls[s];
   }
   o->omin = omin;
   o->omax = omax;
   o->mask = m;
+#endif
+}
+
+static void T(leaf_sum)(const dg_leaf_t *x, T(sum_t) *o) {
+  T(rows_sum)(LLO(x, 0), LHI(x, 0), LOP(x), LOP(x), x->cls, (int)x->n, o);
 }
 
 static void T(inner_sum)(const dg_inner_t *x, T(sum_t) *o) {
-  int n = (int)x->n;
-  for (int d = 0; d < ND; d++) {
-    const CT *lo = BLO(x, d), *hi = BHI(x, d);
-    CT a = lo[0], b = hi[0];
-    for (int s = 1; s < n; s++) {
-      a = lo[s] < a ? lo[s] : a;
-      b = hi[s] > b ? hi[s] : b;
-    }
-    o->lo[d] = a;
-    o->hi[d] = b;
-  }
-  int32_t omin = IOPMIN(x)[0], omax = IOPMAX(x)[0];
-  uint8_t m = 0;
-  for (int s = 0; s < n; s++) {
-    omin = IOPMIN(x)[s] < omin ? IOPMIN(x)[s] : omin;
-    omax = IOPMAX(x)[s] > omax ? IOPMAX(x)[s] : omax;
-    m |= x->mask[s];
-  }
-  o->omin = omin;
-  o->omax = omax;
-  o->mask = m;
+  T(rows_sum)(BLO(x, 0), BHI(x, 0), IOPMIN(x), IOPMAX(x), x->mask, (int)x->n, o);
 }
 
 static inline void T(put_sum)(dg_inner_t *p, int i, const T(sum_t) *s) {
@@ -530,8 +609,9 @@ static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
 static int T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg) {
   const int cl = level - 1;
   int out = 0;
-  for (int i = (int)x->n - 1; i >= 0; i--) {
-    if (!(chg >> i & 1u)) continue;
+  while (chg) { /* the flagged children, highest index first */
+    const int i = 31 - __builtin_clz(chg);
+    chg &= ~(1u << i);
     void *c = ICHILD(x)[i];
     uint32_t cnt = T(count)(c, cl);
     if (cnt == 0) {
@@ -885,6 +965,8 @@ static const dg_ops_t T(ops) = {
 };
 
 #undef CT
+#undef CT_MAX
+#undef CT_MIN
 #undef ROW
 #undef BOXB
 #undef LID
