@@ -726,7 +726,8 @@ static int T(prune_leaf)(grt_dg_t *dg, dg_leaf_t *x, grt_dg_done_fn done, void *
   return w != n;
 }
 
-static inline void T(prefetch_recs)(const dg_leaf_t *x) {
+static inline void T(prefetch_recs)(const grt_dg_t *dg, const dg_leaf_t *x) {
+  if (dg->live <= DG_PREFETCH_LIVE) return; /* in cache anyway */
   for (uint32_t s = 0; s < x->n; s++) __builtin_prefetch(LREC(x)[s]);
 }
 
@@ -737,22 +738,25 @@ static inline void T(prefetch_recs)(const dg_leaf_t *x) {
 static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
                     void *ctx) {
   if (level == 0) {
-    T(prefetch_recs)((dg_leaf_t *)t);
+    T(prefetch_recs)(dg, (dg_leaf_t *)t);
     return T(prune_leaf)(dg, (dg_leaf_t *)t, done, ctx);
   }
   dg_inner_t *x = t;
   uint32_t chg = 0;
   const int n = (int)x->n;
   void **ch = ICHILD(x);
-  const size_t bytes = level == 1 ? dg->leaves.esize : dg->inners.esize;
+  /* prefetch only above DG_PREFETCH_LIVE pieces, like queries */
+  const size_t bytes = dg->live <= DG_PREFETCH_LIVE ? 0
+                       : level == 1                 ? dg->leaves.esize
+                                                    : dg->inners.esize;
   if (level == 1) {
     for (int i = 0; i < n && i < 2; i++)
       for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch((char *)ch[i] + o);
-    T(prefetch_recs)(ch[0]);
+    T(prefetch_recs)(dg, ch[0]);
     for (int i = 0; i < n; i++) {
       if (i + 2 < n)
         for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch((char *)ch[i + 2] + o);
-      if (i + 1 < n) T(prefetch_recs)(ch[i + 1]);
+      if (i + 1 < n) T(prefetch_recs)(dg, ch[i + 1]);
       if (T(prune_leaf)(dg, ch[i], done, ctx)) chg |= 1u << i;
     }
     return chg ? T(fix_children)(dg, x, level, chg) : 0;
