@@ -532,19 +532,22 @@ static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
  * mode (dg->lone) it also makes each removed piece's remainder slabs (into
  * dg->frag, room reserved) and lets a piece with the removed one's low corner
  * -- the writer itself, or the low slab -- take its slot (same key, so the
- * order holds and no insertion is needed). Returns 1 when x changed. */
+ * order holds and no insertion is needed). Returns 1 when x's summary or
+ * count may have changed: 0 when every removed piece was replaced in its
+ * slot by one with the same box, class and operator (a writer over exactly
+ * the piece it retires, the common case of a tiled store), so the parent
+ * needs no refresh and no fix. */
 static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
   const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
   if (!m) return 0;
   const int n = (int)x->n;
-  int w = __builtin_ctz(m), changed = 0; /* slots below the first hit stay */
+  int w = __builtin_ctz(m), resum = 0; /* slots below the first hit stay */
   for (int s = w; s < n; s++) {
     if (!(m >> s & 1u)) {
       if (w != s) T(leaf_move)(x, w, x, s, 1);
       w++;
       continue;
     }
-    changed = 1;
     dg_rec_t *r = LREC(x)[s];
     if (dg->lone) {
       dg_piece_t p;
@@ -586,15 +589,25 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
         }
       }
       if (put) {
+        /* the same box, class and operator in the same slot (a writer
+         * replacing a piece it covers exactly): x's summary and count
+         * are unchanged by this slot */
+        int eq = x->cls[s] == CLS_BIT(put->rec->cls) && LOP(x)[s] == put->rec->redop;
+        for (int d = 0; d < ND; d++) eq &= (put->lo[d] == p.lo[d]) & (put->hi[d] == p.hi[d]);
+        resum |= !eq;
         T(leaf_set)(x, w, put);
         w++;
+      } else {
+        resum = 1;
       }
+    } else {
+      resum = 1;
     }
     dg->live--;
     if (!dg->lone) rec_drop_later(dg, r);
   }
   x->n = (uint32_t)w;
-  return changed;
+  return resum;
 }
 
 static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
