@@ -220,7 +220,7 @@ struct grt_dg {
    * records); past DG_NREP of them, the records' stamps take over */
   size_t nrep;
   uint64_t rep[DG_NREP];
-  dg_rec_t *reprec[DG_NREP];
+  dg_rec_t *const *reprec[DG_NREP]; /* where their leaves hold the records */
   grt_dg_edge_fn edge;
   void *ectx;
 
@@ -411,25 +411,27 @@ static int need_frag(grt_dg_t *dg, size_t more) {
 
 /* ---- conflict rule, reporting, pruning helpers ----------------------- */
 
-/* Reports access `id` (record r) to the querying access, once per query
+/* Reports access `id` (its record at *rp) to the querying access, once per query
  * (set_query). The ids reported so far are kept in a small local set, so a
  * query need not read the records (scattered in memory: a cache miss each
  * at 10^6 pieces); past DG_NREP ids the records' stamps take over. */
-static inline void report(grt_dg_t *dg, uint64_t id, dg_rec_t *r) {
+static inline void report(grt_dg_t *dg, uint64_t id, dg_rec_t *const *rp) {
   const size_t n = dg->nrep;
   if (n <= DG_NREP) {
     for (size_t i = 0; i < n; i++)
       if (dg->rep[i] == id) return;
     if (n < DG_NREP) {
       dg->rep[n] = id;
-      dg->reprec[n] = r;
+      dg->reprec[n] = rp; /* the slot, not its content: not loaded (a
+                           * cache miss at 10^6 pieces) unless needed */
       dg->nrep = n + 1;
       dg->edge(dg->ectx, dg->qi, id);
       return;
     }
-    for (size_t i = 0; i < n; i++) dg->reprec[i]->stamp = dg->qserial;
+    for (size_t i = 0; i < n; i++) (*dg->reprec[i])->stamp = dg->qserial;
     dg->nrep = n + 1; /* stamp mode for the rest of this query */
   }
+  dg_rec_t *r = *rp;
   if (r->stamp == dg->qserial) return;
   r->stamp = dg->qserial;
   dg->edge(dg->ectx, dg->qi, id);

@@ -455,7 +455,7 @@ static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
     if (dg->qcls == CLS_REDUCE && x->cls[s] == CLS_BIT(CLS_REDUCE) &&
         LOP(x)[s] == dg->qop)
       continue; /* same-operator reductions do not conflict */
-    report(dg, LID(x)[s], LREC(x)[s]);
+    report(dg, LID(x)[s], &LREC(x)[s]);
     dg->nhit++;
     if (dg->collect && T(collect)(dg, x, s)) return 1;
   }
