@@ -891,8 +891,8 @@ static inline int T(inner_pos)(const dg_inner_t *x, const int64_t *k) {
     __m256i gt = _mm256_cmpgt_epi32(cs, ck); /* sep > k */
     le |= (~(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(gt)) & 0xFFu) << i;
   }
-  le &= (n >= 32 ? ~0u : (1u << n) - 1u);
-  const int cnt = __builtin_popcount(le);
+  le &= (1u << n) - 1u; /* n <= DG_B <= 31 */
+  const int cnt = __builtin_ctz(~le); /* le is a prefix: its length */
   return cnt > 0 ? cnt - 1 : 0;
 #endif
   int a = 0, b = (int)x->n;
