@@ -220,7 +220,7 @@ struct grt_dg {
    * records); past DG_NREP of them, the records' stamps take over */
   size_t nrep;
   uint64_t rep[DG_NREP];
-  dg_rec_t *reprec[DG_NREP];
+  dg_rec_t *const *reprec[DG_NREP]; /* where their leaves hold the records */
   grt_dg_edge_fn edge;
   void *ectx;
 
@@ -283,9 +283,9 @@ static char *pool_chunk(dg_pool_t *p) {
   return c;
 }
 
-/* Makes the free list hold at least k elements. */
-static int pool_reserve(grt_dg_t *dg, dg_pool_t *p, size_t k) {
-  if (p->nfree >= k) return 0;
+/* Makes the free list hold at least k elements (pool_reserve: the check
+ * inline, the growth out of line). */
+static __attribute__((noinline)) int pool_grow(grt_dg_t *dg, dg_pool_t *p, size_t k) {
   if (fail_now(dg)) return -1;
   while (p->nfree < k) {
     if (p->nchunks == 0 || p->used == p->per) {
@@ -317,6 +317,10 @@ static int pool_reserve(grt_dg_t *dg, dg_pool_t *p, size_t k) {
     pool_put(p, p->chunks[p->nchunks - 1] + p->esize * p->used++);
   }
   return 0;
+}
+
+static inline int pool_reserve(grt_dg_t *dg, dg_pool_t *p, size_t k) {
+  return p->nfree >= k ? 0 : pool_grow(dg, p, k);
 }
 
 static void pool_destroy(dg_pool_t *p) {
@@ -407,25 +411,27 @@ static int need_frag(grt_dg_t *dg, size_t more) {
 
 /* ---- conflict rule, reporting, pruning helpers ----------------------- */
 
-/* Reports access `id` (record r) to the querying access, once per query
+/* Reports access `id` (its record at *rp) to the querying access, once per query
  * (set_query). The ids reported so far are kept in a small local set, so a
  * query need not read the records (scattered in memory: a cache miss each
  * at 10^6 pieces); past DG_NREP ids the records' stamps take over. */
-static inline void report(grt_dg_t *dg, uint64_t id, dg_rec_t *r) {
+static inline void report(grt_dg_t *dg, uint64_t id, dg_rec_t *const *rp) {
   const size_t n = dg->nrep;
   if (n <= DG_NREP) {
     for (size_t i = 0; i < n; i++)
       if (dg->rep[i] == id) return;
     if (n < DG_NREP) {
       dg->rep[n] = id;
-      dg->reprec[n] = r;
+      dg->reprec[n] = rp; /* the slot, not its content: not loaded (a
+                           * cache miss at 10^6 pieces) unless needed */
       dg->nrep = n + 1;
       dg->edge(dg->ectx, dg->qi, id);
       return;
     }
-    for (size_t i = 0; i < n; i++) dg->reprec[i]->stamp = dg->qserial;
+    for (size_t i = 0; i < n; i++) (*dg->reprec[i])->stamp = dg->qserial;
     dg->nrep = n + 1; /* stamp mode for the rest of this query */
   }
+  dg_rec_t *r = *rp;
   if (r->stamp == dg->qserial) return;
   r->stamp = dg->qserial;
   dg->edge(dg->ectx, dg->qi, id);
@@ -609,6 +615,14 @@ static int reserve_for(grt_dg_t *dg, size_t p) {
     else
       ninner += 1 + s;
     ins = s;
+  }
+  /* Slack: when the fast path's counts are small next to the tree (at most
+   * an eighth of its leaves), keep that many free, so that the next small
+   * calls take the fast path (this loop and the pool checks cost ~190
+   * instructions, a tenth of a random access at 10^4 pieces). */
+  if (p < DG_B - 1 && dg->root && (p + 1) * (h + 2) <= dg->nlev[0] / 8) {
+    if (nleaf < p + 1) nleaf = p + 1;
+    if (ninner < (p + 1) * (h + 1)) ninner = (p + 1) * (h + 1);
   }
   if (pool_reserve(dg, &dg->leaves, nleaf)) return -1;
   if (pool_reserve(dg, &dg->inners, ninner)) return -1;
@@ -922,9 +936,39 @@ static int add_batch(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
   return 0;
 }
 
+static void rec_init(dg_rec_t *r, const grt_dg_access_t *a, dg_rec_t *next) {
+  r->id = a->id;
+  r->stamp = 0;
+  r->pstamp = 0;
+  r->pdone = 0;
+  r->npieces = 0;
+  r->cls = (uint8_t)cls_of(a->priv);
+  r->redop = r->cls == CLS_REDUCE ? a->redop : 0;
+  r->next = next;
+}
+
 int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
                 grt_dg_edge_fn edge, void *ctx) {
   if (!dg || n < 0 || (n > 0 && !acc) || !edge) return DG_EINVAL;
+  /* The common case first: one access of one non-empty rectangle (the same
+   * checks and steps as below, without the loops). */
+  if (n == 1 && acc->nrects == 1 && acc->rects) {
+    const grt_rect_t *r = acc->rects;
+    const int cls = cls_of(acc->priv);
+    if (cls < 0 || r->ndim != dg->nd) return DG_EINVAL;
+    if (!is_empty(r->lo, r->hi, dg->nd)) {
+      if (!dg->wide && needs_wide(r, dg->nd) && widen(dg)) return DG_ENOMEM;
+      dg_rec_t *rec = rec_alloc(dg);
+      if (!rec) return DG_ENOMEM;
+      rec_init(rec, acc, NULL);
+      dg->edge = edge;
+      dg->ectx = ctx;
+      int rc = cls == CLS_WRITE ? add_lone_writer(dg, acc, rec)
+                                : add_lone_reader(dg, acc, rec);
+      if (rec->npieces == 0) rec_free(dg, rec); /* on failure it has none */
+      return rc;
+    }
+  }
   int wide = 0;
   for (int i = 0; i < n; i++) {
     if (cls_of(acc[i].priv) < 0 || acc[i].nrects < 0 ||
@@ -949,14 +993,7 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
       end_batch(dg, first);
       return DG_ENOMEM;
     }
-    r->id = acc[i].id;
-    r->stamp = 0;
-    r->pstamp = 0;
-    r->pdone = 0;
-    r->npieces = 0;
-    r->cls = (uint8_t)cls_of(acc[i].priv);
-    r->redop = r->cls == CLS_REDUCE ? acc[i].redop : 0;
-    r->next = first;
+    rec_init(r, &acc[i], first);
     first = r;
   }
 

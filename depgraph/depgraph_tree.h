@@ -94,52 +94,131 @@ typedef struct {
   uint8_t mask;
 } T(sum_t);
 
-static void T(leaf_sum)(const dg_leaf_t *x, T(sum_t) *o) {
-  int n = (int)x->n;
+/* Summaries: with AVX2, whole vectors over the rows (padded and
+ * initialised) with the slots past n masked to the neutral element. */
+#if DG_CW == 32
+#define CT_MAX INT32_MAX
+#define CT_MIN INT32_MIN
+#else
+#define CT_MAX INT64_MAX
+#define CT_MIN INT64_MIN
+#endif
+
+#ifdef DG_USE_AVX2
+static inline int32_t T(hmin32)(__m256i v) {
+  __m128i x = _mm_min_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  x = _mm_min_epi32(x, _mm_shuffle_epi32(x, 0x4E));
+  x = _mm_min_epi32(x, _mm_shuffle_epi32(x, 0xB1));
+  return _mm_cvtsi128_si32(x);
+}
+static inline int32_t T(hmax32)(__m256i v) {
+  __m128i x = _mm_max_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  x = _mm_max_epi32(x, _mm_shuffle_epi32(x, 0x4E));
+  x = _mm_max_epi32(x, _mm_shuffle_epi32(x, 0xB1));
+  return _mm_cvtsi128_si32(x);
+}
+/* lanes < n of 8 x 32-bit lanes starting at slot i */
+static inline __m256i T(live32)(int i, int n) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n - i), iota);
+}
+#endif
+
+static inline void T(rows_sum)(const CT *lo0, const CT *hi0, const int32_t *omn,
+                               const int32_t *omx, const uint8_t *cls, int n,
+                               T(sum_t) *o) {
+#ifdef DG_USE_AVX2
+  /* whole vectors over the padded rows, slots >= n masked to the neutral
+   * element; ops rows are DG_CAP long and the 32nd lane reads the next row
+   * of the node (masked) */
   for (int d = 0; d < ND; d++) {
-    const CT *lo = LLO(x, d), *hi = LHI(x, d);
-    CT a = lo[0], b = hi[0];
-    for (int s = 1; s < n; s++) {
+    const CT *lo = lo0 + (size_t)d * ROW, *hi = hi0 + (size_t)d * ROW;
+#if DG_CW == 32
+    __m256i a = _mm256_set1_epi32(INT32_MAX), b = _mm256_set1_epi32(INT32_MIN);
+    for (int i = 0; i < n; i += 8) {
+      __m256i live = T(live32)(i, n);
+      __m256i l = _mm256_loadu_si256((const __m256i *)(lo + i));
+      __m256i h = _mm256_loadu_si256((const __m256i *)(hi + i));
+      a = _mm256_min_epi32(a, _mm256_blendv_epi8(a, l, live));
+      b = _mm256_max_epi32(b, _mm256_blendv_epi8(b, h, live));
+    }
+    o->lo[d] = T(hmin32)(a);
+    o->hi[d] = T(hmax32)(b);
+#else
+    const __m256i iota = _mm256_setr_epi64x(0, 1, 2, 3);
+    __m256i a = _mm256_set1_epi64x(INT64_MAX), b = _mm256_set1_epi64x(INT64_MIN);
+    for (int i = 0; i < n; i += 4) {
+      __m256i live = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - i), iota);
+      __m256i l = _mm256_loadu_si256((const __m256i *)(lo + i));
+      __m256i h = _mm256_loadu_si256((const __m256i *)(hi + i));
+      l = _mm256_blendv_epi8(a, l, live);
+      h = _mm256_blendv_epi8(b, h, live);
+      a = _mm256_blendv_epi8(a, l, _mm256_cmpgt_epi64(a, l));
+      b = _mm256_blendv_epi8(b, h, _mm256_cmpgt_epi64(h, b));
+    }
+    int64_t av[4], bv[4];
+    _mm256_storeu_si256((__m256i *)av, a);
+    _mm256_storeu_si256((__m256i *)bv, b);
+    int64_t am = av[0], bm = bv[0];
+    for (int k = 1; k < 4; k++) {
+      am = av[k] < am ? av[k] : am;
+      bm = bv[k] > bm ? bv[k] : bm;
+    }
+    o->lo[d] = am;
+    o->hi[d] = bm;
+#endif
+  }
+  __m256i a = _mm256_set1_epi32(INT32_MAX), b = _mm256_set1_epi32(INT32_MIN);
+  for (int i = 0; i < n; i += 8) {
+    __m256i live = T(live32)(i, n);
+    __m256i x = _mm256_loadu_si256((const __m256i *)(omn + i));
+    __m256i y = _mm256_loadu_si256((const __m256i *)(omx + i));
+    a = _mm256_min_epi32(a, _mm256_blendv_epi8(a, x, live));
+    b = _mm256_max_epi32(b, _mm256_blendv_epi8(b, y, live));
+  }
+  o->omin = T(hmin32)(a);
+  o->omax = T(hmax32)(b);
+  const __m256i iota8 = _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                                         14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+                                         25, 26, 27, 28, 29, 30, 31);
+  __m256i c = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)cls),
+                               _mm256_cmpgt_epi8(_mm256_set1_epi8((char)n), iota8));
+  __m128i x = _mm_or_si128(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 8));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 4));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 2));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 1));
+  o->mask = (uint8_t)_mm_cvtsi128_si32(x);
+#else
+  for (int d = 0; d < ND; d++) {
+    const CT *lo = lo0 + (size_t)d * ROW, *hi = hi0 + (size_t)d * ROW;
+    CT a = CT_MAX, b = CT_MIN;
+    for (int s = 0; s < n; s++) {
       a = lo[s] < a ? lo[s] : a;
       b = hi[s] > b ? hi[s] : b;
     }
     o->lo[d] = a;
     o->hi[d] = b;
   }
-  int32_t omin = LOP(x)[0], omax = LOP(x)[0];
+  int32_t omin = INT32_MAX, omax = INT32_MIN;
   uint8_t m = 0;
   for (int s = 0; s < n; s++) {
-    omin = LOP(x)[s] < omin ? LOP(x)[s] : omin;
-    omax = LOP(x)[s] > omax ? LOP(x)[s] : omax;
-    m |= x->cls[s];
+    omin = omn[s] < omin ? omn[s] : omin;
+    omax = omx[s] > omax ? omx[s] : omax;
+    m |= cls[s];
   }
   o->omin = omin;
   o->omax = omax;
   o->mask = m;
+#endif
+}
+
+static void T(leaf_sum)(const dg_leaf_t *x, T(sum_t) *o) {
+  T(rows_sum)(LLO(x, 0), LHI(x, 0), LOP(x), LOP(x), x->cls, (int)x->n, o);
 }
 
 static void T(inner_sum)(const dg_inner_t *x, T(sum_t) *o) {
-  int n = (int)x->n;
-  for (int d = 0; d < ND; d++) {
-    const CT *lo = BLO(x, d), *hi = BHI(x, d);
-    CT a = lo[0], b = hi[0];
-    for (int s = 1; s < n; s++) {
-      a = lo[s] < a ? lo[s] : a;
-      b = hi[s] > b ? hi[s] : b;
-    }
-    o->lo[d] = a;
-    o->hi[d] = b;
-  }
-  int32_t omin = IOPMIN(x)[0], omax = IOPMAX(x)[0];
-  uint8_t m = 0;
-  for (int s = 0; s < n; s++) {
-    omin = IOPMIN(x)[s] < omin ? IOPMIN(x)[s] : omin;
-    omax = IOPMAX(x)[s] > omax ? IOPMAX(x)[s] : omax;
-    m |= x->mask[s];
-  }
-  o->omin = omin;
-  o->omax = omax;
-  o->mask = m;
+  T(rows_sum)(BLO(x, 0), BHI(x, 0), IOPMIN(x), IOPMAX(x), x->mask, (int)x->n, o);
 }
 
 static inline void T(put_sum)(dg_inner_t *p, int i, const T(sum_t) *s) {
@@ -376,7 +455,7 @@ static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
     if (dg->qcls == CLS_REDUCE && x->cls[s] == CLS_BIT(CLS_REDUCE) &&
         LOP(x)[s] == dg->qop)
       continue; /* same-operator reductions do not conflict */
-    report(dg, LID(x)[s], LREC(x)[s]);
+    report(dg, LID(x)[s], &LREC(x)[s]);
     dg->nhit++;
     if (dg->collect && T(collect)(dg, x, s)) return 1;
   }
@@ -453,19 +532,22 @@ static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
  * mode (dg->lone) it also makes each removed piece's remainder slabs (into
  * dg->frag, room reserved) and lets a piece with the removed one's low corner
  * -- the writer itself, or the low slab -- take its slot (same key, so the
- * order holds and no insertion is needed). Returns 1 when x changed. */
+ * order holds and no insertion is needed). Returns 1 when x's summary or
+ * count may have changed: 0 when every removed piece was replaced in its
+ * slot by one with the same box, class and operator (a writer over exactly
+ * the piece it retires, the common case of a tiled store), so the parent
+ * needs no refresh and no fix. */
 static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
   const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
   if (!m) return 0;
   const int n = (int)x->n;
-  int w = __builtin_ctz(m), changed = 0; /* slots below the first hit stay */
+  int w = __builtin_ctz(m), resum = 0; /* slots below the first hit stay */
   for (int s = w; s < n; s++) {
     if (!(m >> s & 1u)) {
       if (w != s) T(leaf_move)(x, w, x, s, 1);
       w++;
       continue;
     }
-    changed = 1;
     dg_rec_t *r = LREC(x)[s];
     if (dg->lone) {
       dg_piece_t p;
@@ -507,15 +589,25 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
         }
       }
       if (put) {
+        /* the same box, class and operator in the same slot (a writer
+         * replacing a piece it covers exactly): x's summary and count
+         * are unchanged by this slot */
+        int eq = x->cls[s] == CLS_BIT(put->rec->cls) && LOP(x)[s] == put->rec->redop;
+        for (int d = 0; d < ND; d++) eq &= (put->lo[d] == p.lo[d]) & (put->hi[d] == p.hi[d]);
+        resum |= !eq;
         T(leaf_set)(x, w, put);
         w++;
+      } else {
+        resum = 1;
       }
+    } else {
+      resum = 1;
     }
     dg->live--;
     if (!dg->lone) rec_drop_later(dg, r);
   }
   x->n = (uint32_t)w;
-  return changed;
+  return resum;
 }
 
 static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
@@ -530,8 +622,9 @@ static int T(cut_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
 static int T(fix_children)(grt_dg_t *dg, dg_inner_t *x, int level, uint32_t chg) {
   const int cl = level - 1;
   int out = 0;
-  for (int i = (int)x->n - 1; i >= 0; i--) {
-    if (!(chg >> i & 1u)) continue;
+  while (chg) { /* the flagged children, highest index first */
+    const int i = 31 - __builtin_clz(chg);
+    chg &= ~(1u << i);
     void *c = ICHILD(x)[i];
     uint32_t cnt = T(count)(c, cl);
     if (cnt == 0) {
@@ -646,7 +739,8 @@ static int T(prune_leaf)(grt_dg_t *dg, dg_leaf_t *x, grt_dg_done_fn done, void *
   return w != n;
 }
 
-static inline void T(prefetch_recs)(const dg_leaf_t *x) {
+static inline void T(prefetch_recs)(const grt_dg_t *dg, const dg_leaf_t *x) {
+  if (dg->live <= DG_PREFETCH_LIVE) return; /* in cache anyway */
   for (uint32_t s = 0; s < x->n; s++) __builtin_prefetch(LREC(x)[s]);
 }
 
@@ -657,22 +751,25 @@ static inline void T(prefetch_recs)(const dg_leaf_t *x) {
 static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
                     void *ctx) {
   if (level == 0) {
-    T(prefetch_recs)((dg_leaf_t *)t);
+    T(prefetch_recs)(dg, (dg_leaf_t *)t);
     return T(prune_leaf)(dg, (dg_leaf_t *)t, done, ctx);
   }
   dg_inner_t *x = t;
   uint32_t chg = 0;
   const int n = (int)x->n;
   void **ch = ICHILD(x);
-  const size_t bytes = level == 1 ? dg->leaves.esize : dg->inners.esize;
+  /* prefetch only above DG_PREFETCH_LIVE pieces, like queries */
+  const size_t bytes = dg->live <= DG_PREFETCH_LIVE ? 0
+                       : level == 1                 ? dg->leaves.esize
+                                                    : dg->inners.esize;
   if (level == 1) {
     for (int i = 0; i < n && i < 2; i++)
       for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch((char *)ch[i] + o);
-    T(prefetch_recs)(ch[0]);
+    T(prefetch_recs)(dg, ch[0]);
     for (int i = 0; i < n; i++) {
       if (i + 2 < n)
         for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch((char *)ch[i + 2] + o);
-      if (i + 1 < n) T(prefetch_recs)(ch[i + 1]);
+      if (i + 1 < n) T(prefetch_recs)(dg, ch[i + 1]);
       if (T(prune_leaf)(dg, ch[i], done, ctx)) chg |= 1u << i;
     }
     return chg ? T(fix_children)(dg, x, level, chg) : 0;
@@ -762,6 +859,42 @@ static void T(leaf_sort)(dg_leaf_t *x) {
 
 /* Child whose key range takes k: the last with separator <= k (or 0). */
 static inline int T(inner_pos)(const dg_inner_t *x, const int64_t *k) {
+#if defined(DG_USE_AVX2) && DG_CW == 32
+  /* All separators at once, 8 lanes a vector: lane "sep <= k" in Morton
+   * order (key_cmp, lane-wise: the dimension whose coordinates differ in
+   * the highest bit decides, the lowest dimension on ties). The separators
+   * are sorted, so those lanes are a prefix and their count gives the
+   * position -- no data-dependent branch, where a binary search
+   * mispredicts about every other step. In 32 bits, ucoord() order is
+   * signed order, and ucoord(a) ^ ucoord(b) = a ^ b. */
+  const int n = (int)x->n;
+  const __m256i bias = _mm256_set1_epi32(INT32_MIN);
+  __m256i kk[ND];
+  for (int d = 0; d < ND; d++) kk[d] = _mm256_set1_epi32((int32_t)k[d]);
+  uint32_t le = 0;
+  for (int i = 0; i < n; i += 8) {
+    __m256i s0 = _mm256_loadu_si256((const __m256i *)(SEP(x, 0) + i));
+    __m256i cs = s0, ck = kk[0];
+    __m256i best = _mm256_xor_si256(_mm256_xor_si256(s0, kk[0]), bias); /* biased */
+    for (int d = 1; d < ND; d++) {
+      __m256i sd = _mm256_loadu_si256((const __m256i *)(SEP(x, d) + i));
+      __m256i diff = _mm256_xor_si256(sd, kk[d]);
+      __m256i bd = _mm256_xor_si256(diff, bias);
+      /* best <u diff && best <u (best ^ diff), on biased values */
+      __m256i bx = _mm256_xor_si256(_mm256_xor_si256(best, bias), diff);
+      __m256i take = _mm256_and_si256(_mm256_cmpgt_epi32(bd, best),
+                                      _mm256_cmpgt_epi32(_mm256_xor_si256(bx, bias), best));
+      best = _mm256_blendv_epi8(best, bd, take);
+      cs = _mm256_blendv_epi8(cs, sd, take);
+      ck = _mm256_blendv_epi8(ck, kk[d], take);
+    }
+    __m256i gt = _mm256_cmpgt_epi32(cs, ck); /* sep > k */
+    le |= (~(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(gt)) & 0xFFu) << i;
+  }
+  le &= (1u << n) - 1u; /* n <= DG_B <= 31 */
+  const int cnt = __builtin_ctz(~le); /* le is a prefix: its length */
+  return cnt > 0 ? cnt - 1 : 0;
+#endif
   int a = 0, b = (int)x->n;
   while (a < b) {
     int m = (a + b) >> 1;
@@ -885,6 +1018,8 @@ static const dg_ops_t T(ops) = {
 };
 
 #undef CT
+#undef CT_MAX
+#undef CT_MIN
 #undef ROW
 #undef BOXB
 #undef LID
