@@ -76,6 +76,12 @@ int grt__comm_postv(grt_comm_t *c, int is_send, grt_chan_t ch, uint64_t tag, uns
 int grt__comm_poll(grt_comm_t *c);
 /* Requests queued or in flight (MPI backend; 0 otherwise). A hint. */
 int grt__comm_inflight(grt_comm_t *c);
+/* A worker goes to sleep on its ready queue (@p delta = +1) or wakes from
+ * it (-1). While no worker sleeps, every worker is running a task or
+ * polling (and polls when its task ends), so the progress thread naps
+ * long, as an MPI rank makes no progress while it computes; while one
+ * sleeps, a message could make a task ready for it, so it naps short. */
+void grt__comm_worker_sleeps(grt_comm_t *c, int delta);
 
 /* True when messages are only counted (simulated ranks). */
 int grt__comm_simulated(const grt_comm_t *c);

@@ -108,10 +108,14 @@ static grt_node_t *queue_pop(grt_runtime_t *rt, grt_queue_t *q) {
       sched_yield();
   }
   pthread_mutex_lock(&q->mu);
-  while (!q->head && !q->stop) {
-    q->sleepers++;
-    pthread_cond_wait(&q->cv, &q->mu);
-    q->sleepers--;
+  if (!q->head && !q->stop) {
+    grt__comm_worker_sleeps(rt->comm, 1); /* the progress thread naps short */
+    while (!q->head && !q->stop) {
+      q->sleepers++;
+      pthread_cond_wait(&q->cv, &q->mu);
+      q->sleepers--;
+    }
+    grt__comm_worker_sleeps(rt->comm, -1);
   }
   grt_node_t *n = q->head;
   if (n) {
