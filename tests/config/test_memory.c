@@ -71,6 +71,29 @@ static void test_memory_zeroed_and_aligned(void **state) {
   assert_int_equal(atomic_load(&m.used), 0);
 }
 
+/* Large blocks come from the kernel (mapped, not from the heap): still
+ * zeroed, aligned, writable to the last byte, counted and freed. Sizes
+ * either side of the 2 MiB threshold, one not a whole page. */
+static void test_memory_large_blocks(void **state) {
+  (void)state;
+  grt_memory_t m;
+  grt__mem_init(&m, GRT_MEM_SYSMEM, (size_t)64 << 20);
+  const size_t sizes[] = {((size_t)2 << 20) - 8, (size_t)2 << 20, ((size_t)5 << 20) + 12345};
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    size_t n = sizes[k];
+    unsigned char *p;
+    assert_int_equal(grt__mem_alloc(&m, n, (void **)&p), 0);
+    assert_int_equal((uintptr_t)p % 64, 0);
+    assert_int_equal(atomic_load(&m.used), n);
+    for (size_t i = 0; i < n; i += 4093) assert_int_equal(p[i], 0);
+    assert_int_equal(p[n - 1], 0);
+    memset(p, 0xab, n);
+    assert_int_equal(p[n - 1], 0xab);
+    grt__mem_free(&m, p, n);
+    assert_int_equal(atomic_load(&m.used), 0);
+  }
+}
+
 static void test_memory_unbacked_kinds(void **state) {
   (void)state;
   for (int k = GRT_MEM_NUMAMEM; k < GRT_MEM_KIND_COUNT; k++) {
@@ -145,6 +168,7 @@ int main(void) {
       cmocka_unit_test(test_memory_larger_than_budget),
       cmocka_unit_test(test_memory_zero_bytes),
       cmocka_unit_test(test_memory_zeroed_and_aligned),
+      cmocka_unit_test(test_memory_large_blocks),
       cmocka_unit_test(test_memory_unbacked_kinds),
       cmocka_unit_test(test_memory_available),
       cmocka_unit_test(test_memory_usage_through_runtime),
