@@ -165,10 +165,17 @@ static void cg_update_task(grt_task_context_t *ctx, bool omp) {
 void grtk__cg_update_cpu(grt_task_context_t *ctx) { cg_update_task(ctx, false); }
 void grtk__cg_update_omp(grt_task_context_t *ctx) { cg_update_task(ctx, true); }
 
-/* The launcher of both forms: alpha = @p num (den NULL) or num / den. */
+/* The launcher of both forms: alpha = @p num (@p ratio false) or num / den;
+ * @p num_name names num in messages ("alpha" or "num"). */
 static int cg_update(grtk_t *k, const char *fn, grt_store_t *x, grt_store_t *r, grt_store_t *p,
-                     grt_store_t *q, grt_future_t *num, grt_future_t *den, grt_future_t **rr) {
+                     grt_store_t *q, grt_future_t *num, const char *num_name, bool ratio,
+                     grt_future_t *den, grt_future_t **rr) {
   int rc;
+  if (rr) *rr = NULL;
+  if ((rc = grtk__check_handle(k, fn)) < 0) return rc;
+  if (!rr) return grtk__error(GRT_EINVAL, fn, "rr is NULL");
+  if (!num) return grtk__error(GRT_EINVAL, fn, "%s is NULL", num_name);
+  if (ratio && !den) return grtk__error(GRT_EINVAL, fn, "den is NULL");
   if ((rc = grtk__check_store(x, "x", GRTK_FLOAT, 0, fn)) < 0 ||
       (rc = grtk__check_store(r, "r", GRTK_FLOAT, 0, fn)) < 0 ||
       (rc = grtk__check_store(p, "p", GRTK_FLOAT, 0, fn)) < 0 ||
@@ -203,24 +210,11 @@ static int cg_update(grtk_t *k, const char *fn, grt_store_t *x, grt_store_t *r, 
 
 GRTK_EXPORT int grtk_cg_update(grtk_t *k, grt_store_t *x, grt_store_t *r, grt_store_t *p,
                                grt_store_t *q, grt_future_t *alpha, grt_future_t **rr) {
-  const char *fn = "grtk_cg_update";
-  int rc;
-  if (rr) *rr = NULL;
-  if ((rc = grtk__check_handle(k, fn)) < 0) return rc;
-  if (!rr) return grtk__error(GRT_EINVAL, fn, "rr is NULL");
-  if (!alpha) return grtk__error(GRT_EINVAL, fn, "alpha is NULL");
-  return cg_update(k, fn, x, r, p, q, alpha, NULL, rr);
+  return cg_update(k, "grtk_cg_update", x, r, p, q, alpha, "alpha", false, NULL, rr);
 }
 
 GRTK_EXPORT int grtk_cg_update_ratio(grtk_t *k, grt_store_t *x, grt_store_t *r, grt_store_t *p,
                                      grt_store_t *q, grt_future_t *num, grt_future_t *den,
                                      grt_future_t **rr) {
-  const char *fn = "grtk_cg_update_ratio";
-  int rc;
-  if (rr) *rr = NULL;
-  if ((rc = grtk__check_handle(k, fn)) < 0) return rc;
-  if (!rr) return grtk__error(GRT_EINVAL, fn, "rr is NULL");
-  if (!num) return grtk__error(GRT_EINVAL, fn, "num is NULL");
-  if (!den) return grtk__error(GRT_EINVAL, fn, "den is NULL");
-  return cg_update(k, fn, x, r, p, q, num, den, rr);
+  return cg_update(k, "grtk_cg_update_ratio", x, r, p, q, num, "num", true, den, rr);
 }
