@@ -53,8 +53,9 @@ void grt__tiling_rect(const grt_tiling_t *t, const int64_t *color, grt_rect_t *o
 bool grt__tiling_equal(const grt_tiling_t *a, const grt_tiling_t *b);
 
 /* Splits @p nprocs into a colour grid over @p shape (ndim dims): the product
- * of colors is <= nprocs, larger dims split first, no dim gets more colours
- * than its extent. Writes colors and returns their product. */
+ * of colors is <= nprocs, larger dims split first (the innermost, contiguous
+ * dim counts 1/8 of its extent, so outer dims are cut first), no dim gets more
+ * colours than its extent. Writes colors and returns their product. */
 int64_t grt__colors_for(int ndim, const int64_t *shape, int nprocs, int64_t *colors);
 
 /* ---- the auto-launch solver ---- */
