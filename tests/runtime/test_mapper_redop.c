@@ -51,6 +51,14 @@ static int rows_only(void *data, int task_id, int ndim, const int64_t *shape, in
   return 0;
 }
 
+static int cols_only(void *data, int task_id, int ndim, const int64_t *shape, int nprocs,
+                     int64_t *tiles) {
+  (void)data, (void)task_id, (void)shape;
+  for (int d = 0; d < ndim; d++) tiles[d] = 1;
+  tiles[ndim - 1] = nprocs;
+  return 0;
+}
+
 static int64_t run_which(grt_library_t *lib, grt_store_t *s) {
   grt_launch_t *l;
   grt_future_t *f;
@@ -85,6 +93,56 @@ static void test_mapper_default_and_custom(void **state) {
   m.min_chunk = huge_chunk;
   assert_int_equal(grt_library_set_mapper(lib, &m), 0);
   assert_int_equal(run_which(lib, s), 1000 + 1 * 10 + 1);
+  grt_store_destroy(s);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+/* The default colour grid: outer dims are cut before the contiguous
+ * innermost one (its extent counts 1/8), never more colours than a dim's
+ * extent, and the product never above the processor count. */
+static void test_default_colour_grid(void **state) {
+  (void)state;
+  static const struct {
+    int ndim, nprocs;
+    int64_t shape[3], want[3], total;
+  } cases[] = {
+      {2, 4, {4096, 4096}, {4, 1}, 4},       /* row blocks, not 2 x 2 */
+      {2, 2, {4096, 4096}, {2, 1}, 2},
+      {2, 64, {4096, 4096}, {32, 2}, 64},    /* rows until they are 1/8 as tall as wide */
+      {3, 64, {512, 512, 512}, {8, 8, 1}, 64},
+      {2, 4, {8, 4096}, {1, 4}, 4},          /* a short outer dim: the inner one is cut */
+      {2, 12, {4, 3}, {3, 2}, 6},            /* extents bound the grid */
+      {1, 4, {100}, {4}, 4},
+      {2, 6, {600, 600}, {6, 1}, 6},
+      {2, 1, {10, 10}, {1, 1}, 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    int64_t colors[GRT_MAX_DIM];
+    int64_t total = grt__colors_for(cases[i].ndim, cases[i].shape, cases[i].nprocs, colors);
+    for (int d = 0; d < cases[i].ndim; d++)
+      if (colors[d] != cases[i].want[d])
+        fail_msg("case %zu: dim %d has %lld colours, want %lld", i, d, (long long)colors[d],
+                 (long long)cases[i].want[d]);
+    assert_int_equal(total, cases[i].total);
+  }
+}
+
+/* A mapper's tile shape wins over the key store's current tiling: the
+ * store was last written in row tiles, the mapper asks for columns. */
+static void test_mapper_tile_shape_over_current(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start("2", "0");
+  grt_library_t *lib;
+  assert_int_equal(grt_library_create(rt, "mapped", &lib), 0);
+  assert_int_equal(grt_task_register(lib, 1, "which", &(grt_variants_t){.cpu = which_cpu}), 0);
+  int64_t shape[2] = {64, 64};
+  grt_store_t *s;
+  assert_int_equal(grt_store_create(rt, grt_type_float64(), 2, shape, &s), 0);
+  double z = 0;
+  assert_int_equal(grt_fill(s, &z), 0);
+  assert_int_equal(run_which(lib, s), 2000 + 2 * 10 + 1); /* default: 2 x 1 */
+  assert_int_equal(grt_library_set_mapper(lib, &(grt_mapper_t){.tile_shape = cols_only}), 0);
+  assert_int_equal(run_which(lib, s), 2000 + 1 * 10 + 1); /* 1 x 2 */
   grt_store_destroy(s);
   assert_int_equal(grt_finalize(rt), 0);
 }
@@ -198,6 +256,8 @@ static void test_mapper_async_completion(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mapper_default_and_custom),
+      cmocka_unit_test(test_default_colour_grid),
+      cmocka_unit_test(test_mapper_tile_shape_over_current),
       cmocka_unit_test(test_mapper_custom_redop),
       cmocka_unit_test(test_mapper_async_completion),
   };
