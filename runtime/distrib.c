@@ -35,6 +35,8 @@ typedef struct grt_xfer {
   grt_rect_t rects[];
 } grt_xfer_t;
 
+bool grt__xfer_is_send(const grt_node_t *n) { return ((const grt_xfer_t *)n)->is_send; }
+
 /* Copies the root rect @p r between the row-major instance and a packed
  * buffer (pack: instance -> buf). Returns the bytes moved. */
 static size_t move_rect(const grt_store_root_t *root, const grt_rect_t *r, unsigned char *buf,

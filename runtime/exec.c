@@ -245,7 +245,21 @@ void grt__wait_all(grt_runtime_t *rt) {
 /* ---- running nodes ---- */
 
 
+/* What the profile notes of @p n before it runs (it may be freed once it
+ * completes). */
+static void prof_mark(const grt_node_t *n, grt_prof_mark_t *m) {
+  m->seq = n->seq;
+  m->kind = (uint8_t)n->kind;
+  m->name = n->op ? n->op->name : NULL;
+  m->point = -1;
+  m->send = n->kind == GRT_NODE_XFER && grt__xfer_is_send(n);
+  if (n->kind == GRT_NODE_TASK)
+    m->point = (int32_t)((const grt_point_t *)n - n->op->points) + n->op->p0;
+  m->t0 = grt__prof_now();
+}
+
 static void run_node(grt_runtime_t *rt, grt_node_t *n, grt_worker_t *w) {
+  if (w->prof) prof_mark(n, &w->mark);
   if (n->kind == GRT_NODE_TASK) {
     grt__run_point(rt, (grt_point_t *)n, w); /* completes it, now or later */
     return;
@@ -254,6 +268,7 @@ static void run_node(grt_runtime_t *rt, grt_node_t *n, grt_worker_t *w) {
     grt__run_fold(rt, (grt_fold_t *)n);
   else
     n->run(rt, n);
+  grt__prof_end(w);
   grt__node_complete(rt, n);
 }
 
@@ -306,10 +321,14 @@ int grt__workers_start(grt_runtime_t *rt) {
     /* An OpenMP group's thread is not pinned: its team inherits the thread's
      * binding, and a team pinned to one core gains nothing. */
     w->core = bind && w->kind == GRT_PROC_CPU ? local_rank * rt->nworkers + i : -1;
-    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+    w->prof = grt__prof_buf_new(rt);
+    bool no_prof = rt->prof && !w->prof;
+    if (no_prof || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+      grt__prof_buf_free(w->prof);
       rt->nworkers = i;
       grt__workers_stop(rt);
-      return grt__error(GRT_ENOMEM, "grt_init: cannot start worker thread %d", i);
+      return grt__error(GRT_ENOMEM, no_prof ? "grt_init: out of host memory for the profile"
+                                            : "grt_init: cannot start worker thread %d", i);
     }
   }
   return 0;
@@ -318,7 +337,10 @@ int grt__workers_start(grt_runtime_t *rt) {
 void grt__workers_stop(grt_runtime_t *rt) {
   queue_stop(&rt->cpu_q);
   queue_stop(&rt->omp_q);
-  for (int i = 0; i < rt->nworkers; i++) pthread_join(rt->workers[i].thread, NULL);
+  for (int i = 0; i < rt->nworkers; i++) {
+    pthread_join(rt->workers[i].thread, NULL);
+    grt__prof_buf_free(rt->workers[i].prof);
+  }
   free(rt->workers);
   rt->workers = NULL;
   pthread_mutex_destroy(&rt->cpu_q.mu);

@@ -92,6 +92,7 @@ static void runtime_free(grt_runtime_t *rt) {
   }
   if (rt->types) grt__type_registry_destroy(rt->types);
   grt__distrib_free(rt);
+  grt__prof_discard(rt);
   grt__comm_fini(rt->comm);
   grt__check_fini(rt);
   grt__machine_fini(rt);
@@ -116,6 +117,15 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   rt->nranks = 1;
   int rc = grt__settings_load(&rt->settings, cfg);
   if (rc < 0) goto fail;
+  /* Graph recording is not built yet: say so rather than run without it. */
+  if (rt->settings.dataflow || rt->settings.event) {
+    const char *k = rt->settings.dataflow ? "dataflow" : "event";
+    rc = grt__error(GRT_EUNSUPPORTED,
+                    "grt_init: setting '%s' (GRT_%s, --%s) is not supported yet: grt does not record "
+                    "%s graphs; the 'profile' setting records a timeline",
+                    k, rt->settings.dataflow ? "DATAFLOW" : "EVENT", k, k);
+    goto fail;
+  }
   const size_t budgets[GRT_MEM_KIND_COUNT] = {
       rt->settings.sysmem, rt->settings.numamem, rt->settings.fbmem,
       rt->settings.zcmem, rt->settings.regmem};
@@ -132,6 +142,7 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   if ((rc = grt__comm_init(argc, argv, rt->settings.sim_ranks, rt->settings.sim_rank, &rt->comm,
                            &rt->rank, &rt->nranks)) < 0)
     goto fail;
+  if ((rc = grt__prof_open(rt)) < 0) goto fail;
   if ((rc = grt__check_init(rt)) < 0 || (rc = grt__check_start(rt)) < 0) goto fail;
   resolve_procs(rt);
   if ((rc = live_add(rt)) < 0) goto fail;
@@ -151,6 +162,9 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   if (rc < 0) return rc;
   grt__wait_all(rt);
   int crc = grt__check_sync(rt, GRT_CHECK_FINALIZE, 0, NULL);
+  /* every node has completed: the workers' profile buffers are final */
+  int prc = grt__prof_close(rt);
+  if (crc == 0) crc = prc;
   grt__workers_stop(rt);
   grt__drain_completed(rt);
   live_remove(rt);

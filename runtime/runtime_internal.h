@@ -183,6 +183,7 @@ struct grt_op {
   grt_runtime_t *rt;
   atomic_int refs;               /* one per node still in the id table, + submitter */
   grt_task_fn fn;
+  const char *name;              /* the task's name (profile) */
   grt_proc_kind_t kind;
   int launch_ndim;
   int64_t launch_shape[GRT_MAX_DIM];
@@ -235,12 +236,26 @@ typedef struct grt_root_state {
 /* ---------------------------------------------------------------------------
  * Workers.
  * ------------------------------------------------------------------------- */
+typedef struct grt_prof grt_prof_t;
+typedef struct grt_prof_buf grt_prof_buf_t;
+/* What a worker notes of a node before running it (the node may be freed
+ * once it completes). */
+typedef struct grt_prof_mark {
+  uint64_t t0, seq;
+  const char *name;
+  int32_t point;
+  uint8_t kind;
+  bool send;
+} grt_prof_mark_t;
+
 struct grt_worker {
   grt_runtime_t *rt;
   int index;
   grt_proc_kind_t kind;
   pthread_t thread;
   int core;                      /* core bound to, or -1 */
+  grt_prof_buf_t *prof;          /* its profile events, NULL unless profiling */
+  grt_prof_mark_t mark;          /* the node it runs, while profiling */
 };
 
 typedef struct grt_queue {
@@ -297,6 +312,7 @@ struct grt_runtime {
   bool check_final;                /* the blocking call being checked is finalize */
   pthread_mutex_t fail_mu;
   char fail_msg[256];
+  grt_prof_t *prof;                /* profile.c, NULL unless the profile setting is on */
 };
 
 /* ---- nodes and execution (exec.c) ---- */
@@ -323,6 +339,26 @@ void *grt__op_block_get(grt_runtime_t *rt, size_t sz, int *cls);
 void grt__op_block_put(grt_runtime_t *rt, void *p, int cls);
 void grt__op_pool_free(grt_runtime_t *rt);
 void grt__redops_free(grt_runtime_t *rt);
+
+/* ---- the profile (profile.c) ---- */
+uint64_t grt__prof_now(void);
+/* At grt_init: creates <logdir>/grt_profile_<rank>.json when profiling. */
+int grt__prof_open(grt_runtime_t *rt);
+/* A worker's event buffer (NULL when not profiling). */
+grt_prof_buf_t *grt__prof_buf_new(grt_runtime_t *rt);
+void grt__prof_buf_free(grt_prof_buf_t *b);
+void grt__prof_record(grt_prof_buf_t *b, const grt_prof_mark_t *m, uint64_t t1);
+/* The node worker @p w runs has finished its work: records it (before the
+ * node completes, so that a finalize that waited for it sees the event). */
+static inline void grt__prof_end(grt_worker_t *w) {
+  if (w && w->prof) grt__prof_record(w->prof, &w->mark, grt__prof_now());
+}
+/* At grt_finalize, once every node has completed: writes the file. */
+int grt__prof_close(grt_runtime_t *rt);
+/* A grt_init that failed after grt__prof_open: removes the empty file. */
+void grt__prof_discard(grt_runtime_t *rt);
+/* GRT_NODE_XFER: true for a send, false for a receive (distrib.c). */
+bool grt__xfer_is_send(const grt_node_t *n);
 
 /* ---- running (task.c) ---- */
 /* Runs a point's body and completes it, unless the body deferred completion. */

@@ -529,6 +529,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   if (!op) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
   op->rt = rt;
   op->fn = fn;
+  op->name = l->task->name;
   op->kind = kind;
   op->launch_ndim = l->launch_ndim;
   memcpy(op->launch_shape, l->launch_shape, sizeof op->launch_shape);

@@ -178,6 +178,7 @@ void grt__run_point(grt_runtime_t *rt, grt_point_t *pt, grt_worker_t *w) {
     }
   ctx->deferred = false;
   if (run) op->fn(ctx);
+  grt__prof_end(w); /* the body's time (a deferred body: enqueueing) */
   if (ctx->deferred) return; /* its processor completes it later */
   point_finish(rt, pt);
 }

@@ -55,6 +55,13 @@ static void test_mpirun_two_ranks(void **state) {
   assert_int_equal(count(out, "nodes = 1  # GRT_CONFIG file\n"), 2);
   free(out);
   free(err);
+  /* --profile: each rank left its timeline in the (created) logdir */
+  for (int r = 0; r < 2; r++) {
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/grt logs; $(x)/grt_profile_%d.json", r);
+    if (unlink(path) != 0) fail_msg("rank %d wrote no profile at '%s'", r, path);
+  }
+  assert_int_equal(rmdir("/tmp/grt logs; $(x)"), 0);
 }
 
 int main(int argc, char **argv) {

@@ -249,6 +249,40 @@ static void test_mpi_jobs_reproducible(void **state) {
   }
 }
 
+/* The profile on 2 ranks: each rank writes its own file, with its rank,
+ * its tasks and the halo sends and receives of the stencil. */
+static void test_mpi_jobs_profile(void **state) {
+  (void)state;
+  char dir[] = "/tmp/grt-mpi-profile-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char logdir[64];
+  snprintf(logdir, sizeof logdir, "GRT_LOGDIR=%s", dir);
+  char *argv[] = {(char *)mpiexec(), "-np", "2", "--oversubscribe", "-x", "GRT_PROFILE=1",
+                  "-x", logdir, (char *)prog(), "stencil", NULL};
+  static const char *const env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                                    "ASAN_OPTIONS=detect_leaks=0", NULL};
+  static job_t j;
+  run(&j, argv, env, 60);
+  if (j.status != 0) fail_msg("status %d:\n%s", j.status, j.out);
+  for (int r = 0; r < 2; r++) {
+    char path[128], want[64];
+    snprintf(path, sizeof path, "%s/grt_profile_%d.json", dir, r);
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("rank %d wrote no profile at %s", r, path);
+    static char t[1 << 20];
+    size_t n = fread(t, 1, sizeof t - 1, f);
+    fclose(f);
+    t[n] = '\0';
+    snprintf(want, sizeof want, "\"rank\":%d,\"ranks\":2", r);
+    if (!strstr(t, want) || !strstr(t, "\"name\":\"relax\"") ||
+        !strstr(t, "\"name\":\"send\"") || !strstr(t, "\"name\":\"receive\"") ||
+        !strstr(t, "],\"dropped\":0}"))
+      fail_msg("rank %d's profile lacks its rank, tasks or transfers:\n%.2000s", r, t);
+    unlink(path);
+  }
+  rmdir(dir);
+}
+
 /* The README's main job, through the launcher on 2 ranks: the example CG
  * solve converges and reports from one rank. */
 static void test_mpi_jobs_launcher_example(void **state) {
@@ -278,6 +312,7 @@ int main(void) {
       cmocka_unit_test(test_mpi_jobs_simulated_ranks),
       cmocka_unit_test(test_mpi_jobs_simulated_stencil2d),
       cmocka_unit_test(test_mpi_jobs_reproducible),
+      cmocka_unit_test(test_mpi_jobs_profile),
       cmocka_unit_test(test_mpi_jobs_launcher_example),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
