@@ -74,23 +74,21 @@ _Static_assert(DG_B >= 8 && DG_B <= 31, "slot masks are 32-bit words");
 #define DG_ROW32 ((DG_CAP + 7) & ~7)
 #define DG_PREFETCH_LIVE (1u << 16) /* prefetch children above this many pieces */
 #define DG_MAXLEV 64
-#define DG_LAG 32 /* deferred record count drops (grt_dg.lag) */
-#ifndef DG_NREP /* the b8 tests use 2, to exercise the fallback to stamps */
-#define DG_NREP 16 /* ids a query de-duplicates locally before using stamps */
+#ifndef DG_NREP /* the b8 tests use 2, to exercise the fallback to the hash set */
+#define DG_NREP 16 /* ids a query de-duplicates in a plain array (grt_dg.rep) */
 #endif
 
-/* One access (operation x store) with its live pieces. A record lives while it
- * has pieces, or while the batch that created it is being added. */
-typedef struct dg_rec {
+/* Whose a piece is: its access's id, class and reduction operator. Pieces
+ * carry it by value (a leaf holds it in its id and operator rows and class
+ * bytes), so there is no per-access record to allocate, count, free, or
+ * miss in cache: what a record used to do is done without one (a query
+ * de-duplicates ids in a small set, prune asks done() by id, and an access
+ * needs no freeing when its last piece goes). */
+typedef struct dg_who {
   uint64_t id;
-  uint64_t stamp;       /* last query serial that reported this access */
-  uint64_t pstamp;      /* last prune serial that asked done() */
-  struct dg_rec *next;  /* batch list */
-  uint32_t npieces;     /* live pieces (and remainders pinned for insertion) */
-  int32_t redop;        /* 0 unless a reduction */
+  int32_t redop; /* 0 unless a reduction */
   uint8_t cls;
-  uint8_t pdone;        /* done() answer for pstamp */
-} dg_rec_t;
+} dg_who_t;
 
 /* A leaf: up to DG_B pieces (unsorted) as structure-of-arrays; v[] holds
  * lo[d][slot] for d < nd, then hi[d][slot], as int32 in a narrow analyzer
@@ -99,9 +97,8 @@ typedef struct dg_leaf {
   uint32_t n;
   uint8_t cls[32];        /* CLS_BIT of each piece's class (32: one vector load) */
   /* then, at offsets depgraph_tree.h computes (LID ... LHIT): the coordinate
-   * rows; each piece's access id (queries do not touch rec); its record;
-   * its reduction operator (0 if none); batch planning marks (a sparse set,
-   * see collect) */
+   * rows; each piece's access id; its reduction operator (0 if none); batch
+   * planning marks (a sparse set, see collect) */
   int64_t v[];
 } dg_leaf_t;
 
@@ -120,7 +117,7 @@ typedef struct dg_inner {
  * piece, or a planned cut's copy. */
 typedef struct dg_piece {
   int64_t lo[GRT_RECT_MAX_DIM], hi[GRT_RECT_MAX_DIM];
-  dg_rec_t *rec;
+  dg_who_t who;
   int placed; /* took a cut piece's slot in place: not to be inserted */
 } dg_piece_t;
 
@@ -180,10 +177,8 @@ struct grt_dg {
   size_t live;
   size_t nlev[DG_MAXLEV]; /* nodes per level */
 
-  dg_pool_t leaves, inners, recs;
+  dg_pool_t leaves, inners;
 
-  uint64_t qserial;
-  uint64_t pserial;
 
   /* scratch (planning), reused across calls */
   dg_piece_t *frag, *frag2;
@@ -213,25 +208,25 @@ struct grt_dg {
   size_t nlhits, caplhits;
   dg_step_t *lsteps;            /* lhits[j]'s path: lsteps[j * height + lv - 1] */
   size_t caplsteps;
-  dg_rec_t *wrec;      /* lone writer's record */
+  dg_who_t wwho;       /* the lone writer */
   int wplaced;         /* ... its piece took a cut piece's slot */
   int qi;
-  /* ids reported to the current query (de-duplication without touching the
-   * records); past DG_NREP of them, the records' stamps take over */
+  /* ids reported to the current query: the first DG_NREP in rep[] (a
+   * linear scan), then all of them in an open-addressing hash set whose
+   * slots are valid when their generation is the query's (so starting a
+   * query clears it in O(1)) */
   size_t nrep;
   uint64_t rep[DG_NREP];
-  dg_rec_t *const *reprec[DG_NREP]; /* where their leaves hold the records */
+  uint64_t *hkey;
+  uint32_t *hgen;
+  size_t hcap, hn;
+  uint32_t qgen;
   grt_dg_edge_fn edge;
   void *ectx;
 
-  /* Records whose last piece a cut removed wait here (a ring) before
-   * their count drops: at 10^6 pieces the record of a retired piece is a
-   * cache miss, and applying the drop DG_LAG cuts later lets the prefetch
-   * issued at the cut complete meanwhile. Only drops wait, so a record's
-   * stored count is never below its true count and nothing is freed early;
-   * grt__dg_prune applies them all first. */
-  dg_rec_t *lag[DG_LAG];
-  unsigned lhead, nlag;
+  /* prune: the last id done() was asked about in this pass, and its answer */
+  uint64_t pid;
+  int pvalid, pdone;
 
   long fail_countdown; /* test hook: >0 fails the n-th allocation */
 };
@@ -329,40 +324,6 @@ static void pool_destroy(dg_pool_t *p) {
   free(p->stack);
 }
 
-static dg_rec_t *rec_alloc(grt_dg_t *dg) {
-  if (fail_now(dg)) return NULL;
-  if (pool_reserve(dg, &dg->recs, 1)) return NULL;
-  dg_rec_t *r = pool_take(&dg->recs);
-  /* the record the access after next will likely get: often one a prune
-   * freed long ago, so not in cache */
-  if (dg->recs.nfree > 2) __builtin_prefetch(dg->recs.stack[dg->recs.nfree - 3], 1);
-  return r;
-}
-
-static void rec_free(grt_dg_t *dg, dg_rec_t *r) { pool_put(&dg->recs, r); }
-
-static inline void rec_drop(grt_dg_t *dg, dg_rec_t *r) {
-  if (--r->npieces == 0) rec_free(dg, r);
-}
-
-/* A piece of r went away: its count drops DG_LAG such calls later. */
-static inline void rec_drop_later(grt_dg_t *dg, dg_rec_t *r) {
-  __builtin_prefetch(r, 1);
-  if (dg->nlag == DG_LAG) {
-    rec_drop(dg, dg->lag[dg->lhead]);
-    dg->lag[dg->lhead] = r;
-    dg->lhead = (dg->lhead + 1) % DG_LAG;
-  } else {
-    dg->lag[(dg->lhead + dg->nlag++) % DG_LAG] = r;
-  }
-}
-
-/* Applies every deferred drop. */
-static void rec_drop_all(grt_dg_t *dg) {
-  for (; dg->nlag; dg->nlag--, dg->lhead = (dg->lhead + 1) % DG_LAG)
-    rec_drop(dg, dg->lag[dg->lhead]);
-}
-
 static dg_leaf_t *take_leaf(grt_dg_t *dg) {
   dg_leaf_t *x = pool_take(&dg->leaves);
   x->n = 0;
@@ -385,8 +346,8 @@ static void free_node(grt_dg_t *dg, void *x, int level) {
 /* Grows a scratch array to hold at least `need` elements. */
 static int grow_arr(grt_dg_t *dg, void **arr, size_t *cap, size_t need,
                     size_t esize) {
+  if (dg->fail_countdown > 0 && fail_now(dg)) return -1; /* test hook: any call */
   if (*cap >= need) return 0;
-  if (fail_now(dg)) return -1;
   size_t c = *cap ? *cap : 64;
   while (c < need) c *= 2;
   void *t = realloc(*arr, c * esize);
@@ -411,40 +372,80 @@ static int need_frag(grt_dg_t *dg, size_t more) {
 
 /* ---- conflict rule, reporting, pruning helpers ----------------------- */
 
-/* Reports access `id` (its record at *rp) to the querying access, once per query
- * (set_query). The ids reported so far are kept in a small local set, so a
- * query need not read the records (scattered in memory: a cache miss each
- * at 10^6 pieces); past DG_NREP ids the records' stamps take over. */
-static inline void report(grt_dg_t *dg, uint64_t id, dg_rec_t *const *rp) {
+/* Inserts id into the hash set of this query; 1 when it was there. Grows
+ * the set (to keep it at most half full) first: -1 when that fails. */
+static int hset_add(grt_dg_t *dg, uint64_t id) {
+  if (2 * (dg->hn + 1) > dg->hcap) {
+    size_t cap = dg->hcap ? 2 * dg->hcap : 64;
+    if (fail_now(dg)) return -1;
+    uint64_t *k = malloc(cap * sizeof(*k));
+    uint32_t *g = calloc(cap, sizeof(*g));
+    if (!k || !g) {
+      free(k);
+      free(g);
+      return -1;
+    }
+    uint64_t *ok = dg->hkey;
+    uint32_t *og = dg->hgen;
+    size_t ocap = dg->hcap;
+    dg->hkey = k;
+    dg->hgen = g;
+    dg->hcap = cap;
+    dg->hn = 0;
+    const uint32_t gen = dg->qgen;
+    dg->qgen = 1; /* the new arrays start at generation 0: all empty */
+    for (size_t i = 0; i < ocap; i++)
+      if (og[i] == gen) (void)hset_add(dg, ok[i]);
+    free(ok);
+    free(og);
+  }
+  const size_t mask = dg->hcap - 1;
+  size_t h = (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & mask;
+  while (dg->hgen[h] == dg->qgen) {
+    if (dg->hkey[h] == id) return 1;
+    h = (h + 1) & mask;
+  }
+  dg->hgen[h] = dg->qgen;
+  dg->hkey[h] = id;
+  dg->hn++;
+  return 0;
+}
+
+/* A new query: rep[] and the hash set are empty. */
+static inline void rep_clear(grt_dg_t *dg) {
+  dg->nrep = 0;
+  if (dg->hn) { /* the set was used: a new generation empties it */
+    dg->hn = 0;
+    if (++dg->qgen == 0) { /* wrapped: clear for real */
+      memset(dg->hgen, 0, dg->hcap * sizeof(*dg->hgen));
+      dg->qgen = 1;
+    }
+  }
+}
+
+/* Reports access `id` to the querying access, once per query (set_query).
+ * The first DG_NREP ids are checked by a scan of rep[] (no hashing, no
+ * memory outside the analyzer); past that every id goes to the hash set.
+ * Returns nonzero when the set cannot grow (out of memory). */
+static inline int report(grt_dg_t *dg, uint64_t id) {
   const size_t n = dg->nrep;
   if (n <= DG_NREP) {
     for (size_t i = 0; i < n; i++)
-      if (dg->rep[i] == id) return;
+      if (dg->rep[i] == id) return 0;
     if (n < DG_NREP) {
       dg->rep[n] = id;
-      dg->reprec[n] = rp; /* the slot, not its content: not loaded (a
-                           * cache miss at 10^6 pieces) unless needed */
       dg->nrep = n + 1;
       dg->edge(dg->ectx, dg->qi, id);
-      return;
+      return 0;
     }
-    for (size_t i = 0; i < n; i++) (*dg->reprec[i])->stamp = dg->qserial;
-    dg->nrep = n + 1; /* stamp mode for the rest of this query */
+    for (size_t i = 0; i < n; i++)
+      if (hset_add(dg, dg->rep[i]) < 0) return -1;
+    dg->nrep = n + 1; /* hash mode for the rest of this query */
   }
-  dg_rec_t *r = *rp;
-  if (r->stamp == dg->qserial) return;
-  r->stamp = dg->qserial;
-  dg->edge(dg->ectx, dg->qi, id);
-}
-
-/* done(ctx, id) for r, asked at most once per prune pass. */
-static inline int is_done(grt_dg_t *dg, dg_rec_t *r, grt_dg_done_fn done,
-                          void *ctx) {
-  if (r->pstamp != dg->pserial) {
-    r->pstamp = dg->pserial;
-    r->pdone = done(ctx, r->id) != 0;
-  }
-  return r->pdone;
+  int r = hset_add(dg, id);
+  if (r < 0) return -1;
+  if (!r) dg->edge(dg->ectx, dg->qi, id);
+  return 0;
 }
 
 #define DG_VAR gen
@@ -531,14 +532,14 @@ static const dg_ops_t *pick_ops(int nd, int wide) {
 }
 
 /* Node sizes (the layouts are in depgraph_tree.h): the header, the lo and
- * hi coordinate rows (box_bytes), then per slot 24 bytes (leaf: id, record,
- * operator, mark) or 16 bytes and nd separator rows (inner: child, operator
+ * hi coordinate rows (box_bytes), then per slot 16 bytes (leaf: id, operator,
+ * mark) or 16 bytes and nd separator rows (inner: child, operator
  * range). */
 static size_t row_bytes(int wide) {
   return wide ? DG_ROW64 * sizeof(int64_t) : DG_ROW32 * sizeof(int32_t);
 }
 static size_t box_bytes(int nd, int wide) { return 2 * (size_t)nd * row_bytes(wide); }
-#define DG_LEAF_TAIL ((size_t)DG_CAP * 24)
+#define DG_LEAF_TAIL ((size_t)DG_CAP * 16)
 #define DG_INNER_TAIL ((size_t)DG_CAP * 16)
 static size_t leaf_bytes(int nd, int wide) {
   return sizeof(dg_leaf_t) + box_bytes(nd, wide) + DG_LEAF_TAIL;
@@ -591,6 +592,9 @@ static void fix_root(grt_dg_t *dg) {
  * covers a new root or first leaf, or a root the cut collapsed and a split
  * re-creates. */
 static int reserve_for(grt_dg_t *dg, size_t p) {
+  /* the test hook fails any reservation, needed or not (without records,
+   * most calls allocate nothing, and the tests must still reach here) */
+  if (dg->fail_countdown > 0 && fail_now(dg)) return -1;
   /* Fast path for small p: fewer than DG_B - 1 insertions cannot split a
    * new root, so at most p + 1 nodes per level, levels 0 .. height + 1. */
   size_t h = dg->root ? (size_t)dg->height : 0;
@@ -711,7 +715,6 @@ grt_dg_t *grt__dg_create(int ndim) {
   set_hot(dg);
   pool_init(&dg->leaves, leaf_bytes(ndim, 0), 4);
   pool_init(&dg->inners, inner_bytes(ndim, 0), 2);
-  pool_init(&dg->recs, sizeof(dg_rec_t), 16);
   return dg;
 }
 
@@ -719,7 +722,8 @@ void grt__dg_destroy(grt_dg_t *dg) {
   if (!dg) return;
   pool_destroy(&dg->leaves);
   pool_destroy(&dg->inners);
-  pool_destroy(&dg->recs);
+  free(dg->hkey);
+  free(dg->hgen);
   free(dg->frag);
   free(dg->frag2);
   free(dg->hits);
@@ -754,8 +758,7 @@ static int cls_of(grt_dg_priv_t p) {
 }
 
 static void set_query(grt_dg_t *dg, const grt_dg_access_t *a, int i) {
-  dg->qserial++;
-  dg->nrep = 0;
+  rep_clear(dg);
   dg->qi = i;
   dg->qcls = cls_of(a->priv);
   dg->qmask = dg->qcls == CLS_READ ? (uint8_t)(CLS_BIT(CLS_WRITE) | CLS_BIT(CLS_REDUCE))
@@ -763,20 +766,10 @@ static void set_query(grt_dg_t *dg, const grt_dg_access_t *a, int i) {
   dg->qop = a->redop;
 }
 
-/* Frees the records of a batch that ended with no pieces (all of them when
- * the batch failed: nothing references them then). */
-static void end_batch(grt_dg_t *dg, dg_rec_t *recs) {
-  dg_rec_t *r, *nr;
-  for (r = recs; r; r = nr) {
-    nr = r->next;
-    if (r->npieces == 0) rec_free(dg, r);
-  }
-}
-
 /* The common case: one access, one non-empty rectangle, a writer. Plans
  * (report, count the k pieces to cut, reserve for their <= 2*nd*k slabs),
  * then cuts with in-place replacement and inserts what is left. */
-static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec) {
+static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_who_t who) {
   const grt_rect_t *r = &a->rects[0];
   set_query(dg, a, 0);
   dg->qlo = r->lo;
@@ -793,7 +786,7 @@ static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec
   if (need_frag(dg, nslab) || reserve_for(dg, nslab + 1)) return DG_ENOMEM;
   /* mutation: cannot fail from here on */
   dg->lone = 1;
-  dg->wrec = rec;
+  dg->wwho = who;
   dg->wplaced = 0;
   if (dg->nlhits) {
     dg->ops->cut_recorded(dg);
@@ -806,8 +799,7 @@ static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec
     dg_piece_t p;
     memcpy(p.lo, r->lo, (size_t)dg->nd * sizeof(int64_t));
     memcpy(p.hi, r->hi, (size_t)dg->nd * sizeof(int64_t));
-    p.rec = rec;
-    rec->npieces++;
+    p.who = who;
     dg->ops->insert(dg, &p);
   }
   return 0;
@@ -815,20 +807,19 @@ static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec
 
 /* The other common case: one access, one non-empty rectangle, a read or a
  * reduction. Nothing is cut: report, reserve for one insertion, insert. */
-static int add_lone_reader(grt_dg_t *dg, const grt_dg_access_t *a, dg_rec_t *rec) {
+static int add_lone_reader(grt_dg_t *dg, const grt_dg_access_t *a, dg_who_t who) {
   const grt_rect_t *r = &a->rects[0];
   set_query(dg, a, 0);
   dg->qlo = r->lo;
   dg->qhi = r->hi;
   dg->collect = 0;
-  if (dg->root) dg->ops->query(dg, dg->root, dg->height);
+  if (dg->root && dg->ops->query(dg, dg->root, dg->height)) return DG_ENOMEM;
   if (reserve_for(dg, 1)) return DG_ENOMEM;
   /* mutation: cannot fail from here on */
   dg_piece_t p;
   memcpy(p.lo, r->lo, (size_t)dg->nd * sizeof(int64_t));
   memcpy(p.hi, r->hi, (size_t)dg->nd * sizeof(int64_t));
-  p.rec = rec;
-  rec->npieces++;
+  p.who = who;
   dg->ops->insert(dg, &p);
   return 0;
 }
@@ -883,8 +874,15 @@ static int plan_remainders(grt_dg_t *dg) {
  * collecting the pieces the writers hit), plan the remainders, reserve; then
  * cut, insert the remainders and the new pieces. Accesses of one call thus
  * neither see nor retire each other. */
-static int add_batch(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
-                     dg_rec_t *first) {
+static dg_who_t who_of(const grt_dg_access_t *a) {
+  dg_who_t w;
+  w.id = a->id;
+  w.cls = (uint8_t)cls_of(a->priv);
+  w.redop = w.cls == CLS_REDUCE ? a->redop : 0;
+  return w;
+}
+
+static int add_batch(grt_dg_t *dg, const grt_dg_access_t *acc, int n) {
   const int nd = dg->nd;
   dg->nhits = 0;
   dg->npairs = 0;
@@ -907,7 +905,6 @@ static int add_batch(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
   if (plan_remainders(dg) || reserve_for(dg, dg->nfrag + nnew)) return DG_ENOMEM;
 
   /* mutation: cannot fail from here on */
-  for (size_t f = 0; f < dg->nfrag; f++) dg->frag[f].rec->npieces++; /* pin */
   for (int i = 0; i < n && dg->nhits; i++) {
     if (cls_of(acc[i].priv) != CLS_WRITE) continue;
     for (int j = 0; j < acc[i].nrects; j++) {
@@ -920,31 +917,19 @@ static int add_batch(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
     }
   }
   for (size_t f = 0; f < dg->nfrag; f++) dg->ops->insert(dg, &dg->frag[f]);
-  dg_rec_t *rec = first;
-  for (int i = 0; i < n; i++, rec = rec->next) {
+  for (int i = 0; i < n; i++) {
+    const dg_who_t who = who_of(&acc[i]);
     for (int j = 0; j < acc[i].nrects; j++) {
       const grt_rect_t *r = &acc[i].rects[j];
       if (is_empty(r->lo, r->hi, nd)) continue;
       dg_piece_t p;
       memcpy(p.lo, r->lo, (size_t)nd * sizeof(int64_t));
       memcpy(p.hi, r->hi, (size_t)nd * sizeof(int64_t));
-      p.rec = rec;
-      rec->npieces++;
+      p.who = who;
       dg->ops->insert(dg, &p);
     }
   }
   return 0;
-}
-
-static void rec_init(dg_rec_t *r, const grt_dg_access_t *a, dg_rec_t *next) {
-  r->id = a->id;
-  r->stamp = 0;
-  r->pstamp = 0;
-  r->pdone = 0;
-  r->npieces = 0;
-  r->cls = (uint8_t)cls_of(a->priv);
-  r->redop = r->cls == CLS_REDUCE ? a->redop : 0;
-  r->next = next;
 }
 
 int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
@@ -958,15 +943,10 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
     if (cls < 0 || r->ndim != dg->nd) return DG_EINVAL;
     if (!is_empty(r->lo, r->hi, dg->nd)) {
       if (!dg->wide && needs_wide(r, dg->nd) && widen(dg)) return DG_ENOMEM;
-      dg_rec_t *rec = rec_alloc(dg);
-      if (!rec) return DG_ENOMEM;
-      rec_init(rec, acc, NULL);
       dg->edge = edge;
       dg->ectx = ctx;
-      int rc = cls == CLS_WRITE ? add_lone_writer(dg, acc, rec)
-                                : add_lone_reader(dg, acc, rec);
-      if (rec->npieces == 0) rec_free(dg, rec); /* on failure it has none */
-      return rc;
+      return cls == CLS_WRITE ? add_lone_writer(dg, acc, who_of(acc))
+                              : add_lone_reader(dg, acc, who_of(acc));
     }
   }
   int wide = 0;
@@ -984,37 +964,15 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
    * tree holds the same pieces (no behaviour changes if a later step fails). */
   if (wide && widen(dg)) return DG_ENOMEM;
 
-  /* Records first: failing here leaves everything untouched. */
-  dg_rec_t *first = NULL;
-  for (int i = n - 1; i >= 0; i--) {
-    dg_rec_t *r = rec_alloc(dg);
-    if (!r) {
-      for (dg_rec_t *q = first; q; q = q->next) q->npieces = 0;
-      end_batch(dg, first);
-      return DG_ENOMEM;
-    }
-    rec_init(r, &acc[i], first);
-    first = r;
-  }
-
   dg->edge = edge;
   dg->ectx = ctx;
-  int rc;
-  if (n == 1 && acc[0].nrects == 1 &&
-      !is_empty(acc[0].rects[0].lo, acc[0].rects[0].hi, dg->nd))
-    rc = first->cls == CLS_WRITE ? add_lone_writer(dg, &acc[0], first)
-                                 : add_lone_reader(dg, &acc[0], first);
-  else
-    rc = add_batch(dg, acc, n, first);
-  end_batch(dg, first); /* on failure no record has pieces */
-  return rc;
+  return add_batch(dg, acc, n);
 }
 
 void grt__dg_prune(grt_dg_t *dg, grt_dg_done_fn done, void *ctx) {
   if (!dg || !done) return;
-  dg->pserial++;
-  rec_drop_all(dg);
   if (!dg->root) return;
+  dg->pvalid = 0;
   dg->ops->prune(dg, dg->root, dg->height, done, ctx);
   fix_root(dg);
 }

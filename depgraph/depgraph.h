@@ -67,7 +67,8 @@ int grt__dg_add(grt_dg_t *dg, const grt_dg_access_t *acc, int n,
                 grt_dg_edge_fn edge, void *ctx);
 
 /* Drops every entry whose id done(ctx, id) reports complete. O(live), and
- * done() is asked once per live access. Contract (any executing runtime
+ * done() is asked by id, at most once per live piece (once per run of
+ * neighbouring pieces of one access). Contract (any executing runtime
  * keeps it): completion is monotone, and an access is reported complete only
  * once every access it was given an edge to has completed; retiring relies on
  * it (a pruned writer may have been the only live witness of older ones). */
@@ -76,10 +77,10 @@ void grt__dg_prune(grt_dg_t *dg, grt_dg_done_fn done, void *ctx);
 /* Number of live entries (rectangle pieces) the analyzer holds. */
 size_t grt__dg_live(const grt_dg_t *dg);
 
-/* Test hook: makes the @p countdown-th next internal allocation (an access
- * record, a scratch array's growth, or a node-pool reservation) fail, so tests
- * can check that grt__dg_add() returns -2 with the analyzer unchanged. 0
- * disables it. */
+/* Test hook: makes the @p countdown-th next allocation point fail (a node
+ * reservation or a scratch array's sizing, whether or not it would have to
+ * allocate; a pool chunk; the query's id set growing), so tests can check
+ * that grt__dg_add() returns -2 with the analyzer unchanged. 0 disables it. */
 void grt__dg_debug_fail_alloc(grt_dg_t *dg, long countdown);
 
 #endif

@@ -45,15 +45,14 @@
  * child pointers (inner). What only mutations read follows. (Moving the
  * separators into the prefetched run, for the insertion that follows a
  * query on the same path, measured no faster.)
- *   leaf:  lo[d] rows, hi[d] rows | id | rec | op | hit
+ *   leaf:  lo[d] rows, hi[d] rows | id | op | hit
  *   inner: box lo[d] rows, box hi[d] rows | child | opmin | opmax | sep[d] rows
  */
 #define BOXB ((size_t)2 * ND * ROW * sizeof(CT))
 #define LLO(x, d) ((CT *)(x)->v + (size_t)(d) * ROW)
 #define LHI(x, d) ((CT *)(x)->v + (size_t)(ND + (d)) * ROW)
 #define LID(x) ((uint64_t *)((char *)(x)->v + BOXB))
-#define LREC(x) ((dg_rec_t **)(LID(x) + DG_CAP))
-#define LOP(x) ((int32_t *)(LREC(x) + DG_CAP))
+#define LOP(x) ((int32_t *)(LID(x) + DG_CAP))
 #define LHIT(x) ((uint32_t *)(LOP(x) + DG_CAP))
 #define BLO(x, d) ((CT *)(x)->v + (size_t)(d) * ROW)
 #define BHI(x, d) ((CT *)(x)->v + (size_t)(ND + (d)) * ROW)
@@ -256,7 +255,6 @@ static inline void T(leaf_move)(dg_leaf_t *dst, int ds, const dg_leaf_t *src,
                                 int ss, int cnt) {
   if (cnt <= 0) return;
   size_t c = (size_t)cnt;
-  memmove(LREC(dst) + ds, LREC(src) + ss, c * sizeof(dg_rec_t *));
   memmove(LID(dst) + ds, LID(src) + ss, c * sizeof(uint64_t));
   memmove(LOP(dst) + ds, LOP(src) + ss, c * sizeof(int32_t));
   memmove(dst->cls + ds, src->cls + ss, c);
@@ -282,14 +280,22 @@ static inline void T(inner_move)(dg_inner_t *dst, int ds, const dg_inner_t *src,
 }
 
 static inline void T(leaf_set)(dg_leaf_t *x, int s, const dg_piece_t *p) {
-  LREC(x)[s] = p->rec;
-  LID(x)[s] = p->rec->id;
-  LOP(x)[s] = p->rec->redop;
-  x->cls[s] = CLS_BIT(p->rec->cls);
+  LID(x)[s] = p->who.id;
+  LOP(x)[s] = p->who.redop;
+  x->cls[s] = CLS_BIT(p->who.cls);
   for (int d = 0; d < ND; d++) {
     LLO(x, d)[s] = (CT)p->lo[d];
     LHI(x, d)[s] = (CT)p->hi[d];
   }
+}
+
+/* Whose the piece in slot s of leaf x is. */
+static inline dg_who_t T(leaf_who)(const dg_leaf_t *x, int s) {
+  dg_who_t w;
+  w.id = LID(x)[s];
+  w.redop = LOP(x)[s];
+  w.cls = (uint8_t)__builtin_ctz(x->cls[s]);
+  return w;
 }
 
 /* ---- query ------------------------------------------------------------ */
@@ -317,7 +323,7 @@ static int T(collect)(grt_dg_t *dg, dg_leaf_t *x, int s) {
     e->leaf = x;
     e->slot = s;
     e->npairs = 0;
-    e->p.rec = LREC(x)[s];
+    e->p.who = T(leaf_who)(x, s);
     for (int d = 0; d < ND; d++) {
       e->p.lo[d] = LLO(x, d)[s];
       e->p.hi[d] = LHI(x, d)[s];
@@ -445,17 +451,13 @@ static int T(query_leaf)(grt_dg_t *dg, dg_leaf_t *x) {
   /* a writer reports every hit (qmask 0x7, no same-operator skip), so m is
    * exactly what its cut removes */
   if (m && dg->record && T(record_leaf)(dg, x, m)) return 1;
-  /* a writer's cut pass will update the records of the pieces it hits:
-   * start loading them now, so the misses overlap */
-  if (dg->qcls == CLS_WRITE && dg->live > DG_PREFETCH_LIVE)
-    for (uint32_t b = m; b; b &= b - 1) __builtin_prefetch(LREC(x)[__builtin_ctz(b)]);
   while (m) {
     int s = __builtin_ctz(m);
     m &= m - 1;
     if (dg->qcls == CLS_REDUCE && x->cls[s] == CLS_BIT(CLS_REDUCE) &&
         LOP(x)[s] == dg->qop)
       continue; /* same-operator reductions do not conflict */
-    report(dg, LID(x)[s], &LREC(x)[s]);
+    if (report(dg, LID(x)[s])) return 1;
     dg->nhit++;
     if (dg->collect && T(collect)(dg, x, s)) return 1;
   }
@@ -503,7 +505,7 @@ static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
   for (int d = 0; d < ND; d++) {
     if (lo[d] < wlo[d]) {
       dg_piece_t *f = &dg->frag[dg->nfrag + (size_t)k++];
-      f->rec = p->rec;
+      f->who = p->who;
       f->placed = 0;
       for (int e = 0; e < ND; e++) {
         f->lo[e] = lo[e];
@@ -514,7 +516,7 @@ static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
     }
     if (hi[d] > whi[d]) {
       dg_piece_t *f = &dg->frag[dg->nfrag + (size_t)k++];
-      f->rec = p->rec;
+      f->who = p->who;
       f->placed = 0;
       for (int e = 0; e < ND; e++) {
         f->lo[e] = lo[e];
@@ -548,10 +550,9 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
       w++;
       continue;
     }
-    dg_rec_t *r = LREC(x)[s];
     if (dg->lone) {
       dg_piece_t p;
-      p.rec = r;
+      p.who = T(leaf_who)(x, s);
       int same = 1;
       for (int d = 0; d < ND; d++) {
         p.lo[d] = LLO(x, d)[s];
@@ -560,22 +561,16 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
       }
       size_t f0 = dg->nfrag;
       int nf = T(slabs)(dg, &p, qlo, qhi);
-      /* the slabs will be r's pieces (pinned now), the removed one goes */
-      if (nf > 0)
-        r->npieces += (uint32_t)(nf - 1);
-      else
-        rec_drop_later(dg, r);
       dg_piece_t *put = NULL;
       dg_piece_t wp;
       if (same && !dg->wplaced) {
-        wp.rec = dg->wrec;
+        wp.who = dg->wwho;
         for (int d = 0; d < ND; d++) {
           wp.lo[d] = qlo[d];
           wp.hi[d] = qhi[d];
         }
         put = &wp;
         dg->wplaced = 1;
-        dg->wrec->npieces++;
         dg->live++;
       } else if (nf > 0 && !same) {
         /* the first low slab, if any, starts at p's corner */
@@ -592,7 +587,7 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
         /* the same box, class and operator in the same slot (a writer
          * replacing a piece it covers exactly): x's summary and count
          * are unchanged by this slot */
-        int eq = x->cls[s] == CLS_BIT(put->rec->cls) && LOP(x)[s] == put->rec->redop;
+        int eq = x->cls[s] == CLS_BIT(put->who.cls) && LOP(x)[s] == put->who.redop;
         for (int d = 0; d < ND; d++) eq &= (put->lo[d] == p.lo[d]) & (put->hi[d] == p.hi[d]);
         resum |= !eq;
         T(leaf_set)(x, w, put);
@@ -604,7 +599,6 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
       resum = 1;
     }
     dg->live--;
-    if (!dg->lone) rec_drop_later(dg, r);
   }
   x->n = (uint32_t)w;
   return resum;
@@ -722,38 +716,35 @@ static void T(cut_recorded)(grt_dg_t *dg) {
 
 /* ---- prune -------------------------------------------------------------- */
 
-/* Drops the pieces of leaf x whose access is done; 1 when x changed. */
+/* Drops the pieces of leaf x whose access is done; 1 when x changed.
+ * done() is asked by id, once per run of pieces of one access (the slabs
+ * of one piece are often neighbours in the key order). */
 static int T(prune_leaf)(grt_dg_t *dg, dg_leaf_t *x, grt_dg_done_fn done, void *ctx) {
   int n = (int)x->n, w = 0;
   for (int s = 0; s < n; s++) {
-    dg_rec_t *r = LREC(x)[s];
-    if (!is_done(dg, r, done, ctx)) {
+    const uint64_t id = LID(x)[s];
+    if (!dg->pvalid || id != dg->pid) {
+      dg->pid = id;
+      dg->pdone = done(ctx, id) != 0;
+      dg->pvalid = 1;
+    }
+    if (!dg->pdone) {
       if (w != s) T(leaf_move)(x, w, x, s, 1);
       w++;
       continue;
     }
     dg->live--;
-    if (--r->npieces == 0) rec_free(dg, r);
   }
   x->n = (uint32_t)w;
   return w != n;
 }
 
-static inline void T(prefetch_recs)(const grt_dg_t *dg, const dg_leaf_t *x) {
-  if (dg->live <= DG_PREFETCH_LIVE) return; /* in cache anyway */
-  for (uint32_t s = 0; s < x->n; s++) __builtin_prefetch(LREC(x)[s]);
-}
-
 /* Prune pass under t (at `level`); 1 when t changed. Over the leaves of a
- * level-1 node it runs a two-stage pipeline -- leaf i + 2 is being loaded
- * and the records of leaf i + 1 too while leaf i is pruned -- since at
- * 10^6 pieces both leaves and records are cache misses. */
+ * level-1 node, leaf i + 2 is being loaded while leaf i is pruned, since at
+ * 10^6 pieces the leaves are cache misses. */
 static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
                     void *ctx) {
-  if (level == 0) {
-    T(prefetch_recs)(dg, (dg_leaf_t *)t);
-    return T(prune_leaf)(dg, (dg_leaf_t *)t, done, ctx);
-  }
+  if (level == 0) return T(prune_leaf)(dg, (dg_leaf_t *)t, done, ctx);
   dg_inner_t *x = t;
   uint32_t chg = 0;
   const int n = (int)x->n;
@@ -765,11 +756,9 @@ static int T(prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done,
   if (level == 1) {
     for (int i = 0; i < n && i < 2; i++)
       for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch((char *)ch[i] + o);
-    T(prefetch_recs)(dg, ch[0]);
     for (int i = 0; i < n; i++) {
       if (i + 2 < n)
         for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch((char *)ch[i + 2] + o);
-      if (i + 1 < n) T(prefetch_recs)(dg, ch[i + 1]);
       if (T(prune_leaf)(dg, ch[i], done, ctx)) chg |= 1u << i;
     }
     return chg ? T(fix_children)(dg, x, level, chg) : 0;
@@ -832,13 +821,11 @@ static void T(leaf_sort)(dg_leaf_t *x) {
     if (j != s) sorted = 0;
   }
   if (sorted) return;
-  dg_rec_t *rec[DG_CAP];
   uint64_t id[DG_CAP];
   int32_t op[DG_CAP];
   uint8_t cls[DG_CAP];
   CT lo[ND][DG_CAP], hi[ND][DG_CAP];
   for (int s = 0; s < n; s++) {
-    rec[s] = LREC(x)[idx[s]];
     id[s] = LID(x)[idx[s]];
     op[s] = LOP(x)[idx[s]];
     cls[s] = x->cls[idx[s]];
@@ -847,7 +834,6 @@ static void T(leaf_sort)(dg_leaf_t *x) {
       hi[d][s] = LHI(x, d)[idx[s]];
     }
   }
-  memcpy(LREC(x), rec, (size_t)n * sizeof(rec[0]));
   memcpy(LID(x), id, (size_t)n * sizeof(id[0]));
   memcpy(LOP(x), op, (size_t)n * sizeof(op[0]));
   memcpy(x->cls, cls, (size_t)n);
@@ -966,9 +952,8 @@ static __attribute__((noinline)) void T(split_up)(grt_dg_t *dg, dg_leaf_t *l,
   dg->height++;
 }
 
-/* Inserts piece p into the tree (nodes reserved by the caller; the caller
- * counted p in p->rec->npieces). Descends by key, growing the boxes on the
- * way, and appends p to the leaf. */
+/* Inserts piece p into the tree (nodes reserved by the caller). Descends by
+ * key, growing the boxes on the way, and appends p to the leaf. */
 static void T(insert)(grt_dg_t *dg, const dg_piece_t *p) {
   if (!dg->root) {
     dg_leaf_t *x = take_leaf(dg);
@@ -978,8 +963,8 @@ static void T(insert)(grt_dg_t *dg, const dg_piece_t *p) {
   }
   dg_inner_t *path[DG_MAXLEV];
   int pidx[DG_MAXLEV];
-  const uint8_t cb = CLS_BIT(p->rec->cls);
-  const int32_t op = p->rec->redop;
+  const uint8_t cb = CLS_BIT(p->who.cls);
+  const int32_t op = p->who.redop;
   void *t = dg->root;
   for (int lv = dg->height; lv > 0; lv--) {
     dg_inner_t *x = t;
@@ -1023,7 +1008,6 @@ static const dg_ops_t T(ops) = {
 #undef ROW
 #undef BOXB
 #undef LID
-#undef LREC
 #undef LOP
 #undef LHIT
 #undef ICHILD

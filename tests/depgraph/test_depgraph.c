@@ -402,7 +402,9 @@ static void test_depgraph_prune_drops_completed(void **state) {
   done_ctx_t d = {.done_below = 6};
   grt__dg_prune(dg, done_below, &d);
   assert_int_equal(grt__dg_live(dg), 5); /* reductions 6..10 */
-  assert_int_equal(d.calls, 10);         /* once per access, not per piece */
+  /* once per run of neighbouring pieces of one access: access 1's three
+   * pieces are neighbours in the key order */
+  assert_int_equal(d.calls, 10);
   edges_t *e2 = add1(dg, 20, GRT_DG_WRITE, 0, r1(0, 200));
   assert_int_equal(e2->n, 5);
   for (uint64_t id = 6; id <= 10; id++) assert_true(has_edge(e2, 0, id));
@@ -462,6 +464,44 @@ static void test_depgraph_alloc_failure_leaves_state(void **state) {
   assert_true(passed >= 2);
 }
 
+/* A read over many writers, each trimmed into several pieces: every writer
+ * is reported exactly once, past the small id set (16 ids; 2 in the b8
+ * build) and past the hash set's first sizes; a failing growth of that set
+ * returns -2 and leaves the analyzer as it was. */
+static void test_depgraph_many_ids_once_each(void **state) {
+  (void)state;
+  enum { W = 1000 };
+  for (long k = 0; k <= 3; k++) {
+    grt_dg_t *dg = grt__dg_create(1);
+    for (int x = 0; x < W; x++) /* writer x over [10x, 10x + 9] ... */
+      add1(dg, (uint64_t)x + 1, GRT_DG_WRITE, 0, r1(x * 10, x * 10 + 9));
+    for (int x = 0; x < W; x++) /* ... split in two by a hole at 10x + 4 */
+      add1(dg, (uint64_t)W + 1 + (uint64_t)x, GRT_DG_WRITE, 0,
+           r1(x * 10 + 4, x * 10 + 4));
+    assert_int_equal(grt__dg_live(dg), 3 * W);
+    grt_rect_t all = r1(0, 10 * W - 1);
+    grt_dg_access_t a = {.id = 5000, .priv = GRT_DG_READ, .rects = &all, .nrects = 1};
+    edges_t e = {0};
+    grt__dg_debug_fail_alloc(dg, k); /* k = 0: no failure */
+    int rc = grt__dg_add(dg, &a, 1, collect, &e);
+    grt__dg_debug_fail_alloc(dg, 0);
+    if (k == 0) {
+      assert_int_equal(rc, 0);
+      assert_int_equal(e.n, 2 * W);
+      for (uint64_t id = 1; id <= 2 * W; id++) assert_true(has_edge(&e, 0, id));
+      assert_int_equal(grt__dg_live(dg), 3 * W + 1);
+    } else {
+      /* the first growths of the set fail: out of memory, nothing added */
+      assert_int_equal(rc, -2);
+      assert_int_equal(grt__dg_live(dg), 3 * W);
+      edges_t *e2 = add1(dg, 6000, GRT_DG_WRITE, 0, all);
+      assert_int_equal(e2->n, 2 * W);
+      assert_int_equal(grt__dg_live(dg), 1);
+    }
+    grt__dg_destroy(dg);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_depgraph_create_rejects_bad_ndim),
@@ -484,6 +524,7 @@ int main(void) {
       cmocka_unit_test(test_depgraph_extreme_coordinates),
       cmocka_unit_test(test_depgraph_many_tiles_then_queries),
       cmocka_unit_test(test_depgraph_prune_drops_completed),
+      cmocka_unit_test(test_depgraph_many_ids_once_each),
       cmocka_unit_test(test_depgraph_alloc_failure_leaves_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
