@@ -472,8 +472,14 @@ static int T(query)(grt_dg_t *dg, void *t, int level) {
   const dg_inner_t *x = t;
   uint32_t m = T(inner_hits)(x, dg->qlo, dg->qhi, dg->qmask);
   /* Start loading every child to visit before visiting the first: with
-   * ~10^6 pieces the lower levels are not in cache. */
-  const size_t bytes = dg->hot;
+   * ~10^6 pieces the lower levels are not in cache. What follows the query
+   * decides how much: a leaf whole (a cut or an insertion there reads or
+   * writes its operator row too), an inner node whole for a read or
+   * reduction (its insertion descends by the separators), only the run a
+   * query reads for a writer (it descends again only for remainders). */
+  const size_t bytes = level == 1             ? dg->leaves.esize
+                       : dg->qcls == CLS_WRITE ? dg->hot
+                                               : dg->inners.esize;
   for (uint32_t b = dg->live > DG_PREFETCH_LIVE ? m : 0; b; b &= b - 1) {
     const char *c = ICHILD(x)[__builtin_ctz(b)];
     for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o);
