@@ -51,12 +51,15 @@ typedef struct {
   int pct_prune;
   int pct_fail;    /* batches with an injected allocation failure */
   int permille_wide; /* rectangles stretched past int32 (widens the tree) */
+  int scale;         /* coordinates times this (0: 1) */
+  int permille_big;  /* rectangles stretched by ~2^20 (within int32) */
 } params_t;
 
 typedef struct {
   uint64_t rng;
   int ndim;
   int permille_wide;
+  int scale, permille_big;
   int64_t ext[GRT_RECT_MAX_DIM];
   acc_t acc[MAX_ACC];
   int nacc;
@@ -91,6 +94,18 @@ static void gen_rect(prog_t *p, grt_rect_t *r) {
     int64_t len = rndi(p, (int)p->ext[d] / 2 + 1);
     r->lo[d] = lo - (rndi(p, 8) == 0 ? 1 : 0); /* sometimes off the edge */
     r->hi[d] = lo + len;
+  }
+  if (p->scale > 1) /* cells of scale x ... x scale, sometimes off by one */
+    for (int d = 0; d < p->ndim; d++) {
+      r->lo[d] = r->lo[d] * p->scale + (rndi(p, 4) == 0 ? rndi(p, 3) - 1 : 0);
+      r->hi[d] = r->hi[d] * p->scale + p->scale - 1 + (rndi(p, 4) == 0 ? rndi(p, 3) - 1 : 0);
+    }
+  if (p->permille_big && rndi(p, 1000) < p->permille_big) {
+    int d = rndi(p, p->ndim);
+    if (rndi(p, 2))
+      r->lo[d] -= (INT64_C(1) << 20) + rndi(p, 3);
+    else
+      r->hi[d] += (INT64_C(1) << 20) + rndi(p, 3);
   }
   if (rndi(p, 40) == 0) r->hi[rndi(p, p->ndim)] = r->lo[0] - 3; /* maybe empty */
   if (p->permille_wide && rndi(p, 1000) < p->permille_wide) {
@@ -160,6 +175,8 @@ static int run_program(const params_t *pa, uint64_t seed, const char *name) {
   if (!p->rng) p->rng = 1;
   p->ndim = 1 + rndi(p, 4);
   p->permille_wide = pa->permille_wide;
+  p->scale = pa->scale;
+  p->permille_big = pa->permille_big;
   for (int d = 0; d < p->ndim; d++) p->ext[d] = 1 + rndi(p, p->ndim == 1 ? 24 : 10);
   grt_dg_t *dg = grt__dg_create(p->ndim);
   assert_non_null(dg);
@@ -184,9 +201,12 @@ static int run_program(const params_t *pa, uint64_t seed, const char *name) {
         x->priv = GRT_DG_WRITE;
         x->nrects = 1;
         x->rects[0].ndim = p->ndim;
+        const int64_t far = p->permille_wide ? INT64_C(1) << 41
+                            : p->scale || p->permille_big ? INT64_C(1) << 24
+                                                          : 1000;
         for (int d = 0; d < p->ndim; d++) {
-          x->rects[0].lo[d] = p->permille_wide ? -(INT64_C(1) << 41) : -1000;
-          x->rects[0].hi[d] = p->permille_wide ? INT64_C(1) << 41 : 1000;
+          x->rects[0].lo[d] = -far;
+          x->rects[0].hi[d] = far;
         }
       }
       x->batch = p->nbatch;
@@ -377,6 +397,17 @@ static void test_depgraph_oracle_wide(void **state) {
   run_case(&pa, 6, "wide");
 }
 
+static void test_depgraph_oracle_spread(void **state) {
+  (void)state;
+  /* coordinates up to ~60000 apart (cells of 2500, edges sometimes off by
+   * one) and some pieces ~2^20 long, in narrow trees: the other cases use
+   * stores of at most 24 points a side */
+  params_t pa = {.nprogs = 60, .max_batch = 4, .max_rects = 2,
+                 .pct_complete = 20, .pct_prune = 5, .pct_fail = 10,
+                 .scale = 2500, .permille_big = 15};
+  run_case(&pa, 7, "spread");
+}
+
 static void test_depgraph_oracle_volume(void **state) {
   (void)state;
   /* The cases above ran at least 10^5 random accesses in total. */
@@ -394,6 +425,7 @@ int main(void) {
       cmocka_unit_test(test_depgraph_oracle_prune_heavy),
       cmocka_unit_test(test_depgraph_oracle_alloc_failure),
       cmocka_unit_test(test_depgraph_oracle_wide),
+      cmocka_unit_test(test_depgraph_oracle_spread),
       cmocka_unit_test(test_depgraph_oracle_volume),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
