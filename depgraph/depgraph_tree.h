@@ -264,6 +264,17 @@ static inline void T(leaf_move)(dg_leaf_t *dst, int ds, const dg_leaf_t *src,
   }
 }
 
+/* One slot of x to slot w (compaction): plain stores, not seven memmoves. */
+static inline void T(leaf_move1)(dg_leaf_t *x, int w, int s) {
+  LID(x)[w] = LID(x)[s];
+  LOP(x)[w] = LOP(x)[s];
+  x->cls[w] = x->cls[s];
+  for (int d = 0; d < ND; d++) {
+    LLO(x, d)[w] = LLO(x, d)[s];
+    LHI(x, d)[w] = LHI(x, d)[s];
+  }
+}
+
 static inline void T(inner_move)(dg_inner_t *dst, int ds, const dg_inner_t *src,
                                  int ss, int cnt) {
   if (cnt <= 0) return;
@@ -552,7 +563,7 @@ static int T(cut_leaf_m)(grt_dg_t *dg, dg_leaf_t *x, const uint32_t m) {
   int w = __builtin_ctz(m), resum = 0; /* slots below the first hit stay */
   for (int s = w; s < n; s++) {
     if (!(m >> s & 1u)) {
-      if (w != s) T(leaf_move)(x, w, x, s, 1);
+      if (w != s) T(leaf_move1)(x, w, s);
       w++;
       continue;
     }
@@ -735,7 +746,7 @@ static int T(prune_leaf)(grt_dg_t *dg, dg_leaf_t *x, grt_dg_done_fn done, void *
       dg->pvalid = 1;
     }
     if (!dg->pdone) {
-      if (w != s) T(leaf_move)(x, w, x, s, 1);
+      if (w != s) T(leaf_move1)(x, w, s);
       w++;
       continue;
     }
