@@ -13,6 +13,7 @@
  * a moment later. */
 #include "runtime_internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,92 @@ int grt__check_start(grt_runtime_t *rt) {
     if (grt__comm_recv(rt->comm, GRT_CHAN_CONTROL, r, 1, &c->q[r].in, sizeof c->q[r].in, on_msg,
                        &ctx[r]) < 0)
       return GRT_ECOMM;
+  }
+  return 0;
+}
+
+/* ---- start-up agreement (before the check starts) ---- */
+
+typedef struct start_msg {
+  int32_t rc;   /* 0, or the failing rank's error code */
+  int32_t rank; /* the first rank that failed (verdict), or the sender */
+  char text[232];
+} start_msg_t;
+
+typedef struct start_wait {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int left;
+} start_wait_t;
+
+static void start_done(void *arg, size_t bytes) {
+  (void)bytes;
+  start_wait_t *w = arg;
+  pthread_mutex_lock(&w->mu);
+  if (--w->left == 0) pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+#define START_TAG 0 /* control channel; the check's tags start at 1 */
+
+int grt__start_agree(grt_runtime_t *rt, int rc) {
+  if (rt->nranks <= 1 || grt__comm_simulated(rt->comm)) return rc;
+  const int n = rt->nranks;
+  start_msg_t mine = {.rc = rc, .rank = rt->rank};
+  if (rc < 0) snprintf(mine.text, sizeof mine.text, "%s", grt_last_error());
+  start_msg_t verdict = mine;
+  start_msg_t *all = NULL;
+  start_wait_t w = {.left = 0};
+  pthread_mutex_init(&w.mu, NULL);
+  pthread_cond_init(&w.cv, NULL);
+  int crc = 0;
+  if (rt->rank == 0) {
+    all = calloc((size_t)n, sizeof *all);
+    if (!all) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory at grt_init");
+    w.left = n - 1;
+    for (int r = 1; r < n && crc == 0; r++)
+      crc = grt__comm_recv(rt->comm, GRT_CHAN_CONTROL, r, START_TAG, &all[r], sizeof all[r],
+                           start_done, &w);
+  } else {
+    w.left = 2;
+    crc = grt__comm_send(rt->comm, GRT_CHAN_CONTROL, 0, START_TAG, &mine, sizeof mine,
+                         start_done, &w);
+    if (crc == 0)
+      crc = grt__comm_recv(rt->comm, GRT_CHAN_CONTROL, 0, START_TAG, &verdict, sizeof verdict,
+                           start_done, &w);
+  }
+  if (crc < 0) /* the ranks cannot agree on anything: stop them all */
+    grt__comm_abort(rt->comm, GRT_ECOMM, "grt: grt_init cannot exchange its start-up status");
+  pthread_mutex_lock(&w.mu);
+  while (w.left > 0) pthread_cond_wait(&w.cv, &w.mu);
+  pthread_mutex_unlock(&w.mu);
+  if (rt->rank == 0) { /* the first rank that failed, if any */
+    all[0] = mine;
+    for (int r = 0; r < n; r++)
+      if (all[r].rc < 0) {
+        verdict = all[r];
+        verdict.rank = r;
+        verdict.text[sizeof verdict.text - 1] = '\0';
+        break;
+      }
+    w.left = n - 1;
+    for (int r = 1; r < n && crc == 0; r++)
+      crc = grt__comm_send(rt->comm, GRT_CHAN_CONTROL, r, START_TAG, &verdict, sizeof verdict,
+                           start_done, &w);
+    if (crc < 0)
+      grt__comm_abort(rt->comm, GRT_ECOMM, "grt: grt_init cannot send its start-up verdict");
+    pthread_mutex_lock(&w.mu);
+    while (w.left > 0) pthread_cond_wait(&w.cv, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    free(all);
+  }
+  pthread_mutex_destroy(&w.mu);
+  pthread_cond_destroy(&w.cv);
+  if (rc < 0) return rc; /* this rank's own error stands */
+  if (verdict.rc < 0) {
+    verdict.text[sizeof verdict.text - 1] = '\0';
+    return grt__error(GRT_ECOMM, "grt_init: rank %d of %d failed to start, so the job cannot: %s",
+                      (int)verdict.rank, n, verdict.text);
   }
   return 0;
 }

@@ -142,12 +142,32 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   if ((rc = grt__comm_init(argc, argv, rt->settings.sim_ranks, rt->settings.sim_rank, &rt->comm,
                            &rt->rank, &rt->nranks)) < 0)
     goto fail;
-  if ((rc = grt__prof_open(rt)) < 0) goto fail;
-  if ((rc = grt__check_init(rt)) < 0 || (rc = grt__check_start(rt)) < 0) goto fail;
-  resolve_procs(rt);
-  if ((rc = live_add(rt)) < 0) goto fail;
-  if ((rc = grt__internal_library(rt)) < 0 || (rc = grt__workers_start(rt)) < 0) {
-    live_remove(rt);
+  /* From here on the ranks are connected: a step that fails on one rank
+   * must fail grt_init on all of them (grt__start_agree), or the others
+   * would wait for it forever. */
+  int started = 0, live = 0;
+  rc = grt__prof_open(rt);
+  if (rc == 0) rc = grt__check_init(rt);
+  if (rc == 0) {
+    resolve_procs(rt);
+    rc = live_add(rt);
+    live = rc == 0;
+  }
+  if (rc == 0) rc = grt__internal_library(rt);
+  if (rc == 0) {
+    rc = grt__workers_start(rt);
+    started = rc == 0;
+  }
+  rc = grt__start_agree(rt, rc);
+  /* the check's receives go up only once every rank has started */
+  if (rc == 0 && (rc = grt__check_start(rt)) < 0)
+    grt__comm_abort(rt->comm, rc, "grt: grt_init cannot start the divergence check");
+  if (rc < 0) {
+    if (started) {
+      grt__workers_stop(rt);
+      grt__drain_completed(rt);
+    }
+    if (live) live_remove(rt);
     goto fail;
   }
   *out = rt;

@@ -427,6 +427,14 @@ int grt__check_init(grt_runtime_t *rt);
 /* True when operations are compared across ranks (several real ranks). */
 bool grt__check_enabled(const grt_runtime_t *rt);
 int grt__check_start(grt_runtime_t *rt);
+/* grt_init's last step on several real ranks: every rank reports whether
+ * its own start (@p rc, and grt_last_error() if it failed) succeeded, and
+ * all learn the first rank that failed, so that a rank-local failure (a
+ * logdir one node cannot write, no memory, no threads) fails grt_init on
+ * every rank instead of leaving the others waiting for it forever. Returns
+ * @p rc on a rank that failed, GRT_ECOMM naming the failed rank and its
+ * error on the others, 0 when all started. */
+int grt__start_agree(grt_runtime_t *rt, int rc);
 void grt__check_fini(grt_runtime_t *rt);
 /* Folds one operation into the running record (non-blocking). */
 void grt__check_op(grt_runtime_t *rt, uint32_t kind, uint64_t h);

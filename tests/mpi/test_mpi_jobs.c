@@ -283,6 +283,37 @@ static void test_mpi_jobs_profile(void **state) {
   rmdir(dir);
 }
 
+/* grt_init failing on one rank only (its logdir cannot be created; the
+ * others' can): every rank's grt_init fails, the others naming rank 1 and
+ * its error, and the job ends at once. (It used to hang: rank 1 exited
+ * while the others waited for it in the divergence check.) */
+static void test_mpi_jobs_start_fails_on_one_rank(void **state) {
+  (void)state;
+  char dir[] = "/tmp/grt-mpi-start-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char good[64];
+  snprintf(good, sizeof good, "GRT_LOGDIR=%s", dir);
+  char *bad = "GRT_LOGDIR=/proc/grt-no-such-dir/x";
+  char *argv[] = {(char *)mpiexec(), "--oversubscribe",
+                  "-np", "1", "-x", "GRT_PROFILE=1", "-x", good, (char *)prog(), "stencil", ":",
+                  "-np", "1", "-x", "GRT_PROFILE=1", "-x", bad, (char *)prog(), "stencil", ":",
+                  "-np", "1", "-x", "GRT_PROFILE=1", "-x", good, (char *)prog(), "stencil", NULL};
+  static const char *const env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                                    "ASAN_OPTIONS=detect_leaks=0", NULL};
+  static job_t j;
+  run(&j, argv, env, 60);
+  for (int r = 0; r < 3; r++) { /* nothing may have been written */
+    char path[128];
+    snprintf(path, sizeof path, "%s/grt_profile_%d.json", dir, r);
+    unlink(path);
+  }
+  rmdir(dir);
+  if (j.status == 0 || j.status == -1 || j.seconds > 20.0 ||
+      !strstr(j.out, "cannot create '/proc/grt-no-such-dir/x/grt_profile_1.json'") ||
+      !strstr(j.out, "grt_init: rank 1 of 3 failed to start, so the job cannot"))
+    fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
+}
+
 /* The README's main job, through the launcher on 2 ranks: the example CG
  * solve converges and reports from one rank. */
 static void test_mpi_jobs_launcher_example(void **state) {
@@ -313,6 +344,7 @@ int main(void) {
       cmocka_unit_test(test_mpi_jobs_simulated_stencil2d),
       cmocka_unit_test(test_mpi_jobs_reproducible),
       cmocka_unit_test(test_mpi_jobs_profile),
+      cmocka_unit_test(test_mpi_jobs_start_fails_on_one_rank),
       cmocka_unit_test(test_mpi_jobs_launcher_example),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
