@@ -66,6 +66,11 @@ static void run(job_t *j, char *const argv[], const char *const *env, double lim
   unlink(path);
 }
 
+/* The environment of every mpirun job. Leak checking is off inside MPI
+ * jobs (Open MPI's own allocations); the simulated-rank runs keep it on. */
+static const char *const mpi_env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                                      "ASAN_OPTIONS=detect_leaks=0", NULL};
+
 static const char *mpiexec(void) { return getenv("GRT_TEST_MPIEXEC"); }
 static const char *prog(void) { return getenv("GRT_TEST_MPI_PROG"); }
 
@@ -73,11 +78,7 @@ static void mpirun(job_t *j, int np, const char *mode, double limit) {
   char nps[8];
   snprintf(nps, sizeof nps, "%d", np);
   char *argv[] = {(char *)mpiexec(), "-np", nps, "--oversubscribe", (char *)prog(), (char *)mode, NULL};
-  /* Leak checking is off inside MPI jobs (Open MPI's own allocations); the
-   * simulated-rank runs below keep it on. */
-  static const char *const env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-                                    "ASAN_OPTIONS=detect_leaks=0", NULL};
-  run(j, argv, env, limit);
+  run(j, argv, mpi_env, limit);
 }
 
 static void test_mpi_jobs_divergence(void **state) {
@@ -177,9 +178,7 @@ static void test_mpi_jobs_simulated_stencil2d(void **state) {
   (void)state;
   static job_t real;
   char *rargv[] = {(char *)mpiexec(), "-np", "4", "--oversubscribe", (char *)prog(), "stencil2d", "4", NULL};
-  static const char *const renv[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-                                     "ASAN_OPTIONS=detect_leaks=0", NULL};
-  run(&real, rargv, renv, 60);
+  run(&real, rargv, mpi_env, 60);
   if (real.status != 0) fail_msg("real run on 4 ranks: status %d:\n%s", real.status, real.out);
   for (int r = 0; r < 4; r++) {
     char line[256], want[256];
@@ -259,10 +258,8 @@ static void test_mpi_jobs_profile(void **state) {
   snprintf(logdir, sizeof logdir, "GRT_LOGDIR=%s", dir);
   char *argv[] = {(char *)mpiexec(), "-np", "2", "--oversubscribe", "-x", "GRT_PROFILE=1",
                   "-x", logdir, (char *)prog(), "stencil", NULL};
-  static const char *const env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-                                    "ASAN_OPTIONS=detect_leaks=0", NULL};
   static job_t j;
-  run(&j, argv, env, 60);
+  run(&j, argv, mpi_env, 60);
   if (j.status != 0) fail_msg("status %d:\n%s", j.status, j.out);
   for (int r = 0; r < 2; r++) {
     char path[128], want[64];
@@ -298,10 +295,8 @@ static void test_mpi_jobs_start_fails_on_one_rank(void **state) {
                   "-np", "1", "-x", "GRT_PROFILE=1", "-x", good, (char *)prog(), "stencil", ":",
                   "-np", "1", "-x", "GRT_PROFILE=1", "-x", bad, (char *)prog(), "stencil", ":",
                   "-np", "1", "-x", "GRT_PROFILE=1", "-x", good, (char *)prog(), "stencil", NULL};
-  static const char *const env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-                                    "ASAN_OPTIONS=detect_leaks=0", NULL};
   static job_t j;
-  run(&j, argv, env, 60);
+  run(&j, argv, mpi_env, 60);
   for (int r = 0; r < 3; r++) { /* nothing may have been written */
     char path[128];
     snprintf(path, sizeof path, "%s/grt_profile_%d.json", dir, r);
@@ -323,9 +318,7 @@ static void test_mpi_jobs_launcher_example(void **state) {
   static job_t j;
   char *argv[] = {(char *)grt, "--ranks-per-node", "2", (char *)cg, "-n", "64", "-iters", "1000",
                   "-tol", "1e-6", NULL};
-  static const char *const env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-                                    "ASAN_OPTIONS=detect_leaks=0", NULL};
-  run(&j, argv, env, 120);
+  run(&j, argv, mpi_env, 120);
   if (j.status != 0 || !strstr(j.out, "ranks=2") || !strstr(j.out, "\nconverged") ||
       !strstr(j.out, "time_per_iter"))
     fail_msg("status %d:\n%s", j.status, j.out);
