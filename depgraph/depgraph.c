@@ -173,6 +173,8 @@ struct grt_dg {
   int wide;
   const dg_ops_t *ops; /* the tree code specialised for nd and wide */
   size_t hot;          /* bytes at the start of a node that a query reads */
+  size_t lpf;          /* bytes of a leaf a visit prefetches: all but the
+                        * planning marks (only batch writers use them) */
   void *root;          /* NULL when empty */
   int height;          /* level of the root; leaves are level 0 */
   size_t live;
@@ -562,6 +564,7 @@ static size_t inner_bytes(int nd, int wide) {
 _Static_assert(sizeof(dg_leaf_t) == sizeof(dg_inner_t), "same header size");
 static void set_hot(grt_dg_t *dg) {
   dg->hot = sizeof(dg_leaf_t) + box_bytes(dg->nd, dg->wide) + (size_t)DG_CAP * 8;
+  dg->lpf = dg->hot + (size_t)DG_CAP * 4;
 }
 static void **inner_children(const grt_dg_t *dg, dg_inner_t *x) {
   return (void **)((char *)x->v + box_bytes(dg->nd, dg->wide));
