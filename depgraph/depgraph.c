@@ -74,6 +74,7 @@ _Static_assert(DG_B >= 8 && DG_B <= 31, "slot masks are 32-bit words");
 #define DG_ROW32 ((DG_CAP + 7) & ~7)
 #define DG_PREFETCH_LIVE (1u << 16) /* prefetch children above this many pieces */
 #define DG_MAXLEV 64
+#define DG_EXACT_SLABS 64 /* a lone writer with more hits counts its slabs exactly */
 #ifndef DG_NREP /* the b8 tests use 2, to exercise the fallback to the hash set */
 #define DG_NREP 16 /* ids a query de-duplicates in a plain array (grt_dg.rep) */
 #endif
@@ -160,6 +161,7 @@ typedef struct dg_ops {
   void (*cut_recorded)(grt_dg_t *dg);
   void (*insert)(grt_dg_t *dg, const dg_piece_t *p);
   int (*prune)(grt_dg_t *dg, void *t, int level, grt_dg_done_fn done, void *ctx);
+  size_t (*count_slabs)(const grt_dg_t *dg);
   int (*slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
                const int64_t *whi);
 } dg_ops_t;
@@ -793,7 +795,12 @@ static int add_lone_writer(grt_dg_t *dg, const grt_dg_access_t *a, dg_who_t who)
   int qrc = dg->root ? dg->ops->query(dg, dg->root, dg->height) : 0;
   dg->record = 0;
   if (qrc) return DG_ENOMEM;
+  /* at most 2 * nd slabs per hit; past a few dozen hits, the exact count
+   * (a write over a whole store of 10^6 pieces, nearly all covered, would
+   * otherwise size the scratch and the node reservation for 4 * 10^6
+   * slabs, and the pools keep what they reserve) */
   size_t k = dg->nhit, nslab = 2 * (size_t)dg->nd * k;
+  if (k > DG_EXACT_SLABS) nslab = dg->ops->count_slabs(dg);
   dg->nfrag = 0;
   if (need_frag(dg, nslab) || reserve_for(dg, nslab + 1)) return DG_ENOMEM;
   /* mutation: cannot fail from here on */

@@ -555,6 +555,22 @@ static int T(slabs)(grt_dg_t *dg, const dg_piece_t *p, const int64_t *wlo,
   return k;
 }
 
+/* The slabs that the lone writer's recorded hits will leave (what slabs()
+ * makes for each: one per side where the piece sticks out of the writer). */
+static size_t T(count_slabs)(const grt_dg_t *dg) {
+  const int64_t *qlo = dg->qlo, *qhi = dg->qhi;
+  size_t n = 0;
+  for (size_t j = 0; j < dg->nlhits; j++) {
+    const dg_leaf_t *x = dg->lhits[j].leaf;
+    for (uint32_t b = dg->lhits[j].mask; b; b &= b - 1) {
+      const int s = __builtin_ctz(b);
+      for (int d = 0; d < ND; d++)
+        n += (size_t)(LLO(x, d)[s] < qlo[d]) + (size_t)(LHI(x, d)[s] > qhi[d]);
+    }
+  }
+  return n;
+}
+
 /* Removes from leaf x every piece overlapping the query rectangle. In lone
  * mode (dg->lone) it also makes each removed piece's remainder slabs (into
  * dg->frag, room reserved) and lets a piece with the removed one's low corner
@@ -1024,6 +1040,7 @@ static const dg_ops_t T(ops) = {
     .cut_recorded = T(cut_recorded),
     .insert = T(insert),
     .prune = T(prune),
+    .count_slabs = T(count_slabs),
     .slabs = T(slabs),
 };
 

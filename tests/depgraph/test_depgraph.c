@@ -378,6 +378,98 @@ static void test_depgraph_many_tiles_then_queries(void **state) {
   grt__dg_destroy(dg);
 }
 
+/* A tree past 2^16 pieces and 256 KiB of nodes, where queries prefetch and
+ * the pools take huge-page chunks: a 300 x 300 grid of 4 x 4 cells written
+ * once, then reads of 1..3 x 1..3 cells (any offset) and writes of single
+ * cells, each checked against what the grid says it must find: a read
+ * the last writer of every cell it touches; a write its cell's last writer
+ * and the reads that touched the cell since then. */
+#define GRID 300
+static uint64_t lcg(uint64_t *s) {
+  *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+  return *s >> 33;
+}
+
+static void count_edge(void *ctx, int i, uint64_t id) {
+  (void)i;
+  (void)id;
+  ++*(long *)ctx;
+}
+
+static void test_depgraph_large_tree_matches_grid(void **state) {
+  (void)state;
+  grt_dg_t *dg = grt__dg_create(2);
+  static uint64_t last[GRID][GRID];
+  enum { NOPS = 3000 };
+  static grt_rect_t rd[NOPS];
+  static uint64_t rid[NOPS];
+  int nrd = 0;
+  uint64_t id = 1, seed = 12345;
+  for (int y = 0; y < GRID; y++)
+    for (int x = 0; x < GRID; x++) {
+      last[y][x] = id;
+      edges_t *e = add1(dg, id++, GRT_DG_WRITE, 0, r2(4 * x, 4 * x + 3, 4 * y, 4 * y + 3));
+      assert_int_equal(e->n, 0);
+    }
+  assert_int_equal(grt__dg_live(dg), GRID * GRID);
+  for (int k = 0; k < NOPS; k++) {
+    if (lcg(&seed) % 2) { /* read: any offset, 1..3 cells a side */
+      /* at least 2 points inside the border, for the offset write below */
+      int64_t x0 = 4 + (int64_t)(lcg(&seed) % (4 * GRID - 20));
+      int64_t y0 = 4 + (int64_t)(lcg(&seed) % (4 * GRID - 20));
+      int64_t w = 4 + (int64_t)(lcg(&seed) % 9), h = 4 + (int64_t)(lcg(&seed) % 9);
+      grt_rect_t r = r2(x0, x0 + w - 1, y0, y0 + h - 1);
+      edges_t *e = add1(dg, id, GRT_DG_READ, 0, r);
+      int want = 0;
+      for (int64_t cy = y0 / 4; cy <= (y0 + h - 1) / 4; cy++)
+        for (int64_t cx = x0 / 4; cx <= (x0 + w - 1) / 4; cx++) {
+          want++;
+          if (!has_edge(e, 0, last[cy][cx]))
+            fail_msg("op %d: read misses writer %llu", k, (unsigned long long)last[cy][cx]);
+        }
+      assert_int_equal(e->n, want);
+      rd[nrd] = r;
+      rid[nrd++] = id++;
+    } else { /* write one cell */
+      int cx = (int)(lcg(&seed) % GRID), cy = (int)(lcg(&seed) % GRID);
+      grt_rect_t c = r2(4 * cx, 4 * cx + 3, 4 * cy, 4 * cy + 3);
+      edges_t *e = add1(dg, id, GRT_DG_WRITE, 0, c);
+      int want = 1;
+      assert_true(has_edge(e, 0, last[cy][cx]));
+      for (int j = 0; j < nrd; j++)
+        if (rid[j] > last[cy][cx] && rd[j].lo[0] <= c.hi[0] && c.lo[0] <= rd[j].hi[0] &&
+            rd[j].lo[1] <= c.hi[1] && c.lo[1] <= rd[j].hi[1]) {
+          want++;
+          if (!has_edge(e, 0, rid[j]))
+            fail_msg("op %d: write misses read %llu", k, (unsigned long long)rid[j]);
+        }
+      assert_int_equal(e->n, want);
+      last[cy][cx] = id++;
+    }
+  }
+  /* A write over all but a 2-point border: it hits every piece, and only
+   * the border cells stick out (one slab per side they cross: 4 * GRID in
+   * all), so one piece for it and 4 * GRID slabs are left. (A lone writer
+   * with this many hits counts its slabs exactly instead of reserving
+   * 2 * nd per hit.) */
+  long nall = 0;
+  grt_rect_t in = r2(2, 4 * GRID - 3, 2, 4 * GRID - 3);
+  grt_dg_access_t a = {.id = id++, .priv = GRT_DG_WRITE, .rects = &in, .nrects = 1};
+  assert_int_equal(grt__dg_add(dg, &a, 1, count_edge, &nall), 0);
+  assert_true(nall >= GRID * GRID);
+  assert_int_equal(grt__dg_live(dg), 1 + 4 * GRID);
+  /* and one over everything waits for the border cells (4 * GRID - 4 of
+   * them; a corner's two slabs are one id) and the writer, and leaves one
+   * piece */
+  nall = 0;
+  grt_rect_t all = r2(0, 4 * GRID - 1, 0, 4 * GRID - 1);
+  a = (grt_dg_access_t){.id = id, .priv = GRT_DG_WRITE, .rects = &all, .nrects = 1};
+  assert_int_equal(grt__dg_add(dg, &a, 1, count_edge, &nall), 0);
+  assert_int_equal(nall, 1 + 4 * GRID - 4);
+  assert_int_equal(grt__dg_live(dg), 1);
+  grt__dg_destroy(dg);
+}
+
 typedef struct {
   uint64_t done_below; /* ids below this are complete */
   int calls;
@@ -523,6 +615,7 @@ int main(void) {
       cmocka_unit_test(test_depgraph_four_dims),
       cmocka_unit_test(test_depgraph_extreme_coordinates),
       cmocka_unit_test(test_depgraph_many_tiles_then_queries),
+      cmocka_unit_test(test_depgraph_large_tree_matches_grid),
       cmocka_unit_test(test_depgraph_prune_drops_completed),
       cmocka_unit_test(test_depgraph_many_ids_once_each),
       cmocka_unit_test(test_depgraph_alloc_failure_leaves_state),
