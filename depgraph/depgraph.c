@@ -301,10 +301,7 @@ static __attribute__((noinline)) int pool_grow(grt_dg_t *dg, dg_pool_t *p, size_
         p->capchunks = cap;
       }
       size_t per = p->per;
-      if (p->bytes >= DG_SMALL_POOL)
-        p->per = DG_BIG_CHUNK / p->esize;
-      else if (p->nchunks)
-        p->per *= 2;
+      if (p->nchunks && p->bytes < DG_SMALL_POOL) p->per *= 2;
       char *c = pool_chunk(p);
       if (!c) {
         p->per = per;
