@@ -631,7 +631,7 @@ static void plan_reset(grt_runtime_t *rt, plan_t *pl) {
 }
 
 static bool is_gather(const grt_op_t *op, const grt_arg_t *a) {
-  return a->priv == GRT_REDUCE && a->tiling.kind == GRT_PART_BROADCAST && op->npoints > 1;
+  return grt__arg_gathers(a, op->npoints);
 }
 
 static void whole_view(int ndim, const int64_t *shape, grt_rect_t *r) {

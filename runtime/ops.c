@@ -115,8 +115,13 @@ GRT_EXPORT int grt_copy(grt_store_t *dst, grt_store_t *src) {
                       grt_type_format(dst->root->type), grt_type_format(src->root->type));
   if (dst->ndim != src->ndim || memcmp(dst->shape, src->shape, sizeof(int64_t) * (size_t)dst->ndim))
     return grt__error(GRT_EINVAL, "%s: dst and src have different shapes", fn);
+  return grt__copy_launch(dst, src);
+}
+
+int grt__copy_launch(grt_store_t *dst, grt_store_t *src) {
   grt_launch_t *l;
-  if ((rc = grt_launch_create(rt->internal_lib, TASK_COPY, &l)) < 0) return rc;
+  int rc;
+  if ((rc = grt_launch_create(dst->root->rt->internal_lib, TASK_COPY, &l)) < 0) return rc;
   int a, b;
   if ((a = rc = grt_launch_add_output(l, dst)) < 0 || (b = rc = grt_launch_add_input(l, src)) < 0 ||
       (rc = grt_launch_align(l, a, b)) < 0) {

@@ -189,6 +189,7 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   grt__drain_completed(rt);
   live_remove(rt);
   grt__submit_scratch_free();
+  grt__alias_scratch_free();
   grt__coh_scratch_free();
   runtime_free(rt);
   return crc;

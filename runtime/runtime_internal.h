@@ -123,6 +123,8 @@ typedef struct grt_arg {
   int64_t low[GRT_MAX_DIM], high[GRT_MAX_DIM];
   grt_tiling_t tiling;           /* manual: from the partition; auto: solved */
   bool has_tiling;
+  bool gather;                   /* a reduction whose points share root elements:
+                                  * on several ranks, folded on rank 0 (alias.c) */
 } grt_arg_t;
 
 typedef struct grt_scalar {
@@ -313,6 +315,7 @@ struct grt_runtime {
   pthread_mutex_t fail_mu;
   char fail_msg[256];
   grt_prof_t *prof;                /* profile.c, NULL unless the profile setting is on */
+  uint64_t alias_copies;           /* replicated: readers given a copy by alias.c */
 };
 
 /* ---- nodes and execution (exec.c) ---- */
@@ -378,6 +381,27 @@ grt_root_state_t *grt__root_state(grt_runtime_t *rt, grt_store_root_t *root);
 /* Registers one access of a wait node on a whole store and wires its edges. */
 int grt__access_whole(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv_t priv, grt_node_t *n,
                       uint64_t id);
+
+/* ---- arguments of one launch on one root (alias.c) ---- */
+/* After partitioning, before the op is built: rejects (GRT_EINVAL, naming
+ * both arguments) writes of two arguments or two points to one element and
+ * writes through promoted views; gives every input that reads elements the
+ * launch writes elsewhere (another point, or another layout) a copy taken
+ * by an ordinary copy launch submitted first, and marks reductions whose
+ * points share elements for gathering. Replicated: every rank takes the
+ * same steps. Returns 0 or an error, with nothing submitted on GRT_EINVAL. */
+int grt__alias_resolve(grt_launch_t *l);
+void grt__alias_scratch_free(void);
+/* Readers given a copy so far (tests; equal on every rank). */
+uint64_t grt__alias_copies(const grt_runtime_t *rt);
+/* A reduction argument folded on rank 0 from every point's buffer. */
+static inline bool grt__arg_gathers(const grt_arg_t *a, int npoints) {
+  return a->priv == GRT_REDUCE && npoints > 1 && (a->tiling.kind == GRT_PART_BROADCAST || a->gather);
+}
+
+/* ---- fill and copy (ops.c) ---- */
+/* grt_copy after its argument checks: a launch of the internal copy task. */
+int grt__copy_launch(grt_store_t *dst, grt_store_t *src);
 
 /* ---- distribution across ranks (distrib.c) ---- */
 /* Materialized point @p p of @p op (p0 <= p < p0 + nmat). */

@@ -497,8 +497,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
    * needs every point's rectangles. */
   bool any_gather = false;
   for (int i = 0; i < l->nargs; i++)
-    any_gather |= rt->nranks > 1 && l->args[i].priv == GRT_REDUCE &&
-                  l->args[i].tiling.kind == GRT_PART_BROADCAST && npoints > 1;
+    any_gather |= rt->nranks > 1 && grt__arg_gathers(&l->args[i], npoints);
   grt_sharding_t sh = {.fn = rt->nranks > 1 ? l->lib->mapper.shard : NULL,
                        .data = l->lib->mapper.data, .task_id = l->task->id,
                        .ndim = l->launch_ndim, .npoints = npoints, .nranks = rt->nranks};
@@ -589,7 +588,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
    * (its own points' buffers, or every buffer when they gather on rank 0). */
   for (int fo = 0; fo < op->nfolds; fo++) {
     grt_arg_t *a = &op->args[op->folds[fo].arg];
-    op->fold_gather[fo] = rt->nranks > 1 && a->tiling.kind == GRT_PART_BROADCAST && npoints > 1;
+    op->fold_gather[fo] = rt->nranks > 1 && grt__arg_gathers(a, npoints);
     op->fold_active[fo] = op->fold_gather[fo] ? rt->rank == 0 : op->nlocal > 0;
   }
   if (any_gather) { /* replicated: every rank reserves the same tags */

@@ -1,0 +1,200 @@
+/* alias.c - arguments of one launch that alias one root: copies taken first, conflicting writes refused.
+ *
+ * A launch means what NumPy and Legate mean: every argument it reads is read
+ * in full before any point writes. Points run concurrently and in place, so
+ * an input whose root elements the launch writes through another point (or
+ * through another layout at the same point) would see some new values. Once
+ * the launch is partitioned, every pair of arguments on one root of which at
+ * least one writes is examined (a launch whose arguments are on distinct
+ * roots costs one pointer comparison per pair):
+ *
+ *  - read R, write W (output or inout), root images overlapping: unless R
+ *    and W have the same view (transform and shape) and the same per-point
+ *    rectangles (the normal case: an input aligned with an output on one
+ *    view, which each point reads and writes at the same addresses), R gets
+ *    a copy: a fresh store of R's shape, filled by an ordinary copy launch
+ *    submitted before this one, replaces R's root (same shape, so the same
+ *    tiling applies). Reductions are not writes here: a point reduces into a
+ *    private buffer folded after every point of the launch has run.
+ *  - two writes: output/inout pairs through different layouts or tilings,
+ *    an output/inout with a reduction, reductions with different operators
+ *    -> GRT_EINVAL naming both. Reductions with one operator overlap freely.
+ *  - an output/inout through a promoted (stride-0) view -> GRT_EINVAL: one
+ *    root element is several view elements, written by several points or
+ *    several times by one. A reduction through one is a sum of many values
+ *    into one element, which the fold computes; as with overlapping
+ *    reductions of two arguments, its points share elements, so on several
+ *    ranks it is gathered on rank 0 like a broadcast reduction.
+ *
+ * Every rank sees the same launch, so all take the same decisions, create
+ * the same stores (ids) and submit the same copies (the divergence check's
+ * record), in the same order.
+ */
+#include "runtime_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t grt__alias_copies(const grt_runtime_t *rt) { return rt->alias_copies; }
+
+static bool writes(const grt_arg_t *a) { return a->priv == GRT_WRITE || a->priv == GRT_READ_WRITE; }
+
+static bool promoted(const grt_arg_t *a) {
+  for (int d = 0; d < a->tf.view_ndim; d++)
+    if (a->tf.dim[d] < 0) return true;
+  return false;
+}
+
+static bool same_transform(const grt_transform_t *x, const grt_transform_t *y) {
+  if (x->view_ndim != y->view_ndim || x->root_ndim != y->root_ndim) return false;
+  for (int d = 0; d < x->view_ndim; d++)
+    if (x->dim[d] != y->dim[d] || (x->dim[d] >= 0 && x->coef[d] != y->coef[d])) return false;
+  for (int d = 0; d < x->root_ndim; d++)
+    if (x->offset[d] != y->offset[d]) return false;
+  return true;
+}
+
+static int64_t launch_points(const grt_launch_t *l) {
+  int64_t n = 1;
+  for (int d = 0; d < l->launch_ndim; d++) n *= l->launch_shape[d];
+  return n;
+}
+
+/* True when every point sees @p a and @p b at the same addresses: one view
+ * (transform and shape) and the same rectangle at every point. */
+static bool same_layout(const grt_launch_t *l, const grt_arg_t *a, const grt_arg_t *b) {
+  if (a->ndim != b->ndim || memcmp(a->shape, b->shape, sizeof(int64_t) * (size_t)a->ndim) != 0 ||
+      !same_transform(&a->tf, &b->tf))
+    return false;
+  if (grt__tiling_equal(&a->tiling, &b->tiling)) return true;
+  if (launch_points(l) != 1) return false;
+  int64_t zero[GRT_MAX_DIM] = {0};
+  grt_rect_t ra, rb;
+  grt__tiling_rect(&a->tiling, zero, &ra);
+  grt__tiling_rect(&b->tiling, zero, &rb);
+  for (int d = 0; d < a->ndim; d++)
+    if (ra.lo[d] != rb.lo[d] || ra.hi[d] != rb.hi[d]) return false;
+  return true;
+}
+
+/* Scratch (application thread): the root images of the launch's arguments. */
+typedef struct alias_scratch {
+  grt_rects_t img;
+  int start[GRT_MAX_ARGS + 1];
+} alias_scratch_t;
+static _Thread_local alias_scratch_t scr;
+
+void grt__alias_scratch_free(void) { grt__rects_free(&scr.img); }
+
+/* Appends the exact root image of all of @p a's view to the scratch. */
+static int image_of(const grt_arg_t *a) {
+  grt_rect_t r = {.ndim = a->ndim};
+  for (int d = 0; d < a->ndim; d++) {
+    if (a->shape[d] <= 0) return 0;
+    r.hi[d] = a->shape[d] - 1;
+  }
+  if (grt__tf_image(&a->tf, &r, &scr.img) < 0)
+    return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
+  return 0;
+}
+
+static bool images_meet(int i, int j) {
+  for (int x = scr.start[i]; x < scr.start[i + 1]; x++)
+    for (int y = scr.start[j]; y < scr.start[j + 1]; y++)
+      if (grt_rect_overlaps(&scr.img.v[x], &scr.img.v[y])) return true;
+  return false;
+}
+
+/* Replaces input @p i of @p l by a copy of its view taken now: a fresh root
+ * of the same shape, filled by a copy launch ordered before @p l. */
+static int take_copy(grt_launch_t *l, int i) {
+  grt_arg_t *a = &l->args[i];
+  grt_store_t *tmp;
+  int rc = grt__store_create_named("grt_launch_submit", l->rt, a->root->type, a->ndim, a->shape,
+                                   &tmp);
+  if (rc < 0) return rc;
+  grt_store_t view = {.magic = GRT_STORE_MAGIC, .root = a->root, .ndim = a->ndim, .tf = a->tf};
+  memcpy(view.shape, a->shape, sizeof view.shape);
+  rc = grt__copy_launch(tmp, &view);
+  if (rc == 0) {
+    grt__root_acquire(tmp->root);
+    grt__root_release(a->root);
+    a->root = tmp->root;
+    a->handle = NULL;
+    grt__tf_identity(&a->tf, a->ndim); /* same shape: the tiling still applies */
+    l->rt->alias_copies++;
+  }
+  /* The handle never reached the application: free it outright (no shell);
+   * the launch (and the copy) keep the root alive. */
+  grt__root_release(tmp->root);
+  free(tmp);
+  return rc;
+}
+
+int grt__alias_resolve(grt_launch_t *l) {
+  const char *fn = "grt_launch_submit";
+  int n = l->nargs;
+  /* Writes through promoted views, whatever the other arguments. */
+  for (int i = 0; i < n; i++)
+    if (writes(&l->args[i]) && promoted(&l->args[i]))
+      return grt__error(GRT_EINVAL,
+                        "%s: argument %d is written through a promoted (broadcast) view: several "
+                        "of its elements are one element of store #%llu; only a reduction may go "
+                        "through a promoted view",
+                        fn, i, (unsigned long long)l->args[i].root->id);
+  int64_t npoints = launch_points(l);
+  for (int i = 0; i < n; i++)
+    if (l->args[i].priv == GRT_REDUCE && promoted(&l->args[i]) && npoints > 1)
+      l->args[i].gather = true;
+  /* Pairs on one root, one of them writing. */
+  uint32_t copy = 0;
+  bool imaged = false;
+  for (int i = 0; i < n; i++) {
+    const grt_arg_t *a = &l->args[i];
+    for (int j = i + 1; j < n; j++) {
+      const grt_arg_t *b = &l->args[j];
+      if (a->root != b->root || (a->priv == GRT_READ && b->priv == GRT_READ)) continue;
+      if (!imaged) { /* first shared root: every argument's image, once */
+        scr.img.n = 0;
+        for (int k = 0; k < n; k++) {
+          scr.start[k] = scr.img.n;
+          int rc = image_of(&l->args[k]);
+          if (rc < 0) return rc;
+        }
+        scr.start[n] = scr.img.n;
+        imaged = true;
+      }
+      if (!images_meet(i, j)) continue;
+      if (a->priv == GRT_READ || b->priv == GRT_READ) {
+        const grt_arg_t *r = a->priv == GRT_READ ? a : b, *w = a->priv == GRT_READ ? b : a;
+        if (w->priv != GRT_REDUCE && !same_layout(l, r, w)) copy |= 1u << (a == r ? i : j);
+        continue;
+      }
+      if (a->priv == GRT_REDUCE && b->priv == GRT_REDUCE) {
+        if (a->redop != b->redop)
+          return grt__error(GRT_EINVAL,
+                            "%s: arguments %d and %d reduce overlapping elements of store #%llu "
+                            "with different operators (%d and %d)",
+                            fn, i, j, (unsigned long long)a->root->id, a->redop, b->redop);
+        if (npoints > 1) l->args[i].gather = l->args[j].gather = true;
+        continue;
+      }
+      if (a->priv == GRT_REDUCE || b->priv == GRT_REDUCE)
+        return grt__error(GRT_EINVAL,
+                          "%s: arguments %d and %d write overlapping elements of store #%llu, one "
+                          "by a reduction and the other directly",
+                          fn, i, j, (unsigned long long)a->root->id);
+      if (!same_layout(l, a, b))
+        return grt__error(GRT_EINVAL,
+                          "%s: arguments %d and %d write overlapping elements of store #%llu "
+                          "through different views or partitions",
+                          fn, i, j, (unsigned long long)a->root->id);
+    }
+  }
+  for (int i = 0; i < n; i++)
+    if (copy & (1u << i)) {
+      int rc = take_copy(l, i);
+      if (rc < 0) return rc;
+    }
+  return 0;
+}
