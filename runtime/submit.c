@@ -138,10 +138,18 @@ static int partition_launch(grt_launch_t *l, grt_proc_kind_t kind) {
   if (rc < 0) return rc;
   l->launch_ndim = sol.launch_ndim;
   memcpy(l->launch_shape, sol.launch_shape, sizeof l->launch_shape);
+  /* Stores that are all empty leave nothing to any point: the launch has
+   * no point (an empty domain, as in Legate), and a result reduction is the
+   * operator's identity. A launch of scalars alone still runs once. */
+  bool empty = l->nargs > 0;
   for (int i = 0; i < l->nargs; i++) {
     l->args[i].tiling = sol.tilings[i];
     l->args[i].has_tiling = true;
+    bool vol0 = false;
+    for (int d = 0; d < l->args[i].ndim; d++) vol0 |= l->args[i].shape[d] == 0;
+    empty &= vol0;
   }
+  if (empty) l->launch_shape[0] = 0;
   return 0;
 }
 
@@ -480,6 +488,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   grt_runtime_t *rt = l->rt;
   int rc = partition_launch(l, kind);
   if (rc < 0) return rc;
+  if ((rc = grt__alias_resolve(l)) < 0) return rc;
   int64_t np64 = 1;
   for (int d = 0; d < l->launch_ndim; d++) np64 *= l->launch_shape[d];
   int npoints = (int)np64;
