@@ -3,8 +3,10 @@
  * Each program makes a few int64 root stores, views of them (slices,
  * transposes, projections), and runs a random sequence of launches with
  * every privilege (including store reductions and halo reads), fills,
- * copies, maps (reading and writing), and futures. The same program is
- * replayed on host arrays; the stores must match bitwise after every map and
+ * copies, maps (reading and writing), and futures, and launches whose
+ * arguments are views of one root (overlapping slices, transposes, the
+ * same view): the reference reads every input in full before writing,
+ * as a launch must behave. The same program is replayed on host arrays; the stores must match bitwise after every map and
  * at the end. Each program runs on 1, 2 and 3 CPU workers. Set GRT_SEED to
  * replay one program, GRT_PROGRAMS to change the count. */
 #include <setjmp.h>
@@ -20,7 +22,7 @@
 #include "grt.h"
 #include "rt_test.h"
 
-enum { T_MAP2 = 1, T_UPDATE, T_ACC, T_HIST, T_SUM, T_STENCIL };
+enum { T_MAP2 = 1, T_UPDATE, T_ACC, T_HIST, T_SUM, T_STENCIL, T_AXPY };
 
 /* ---- task bodies (1-D or 2-D buffers, any strides) ---- */
 
@@ -85,6 +87,16 @@ static void update(grt_task_context_t *ctx) {
   grt_task_arg(ctx, 0, &x);
   int64_t k = *(const int64_t *)grt_task_scalar(ctx, 0), c = *(const int64_t *)grt_task_scalar(ctx, 1);
   FOR_EACH(x, i, j) *at(&x, i, j) = g(*at(&x, i, j), k, c);
+}
+
+/* x = x * k + in (arg 0 inout, arg 1 input aligned with it) */
+static void axpy(grt_task_context_t *ctx) {
+  check_rank(ctx);
+  grt_buffer_t x, in;
+  grt_task_arg(ctx, 0, &x);
+  grt_task_arg(ctx, 1, &in);
+  int64_t k = *(const int64_t *)grt_task_scalar(ctx, 0);
+  FOR_EACH(x, i, j) *at(&x, i, j) = (int64_t)((uint64_t)g(*at(&x, i, j), k, 0) + (uint64_t)*at(&in, i, j));
 }
 
 /* red (+)= in * k */
@@ -259,6 +271,41 @@ static int pick_views(rng_t *rg, root_t *roots, int nroots, view_t *a, view_t *b
   return -1;
 }
 
+/* Picks a shape and two views of it on one root (b overlapping a, a
+ * transpose of it, or a itself through a second handle, at random). */
+static int pick_views_same(rng_t *rg, root_t *roots, int nroots, view_t *a, view_t *b) {
+  for (int tries = 0; tries < 20; tries++) {
+    int r = (int)rr(rg, 0, nroots - 1);
+    int ndim = roots[r].ndim == 2 ? (int)rr(rg, 1, 2) : 1;
+    int64_t shape[2] = {rr(rg, 1, roots[r].shape[0]), ndim == 2 ? rr(rg, 1, roots[r].shape[1]) : 1};
+    if (ndim == 1 && roots[r].ndim == 2) shape[0] = rr(rg, 1, roots[r].shape[1]);
+    if (ndim == 2 && rnd(rg) % 2) { /* square, so that transposes fit more often */
+      int64_t m = shape[0] < shape[1] ? shape[0] : shape[1];
+      shape[0] = shape[1] = m;
+    }
+    if (make_view(rg, roots, r, ndim, shape, a) < 0) continue;
+    if (rnd(rg) % 4 == 0) { /* the same view, another handle */
+      *b = *a;
+      assert_int_equal(grt_store_slice(a->s, 0, 0, a->shape[0], &b->s), 0);
+      return 0;
+    }
+    if (make_view(rg, roots, r, ndim, shape, b) < 0) {
+      grt_store_destroy(a->s);
+      continue;
+    }
+    return 0;
+  }
+  return -1;
+}
+
+/* The reference's snapshot of a view, read in full before a launch writes. */
+static int64_t *snapshot(root_t *roots, const view_t *v) {
+  int64_t *s = malloc(sizeof(int64_t) * (size_t)(v->shape[0] * v->shape[1]));
+  assert_non_null(s);
+  VFOR(v, i, j) s[i * v->shape[1] + j] = *ref_at(roots, v, i, j);
+  return s;
+}
+
 static void check_all(root_t *roots, int nroots, uint64_t seed, int cpus, int step) {
   for (int r = 0; r < nroots; r++) {
     grt_mapping_t *m;
@@ -293,6 +340,7 @@ static void run_program(uint64_t seed, int cpus) {
   assert_int_equal(grt_task_register(lib, T_HIST, "hist", &(grt_variants_t){.cpu = hist}), 0);
   assert_int_equal(grt_task_register(lib, T_SUM, "sum", &(grt_variants_t){.cpu = sum}), 0);
   assert_int_equal(grt_task_register(lib, T_STENCIL, "stencil", &(grt_variants_t){.cpu = stencil}), 0);
+  assert_int_equal(grt_task_register(lib, T_AXPY, "axpy", &(grt_variants_t){.cpu = axpy}), 0);
 
   root_t roots[MAXR];
   int nroots = (int)rr(&rg, 2, MAXR);
@@ -309,7 +357,7 @@ static void run_program(uint64_t seed, int cpus) {
   }
   int nops = (int)rr(&rg, 10, 30);
   for (int step = 0; step < nops; step++) {
-    int kind = (int)rr(&rg, 0, 9);
+    int kind = (int)rr(&rg, 0, 12);
     if (getenv("ORACLE_TRACE")) fprintf(stderr, "step %d kind %d\n", step, kind);
     view_t a, b;
     int64_t k = rr(&rg, -3, 3), c = rr(&rg, -100, 100);
@@ -476,6 +524,51 @@ static void run_program(uint64_t seed, int cpus) {
       grt_partition_destroy(p);
       int64_t n = R->shape[0] * R->shape[1];
       for (int64_t i = 0; i < n; i++) R->ref[i] = g(R->ref[i], k, c);
+      break;
+    }
+    case 10: { /* map2 with output and input on one root: a = b * k + c */
+      if (pick_views_same(&rg, roots, nroots, &a, &b) < 0) break;
+      assert_int_equal(grt_launch_create(lib, T_MAP2, &l), 0);
+      assert_int_equal(grt_launch_add_output(l, a.s), 0);
+      assert_int_equal(grt_launch_add_input(l, b.s), 1);
+      assert_int_equal(grt_launch_align(l, 0, 1), 0);
+      assert_int_equal(grt_launch_add_scalar(l, grt_type_int64(), &k), 0);
+      assert_int_equal(grt_launch_add_scalar(l, grt_type_int64(), &c), 1);
+      assert_int_equal(grt_launch_submit(l, NULL), 0);
+      int64_t *sb = snapshot(roots, &b);
+      VFOR(&a, i, j) *ref_at(roots, &a, i, j) = g(sb[i * b.shape[1] + j], k, c);
+      free(sb);
+      grt_store_destroy(a.s);
+      grt_store_destroy(b.s);
+      break;
+    }
+    case 11: /* copy between views of one root: a memmove */
+      if (pick_views_same(&rg, roots, nroots, &a, &b) < 0) break;
+      assert_int_equal(grt_copy(a.s, b.s), 0);
+      {
+        int64_t *sb = snapshot(roots, &b);
+        VFOR(&a, i, j) *ref_at(roots, &a, i, j) = sb[i * b.shape[1] + j];
+        free(sb);
+      }
+      grt_store_destroy(a.s);
+      grt_store_destroy(b.s);
+      break;
+    case 12: { /* inout and input on one root: a = a * k + b (A += A^T among them) */
+      if (pick_views_same(&rg, roots, nroots, &a, &b) < 0) break;
+      assert_int_equal(grt_launch_create(lib, T_AXPY, &l), 0);
+      assert_int_equal(grt_launch_add_inout(l, a.s), 0);
+      assert_int_equal(grt_launch_add_input(l, b.s), 1);
+      assert_int_equal(grt_launch_align(l, 0, 1), 0);
+      assert_int_equal(grt_launch_add_scalar(l, grt_type_int64(), &k), 0);
+      assert_int_equal(grt_launch_submit(l, NULL), 0);
+      int64_t *sb = snapshot(roots, &b);
+      VFOR(&a, i, j) {
+        int64_t *p = ref_at(roots, &a, i, j);
+        *p = (int64_t)((uint64_t)g(*p, k, 0) + (uint64_t)sb[i * b.shape[1] + j]);
+      }
+      free(sb);
+      grt_store_destroy(a.s);
+      grt_store_destroy(b.s);
       break;
     }
     }
