@@ -37,8 +37,6 @@
 
 uint64_t grt__alias_copies(const grt_runtime_t *rt) { return rt->alias_copies; }
 
-static bool writes(const grt_arg_t *a) { return a->priv == GRT_WRITE || a->priv == GRT_READ_WRITE; }
-
 static bool promoted(const grt_arg_t *a) {
   for (int d = 0; d < a->tf.view_ndim; d++)
     if (a->tf.dim[d] < 0) return true;
@@ -77,31 +75,31 @@ static bool same_layout(const grt_launch_t *l, const grt_arg_t *a, const grt_arg
   return true;
 }
 
-/* Scratch (application thread): the root images of the launch's arguments. */
-typedef struct alias_scratch {
-  grt_rects_t img;
+/* The root images of the launch's arguments: arg k's rectangles are
+ * img->v[start[k] .. start[k + 1]). */
+typedef struct images {
+  grt_rects_t *img;
   int start[GRT_MAX_ARGS + 1];
-} alias_scratch_t;
-static _Thread_local alias_scratch_t scr;
+} images_t;
 
-void grt__alias_scratch_free(void) { grt__rects_free(&scr.img); }
+void grt__alias_free(grt_runtime_t *rt) { grt__rects_free(&rt->alias_img); }
 
-/* Appends the exact root image of all of @p a's view to the scratch. */
-static int image_of(const grt_arg_t *a) {
+/* Appends the exact root image of all of @p a's view. */
+static int image_of(const grt_arg_t *a, grt_rects_t *out) {
   grt_rect_t r = {.ndim = a->ndim};
   for (int d = 0; d < a->ndim; d++) {
     if (a->shape[d] <= 0) return 0;
     r.hi[d] = a->shape[d] - 1;
   }
-  if (grt__tf_image(&a->tf, &r, &scr.img) < 0)
+  if (grt__tf_image(&a->tf, &r, out) < 0)
     return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
   return 0;
 }
 
-static bool images_meet(int i, int j) {
-  for (int x = scr.start[i]; x < scr.start[i + 1]; x++)
-    for (int y = scr.start[j]; y < scr.start[j + 1]; y++)
-      if (grt_rect_overlaps(&scr.img.v[x], &scr.img.v[y])) return true;
+static bool images_meet(const images_t *im, int i, int j) {
+  for (int x = im->start[i]; x < im->start[i + 1]; x++)
+    for (int y = im->start[j]; y < im->start[j + 1]; y++)
+      if (grt_rect_overlaps(&im->img->v[x], &im->img->v[y])) return true;
   return false;
 }
 
@@ -131,40 +129,27 @@ static int take_copy(grt_launch_t *l, int i) {
   return rc;
 }
 
-int grt__alias_resolve(grt_launch_t *l) {
+/* The pairs of arguments on one root, one of them writing (see the top of
+ * the file). Errors first: nothing is submitted when one is found. */
+static __attribute__((noinline)) int resolve_shared(grt_launch_t *l) {
   const char *fn = "grt_launch_submit";
   int n = l->nargs;
-  /* Writes through promoted views, whatever the other arguments. */
-  for (int i = 0; i < n; i++)
-    if (writes(&l->args[i]) && promoted(&l->args[i]))
-      return grt__error(GRT_EINVAL,
-                        "%s: argument %d is written through a promoted (broadcast) view: several "
-                        "of its elements are one element of store #%llu; only a reduction may go "
-                        "through a promoted view",
-                        fn, i, (unsigned long long)l->args[i].root->id);
   int64_t npoints = launch_points(l);
-  for (int i = 0; i < n; i++)
-    if (l->args[i].priv == GRT_REDUCE && promoted(&l->args[i]) && npoints > 1)
-      l->args[i].gather = true;
-  /* Pairs on one root, one of them writing. */
+  images_t im = {.img = &l->rt->alias_img};
+  im.img->n = 0;
+  for (int k = 0; k < n; k++) {
+    im.start[k] = im.img->n;
+    int rc = image_of(&l->args[k], im.img);
+    if (rc < 0) return rc;
+  }
+  im.start[n] = im.img->n;
   uint32_t copy = 0;
-  bool imaged = false;
   for (int i = 0; i < n; i++) {
     const grt_arg_t *a = &l->args[i];
     for (int j = i + 1; j < n; j++) {
       const grt_arg_t *b = &l->args[j];
       if (a->root != b->root || (a->priv == GRT_READ && b->priv == GRT_READ)) continue;
-      if (!imaged) { /* first shared root: every argument's image, once */
-        scr.img.n = 0;
-        for (int k = 0; k < n; k++) {
-          scr.start[k] = scr.img.n;
-          int rc = image_of(&l->args[k]);
-          if (rc < 0) return rc;
-        }
-        scr.start[n] = scr.img.n;
-        imaged = true;
-      }
-      if (!images_meet(i, j)) continue;
+      if (!images_meet(&im, i, j)) continue;
       if (a->priv == GRT_READ || b->priv == GRT_READ) {
         const grt_arg_t *r = a->priv == GRT_READ ? a : b, *w = a->priv == GRT_READ ? b : a;
         if (w->priv != GRT_REDUCE && !same_layout(l, r, w)) copy |= 1u << (a == r ? i : j);
@@ -197,4 +182,24 @@ int grt__alias_resolve(grt_launch_t *l) {
       if (rc < 0) return rc;
     }
   return 0;
+}
+
+int grt__alias_resolve(grt_launch_t *l) {
+  int n = l->nargs;
+  bool shared = false;
+  for (int i = 0; i < n; i++) {
+    grt_arg_t *a = &l->args[i];
+    if (a->priv != GRT_READ && promoted(a)) {
+      if (a->priv != GRT_REDUCE)
+        return grt__error(GRT_EINVAL,
+                          "grt_launch_submit: argument %d is written through a promoted "
+                          "(broadcast) view: several of its elements are one element of store "
+                          "#%llu; only a reduction may go through a promoted view",
+                          i, (unsigned long long)a->root->id);
+      if (launch_points(l) > 1) a->gather = true; /* its points share elements */
+    }
+    for (int j = i + 1; j < n && !shared; j++)
+      shared = l->args[j].root == a->root && (a->priv != GRT_READ || l->args[j].priv != GRT_READ);
+  }
+  return shared ? resolve_shared(l) : 0;
 }

@@ -92,6 +92,7 @@ static void runtime_free(grt_runtime_t *rt) {
   }
   if (rt->types) grt__type_registry_destroy(rt->types);
   grt__distrib_free(rt);
+  grt__alias_free(rt);
   grt__prof_discard(rt);
   grt__comm_fini(rt->comm);
   grt__check_fini(rt);
@@ -189,7 +190,6 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   grt__drain_completed(rt);
   live_remove(rt);
   grt__submit_scratch_free();
-  grt__alias_scratch_free();
   grt__coh_scratch_free();
   runtime_free(rt);
   return crc;

@@ -316,6 +316,7 @@ struct grt_runtime {
   char fail_msg[256];
   grt_prof_t *prof;                /* profile.c, NULL unless the profile setting is on */
   uint64_t alias_copies;           /* replicated: readers given a copy by alias.c */
+  grt_rects_t alias_img;           /* alias.c scratch (app thread) */
 };
 
 /* ---- nodes and execution (exec.c) ---- */
@@ -391,7 +392,8 @@ int grt__access_whole(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv_t priv, grt
  * points share elements for gathering. Replicated: every rank takes the
  * same steps. Returns 0 or an error, with nothing submitted on GRT_EINVAL. */
 int grt__alias_resolve(grt_launch_t *l);
-void grt__alias_scratch_free(void);
+/* Frees the check's scratch (grt_finalize). */
+void grt__alias_free(grt_runtime_t *rt);
 /* Readers given a copy so far (tests; equal on every rank). */
 uint64_t grt__alias_copies(const grt_runtime_t *rt);
 /* A reduction argument folded on rank 0 from every point's buffer. */
