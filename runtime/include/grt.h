@@ -166,7 +166,9 @@ GRT_EXPORT int  grt_store_promote(grt_store_t *s, int dim, int64_t size, grt_sto
 GRT_EXPORT int  grt_store_project(grt_store_t *s, int dim, int64_t index, grt_store_t **out);   /* drop a dim */
 GRT_EXPORT int  grt_store_delinearize(grt_store_t *s, int dim, int n, const int64_t *sizes, grt_store_t **out);
 GRT_EXPORT GRT_NODISCARD int grt_fill(grt_store_t *s, const void *value);
-GRT_EXPORT GRT_NODISCARD int grt_copy(grt_store_t *dst, grt_store_t *src);  /* same shape and type */
+/** Copies @p src into @p dst (same shape and type). Views of one root may
+ *  overlap: the copy behaves like memmove (src is read in full first). */
+GRT_EXPORT GRT_NODISCARD int grt_copy(grt_store_t *dst, grt_store_t *src);
 /* inline mapping: the calling thread accesses the data directly */
 typedef struct grt_mapping grt_mapping_t;
 /** Waits for exactly the tasks that touch @p s, then maps the whole store in
@@ -246,7 +248,20 @@ GRT_EXPORT int  grt_launch_broadcast(grt_launch_t *l, int arg);             /* e
 GRT_EXPORT int  grt_launch_bloat(grt_launch_t *l, int arg_halo, int arg_base,
                                  const int64_t *low, const int64_t *high);  /* halo of the base's tiles */
 GRT_EXPORT int  grt_launch_reduce_result(grt_launch_t *l, const grt_type_t *t, grt_redop_t op);
-/** Submits the launch and frees @p l (also on failure). */
+/** Submits the launch and frees @p l (also on failure).
+ *
+ *  Arguments may be views of one root. The launch behaves as if every
+ *  argument it reads were read in full before any point writes: an input
+ *  whose elements the launch writes through another point or another view
+ *  is given a copy taken first (an input aligned with an output or inout on
+ *  the same view is read in place, at no cost). Rejected with GRT_EINVAL,
+ *  naming the arguments: two arguments writing overlapping elements through
+ *  different views or partitions, a write and a reduction on overlapping
+ *  elements, reductions with different operators on overlapping elements,
+ *  and any output or inout through a promoted (broadcast) view. Reductions
+ *  with one operator may overlap, also through promoted views: every value
+ *  is folded in. A launch whose store arguments are all empty runs no point;
+ *  a result reduction then gives the operator's identity. */
 GRT_EXPORT GRT_NODISCARD int grt_launch_submit(grt_launch_t *l, grt_future_t **result /* may be NULL */);
 GRT_EXPORT void grt_launch_destroy(grt_launch_t *l);  /* discard an unsubmitted launch; NULL no-op */
 
