@@ -22,9 +22,11 @@
  *  - an output/inout through a promoted (stride-0) view -> GRT_EINVAL: one
  *    root element is several view elements, written by several points or
  *    several times by one. A reduction through one is a sum of many values
- *    into one element, which the fold computes; as with overlapping
- *    reductions of two arguments, its points share elements, so on several
- *    ranks it is gathered on rank 0 like a broadcast reduction.
+ *    into one element, which the fold computes. When its tiling cuts a
+ *    promoted dim, its points share elements; so do the points of two
+ *    overlapping reductions: on several ranks these are gathered on rank 0
+ *    like a broadcast reduction (each rank folding its own points into its
+ *    own instance would lose the others' contributions).
  *
  * Every rank sees the same launch, so all take the same decisions, create
  * the same stores (ids) and submit the same copies (the divergence check's
@@ -40,6 +42,15 @@ uint64_t grt__alias_copies(const grt_runtime_t *rt) { return rt->alias_copies; }
 static bool promoted(const grt_arg_t *a) {
   for (int d = 0; d < a->tf.view_ndim; d++)
     if (a->tf.dim[d] < 0) return true;
+  return false;
+}
+
+/* True when two points of @p a's tiling differ only along a promoted dim,
+ * so that they reduce into the same root elements. */
+static bool cuts_promoted(const grt_arg_t *a) {
+  if (a->tiling.kind != GRT_PART_TILED) return false; /* broadcast: gathered anyway */
+  for (int d = 0; d < a->tf.view_ndim; d++)
+    if (a->tf.dim[d] < 0 && a->tiling.colors[d] > 1) return true;
   return false;
 }
 
@@ -196,7 +207,7 @@ int grt__alias_resolve(grt_launch_t *l) {
                           "(broadcast) view: several of its elements are one element of store "
                           "#%llu; only a reduction may go through a promoted view",
                           i, (unsigned long long)a->root->id);
-      if (launch_points(l) > 1) a->gather = true; /* its points share elements */
+      a->gather = cuts_promoted(a) && launch_points(l) > 1; /* its points share elements */
     }
     for (int j = i + 1; j < n && !shared; j++)
       shared = l->args[j].root == a->root && (a->priv != GRT_READ || l->args[j].priv != GRT_READ);
