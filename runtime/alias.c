@@ -145,25 +145,32 @@ static int take_copy(grt_launch_t *l, int i) {
 static __attribute__((noinline)) int resolve_shared(grt_launch_t *l) {
   const char *fn = "grt_launch_submit";
   int n = l->nargs;
-  int64_t npoints = launch_points(l);
-  images_t im = {.img = &l->rt->alias_img};
-  im.img->n = 0;
-  for (int k = 0; k < n; k++) {
-    im.start[k] = im.img->n;
-    int rc = image_of(&l->args[k], im.img);
-    if (rc < 0) return rc;
-  }
-  im.start[n] = im.img->n;
+  images_t im; /* filled when first needed: the normal case never is */
+  bool imaged = false;
   uint32_t copy = 0;
   for (int i = 0; i < n; i++) {
     const grt_arg_t *a = &l->args[i];
     for (int j = i + 1; j < n; j++) {
       const grt_arg_t *b = &l->args[j];
       if (a->root != b->root || (a->priv == GRT_READ && b->priv == GRT_READ)) continue;
+      /* The normal case (inout, or an input aligned with an output on one
+       * view): nothing to do, whatever the images. */
+      if (a->priv != GRT_REDUCE && b->priv != GRT_REDUCE && same_layout(l, a, b)) continue;
+      if (!imaged) { /* every argument's root image, once per launch */
+        im.img = &l->rt->alias_img;
+        im.img->n = 0;
+        for (int k = 0; k < n; k++) {
+          im.start[k] = im.img->n;
+          int rc = image_of(&l->args[k], im.img);
+          if (rc < 0) return rc;
+        }
+        im.start[n] = im.img->n;
+        imaged = true;
+      }
       if (!images_meet(&im, i, j)) continue;
       if (a->priv == GRT_READ || b->priv == GRT_READ) {
         const grt_arg_t *r = a->priv == GRT_READ ? a : b, *w = a->priv == GRT_READ ? b : a;
-        if (w->priv != GRT_REDUCE && !same_layout(l, r, w)) copy |= 1u << (a == r ? i : j);
+        if (w->priv != GRT_REDUCE) copy |= 1u << (a == r ? i : j);
         continue;
       }
       if (a->priv == GRT_REDUCE && b->priv == GRT_REDUCE) {
@@ -172,7 +179,7 @@ static __attribute__((noinline)) int resolve_shared(grt_launch_t *l) {
                             "%s: arguments %d and %d reduce overlapping elements of store #%llu "
                             "with different operators (%d and %d)",
                             fn, i, j, (unsigned long long)a->root->id, a->redop, b->redop);
-        if (npoints > 1) l->args[i].gather = l->args[j].gather = true;
+        if (launch_points(l) > 1) l->args[i].gather = l->args[j].gather = true;
         continue;
       }
       if (a->priv == GRT_REDUCE || b->priv == GRT_REDUCE)
@@ -180,11 +187,10 @@ static __attribute__((noinline)) int resolve_shared(grt_launch_t *l) {
                           "%s: arguments %d and %d write overlapping elements of store #%llu, one "
                           "by a reduction and the other directly",
                           fn, i, j, (unsigned long long)a->root->id);
-      if (!same_layout(l, a, b))
-        return grt__error(GRT_EINVAL,
-                          "%s: arguments %d and %d write overlapping elements of store #%llu "
-                          "through different views or partitions",
-                          fn, i, j, (unsigned long long)a->root->id);
+      return grt__error(GRT_EINVAL,
+                        "%s: arguments %d and %d write overlapping elements of store #%llu "
+                        "through different views or partitions",
+                        fn, i, j, (unsigned long long)a->root->id);
     }
   }
   for (int i = 0; i < n; i++)
