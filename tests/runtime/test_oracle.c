@@ -357,7 +357,7 @@ static void run_program(uint64_t seed, int cpus) {
   }
   int nops = (int)rr(&rg, 10, 30);
   for (int step = 0; step < nops; step++) {
-    int kind = (int)rr(&rg, 0, 12);
+    int kind = (int)rr(&rg, 0, 13);
     if (getenv("ORACLE_TRACE")) fprintf(stderr, "step %d kind %d\n", step, kind);
     view_t a, b;
     int64_t k = rr(&rg, -3, 3), c = rr(&rg, -100, 100);
@@ -553,6 +553,25 @@ static void run_program(uint64_t seed, int cpus) {
       grt_store_destroy(a.s);
       grt_store_destroy(b.s);
       break;
+    case 13: { /* store reduction and input on one root: a += b * k (no copy needed:
+                * reductions fold after every point has read) */
+      if (pick_views_same(&rg, roots, nroots, &a, &b) < 0) break;
+      assert_int_equal(grt_launch_create(lib, T_ACC, &l), 0);
+      assert_int_equal(grt_launch_add_reduction(l, a.s, GRT_REDOP_SUM), 0);
+      assert_int_equal(grt_launch_add_input(l, b.s), 1);
+      assert_int_equal(grt_launch_align(l, 0, 1), 0);
+      assert_int_equal(grt_launch_add_scalar(l, grt_type_int64(), &k), 0);
+      assert_int_equal(grt_launch_submit(l, NULL), 0);
+      int64_t *sb = snapshot(roots, &b);
+      VFOR(&a, i, j) {
+        int64_t *p = ref_at(roots, &a, i, j);
+        *p = (int64_t)((uint64_t)*p + (uint64_t)g(sb[i * b.shape[1] + j], k, 0));
+      }
+      free(sb);
+      grt_store_destroy(a.s);
+      grt_store_destroy(b.s);
+      break;
+    }
     case 12: { /* inout and input on one root: a = a * k + b (A += A^T among them) */
       if (pick_views_same(&rg, roots, nroots, &a, &b) < 0) break;
       assert_int_equal(grt_launch_create(lib, T_AXPY, &l), 0);
