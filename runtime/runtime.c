@@ -32,16 +32,27 @@ static void live_remove(grt_runtime_t *rt) {
   pthread_mutex_unlock(&live_lock);
 }
 
-int grt__runtime_check(const grt_runtime_t *rt, const char *argname) {
-  if (!rt) return grt__error(GRT_EINVAL, "%s: runtime is NULL", argname);
+bool grt__runtime_live(const grt_runtime_t *rt) {
   /* Lock-free: this runs on every API call. Registration happens-before any
    * use of the runtime by the thread that got it from grt_init. */
-  int found = 0;
-  for (int i = 0; i < MAX_LIVE && !found; i++)
-    found = atomic_load_explicit(&live[i], memory_order_acquire) == rt;
-  if (!found)
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (atomic_load_explicit(&live[i], memory_order_acquire) == rt) return rt != NULL;
+  return false;
+}
+
+/* grt__runtime_check without the task-body guard: for pure queries. */
+static int runtime_live_check(const grt_runtime_t *rt, const char *argname) {
+  if (!rt) return grt__error(GRT_EINVAL, "%s: runtime is NULL", argname);
+  if (!grt__runtime_live(rt))
     return grt__error(GRT_ESTATE, "%s: runtime is not initialized or already finalized", argname);
   return 0;
+}
+
+/* Every entry point that acts on a runtime calls this first: it also refuses
+ * calls from inside a task body (error.h). */
+int grt__runtime_check(const grt_runtime_t *rt, const char *argname) {
+  int rc = grt__task_guard(argname);
+  return rc < 0 ? rc : runtime_live_check(rt, argname);
 }
 
 uint64_t grt__runtime_next_store_id(grt_runtime_t *rt) { return ++rt->next_store_id; }
@@ -82,7 +93,7 @@ static void resolve_procs(grt_runtime_t *rt) {
 }
 
 static void runtime_free(grt_runtime_t *rt) {
-  grt__launch_cache_free(rt);
+  grt__pools_free(rt);
   grt__op_pool_free(rt);
   grt__libraries_free(rt);
   grt__redops_free(rt);
@@ -213,7 +224,7 @@ GRT_EXPORT int grt_fence(grt_runtime_t *rt) {
 }
 
 GRT_EXPORT int grt_num_procs(const grt_runtime_t *rt, grt_proc_kind_t kind) {
-  int rc = grt__runtime_check(rt, "grt_num_procs");
+  int rc = runtime_live_check(rt, "grt_num_procs");
   if (rc < 0) return rc;
   switch (kind) {
   case GRT_PROC_CPU: return rt->ncpu * rt->nranks;
@@ -227,7 +238,7 @@ GRT_EXPORT int grt_rank(const grt_runtime_t *rt) { return rt ? rt->rank : GRT_EI
 GRT_EXPORT int grt_num_ranks(const grt_runtime_t *rt) { return rt ? rt->nranks : GRT_EINVAL; }
 
 GRT_EXPORT int grt_show_config(const grt_runtime_t *rt, FILE *out) {
-  int rc = grt__runtime_check(rt, "grt_show_config");
+  int rc = runtime_live_check(rt, "grt_show_config");
   if (rc < 0) return rc;
   if (!out) return grt__error(GRT_EINVAL, "grt_show_config: out is NULL");
   return grt__settings_print(&rt->settings, out);
@@ -235,7 +246,7 @@ GRT_EXPORT int grt_show_config(const grt_runtime_t *rt, FILE *out) {
 
 GRT_EXPORT int grt_memory_usage(const grt_runtime_t *rt, grt_mem_kind_t kind, size_t *used,
                                 size_t *budget) {
-  int rc = grt__runtime_check(rt, "grt_memory_usage");
+  int rc = runtime_live_check(rt, "grt_memory_usage");
   if (rc < 0) return rc;
   if ((int)kind < 0 || kind >= GRT_MEM_KIND_COUNT)
     return grt__error(GRT_EINVAL, "grt_memory_usage: kind %d is not a memory kind", (int)kind);

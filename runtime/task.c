@@ -177,7 +177,12 @@ void grt__run_point(grt_runtime_t *rt, grt_point_t *pt, grt_worker_t *w) {
       run = false;
     }
   ctx->deferred = false;
-  if (run) op->fn(ctx);
+  if (run) {
+    /* The body may call only grt_task_* (error.h: grt__task_guard). */
+    grt__task_body = op->name ? op->name : "?";
+    op->fn(ctx);
+    grt__task_body = NULL;
+  }
   grt__prof_end(w); /* the body's time (a deferred body: enqueueing) */
   if (ctx->deferred) return; /* its processor completes it later */
   point_finish(rt, pt);

@@ -1,0 +1,98 @@
+/* handle.c - the per-runtime pools behind generation-tagged handles (handle.h). */
+#include "handle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime_internal.h"
+
+static const char *const kind_name[GRT_HK_COUNT] = {"launch", "future", "partition", "mapping"};
+static const char *const gone[GRT_HK_COUNT] = {"submitted or destroyed", "destroyed", "destroyed",
+                                               "unmapped"};
+
+int grt__handle_get(const void *handle, grt_handle_kind_t kind, const char *fn,
+                    const char *argname, void **obj) {
+  *obj = NULL;
+  int rc = grt__task_guard(fn);
+  if (rc < 0) return rc;
+  if (!handle) return grt__error(GRT_EINVAL, "%s: %s is NULL", fn, argname);
+  uint32_t gen;
+  grt_hdr_t *h = grt__handle_decode(handle, &gen);
+  /* Live generations are odd: an even one (or no address) was never handed out. */
+  if (!h || !(gen & 1u))
+    return grt__error(GRT_EINVAL, "%s: %s is not a %s handle", fn, argname, kind_name[kind]);
+  if (h->kind != (uint32_t)kind)
+    return grt__error(GRT_EINVAL, "%s: %s is a %s handle, not a %s", fn, argname,
+                      h->kind < GRT_HK_COUNT ? kind_name[h->kind] : "foreign", kind_name[kind]);
+  if (atomic_load_explicit(&h->gen, memory_order_relaxed) != gen)
+    return grt__error(GRT_ESTATE, "%s: %s is stale: that %s was already %s", fn, argname,
+                      kind_name[kind], gone[kind]);
+  *obj = h;
+  return 0;
+}
+
+void *grt__pool_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh) {
+  grt_pool_t *p = &rt->pools[kind];
+  grt_hdr_t *h = atomic_load_explicit(&p->free, memory_order_acquire);
+  while (h && !atomic_compare_exchange_weak_explicit(&p->free, &h, h->next, memory_order_acquire,
+                                                     memory_order_acquire)) {
+  }
+  *fresh = h == NULL;
+  if (!h) {
+    size_t bytes = (size + GRT_HANDLE_ALIGN - 1) / GRT_HANDLE_ALIGN * GRT_HANDLE_ALIGN;
+    h = aligned_alloc(GRT_HANDLE_ALIGN, bytes);
+    if (!h) return NULL;
+    if ((uintptr_t)h & ~GRT_HANDLE_ADDR_MASK) { /* above 2^48: no room for the tag */
+      free(h);
+      return NULL;
+    }
+    memset(h, 0, bytes);
+    h->kind = (uint32_t)kind;
+    atomic_fetch_add_explicit(&p->objects, 1, memory_order_relaxed);
+  }
+  GRT_API_CHECK(!(atomic_load_explicit(&h->gen, memory_order_relaxed) & 1u));
+  grt__handle_release(h); /* even -> odd: live */
+  return h;
+}
+
+void grt__pool_put(grt_runtime_t *rt, void *obj) {
+  grt_hdr_t *h = obj;
+  GRT_API_CHECK(!(atomic_load_explicit(&h->gen, memory_order_relaxed) & 1u));
+  grt_pool_t *p = &rt->pools[h->kind];
+  h->next = atomic_load_explicit(&p->free, memory_order_relaxed);
+  while (!atomic_compare_exchange_weak_explicit(&p->free, &h->next, h, memory_order_release,
+                                                memory_order_relaxed)) {
+  }
+}
+
+size_t grt__pool_objects(const grt_runtime_t *rt, grt_handle_kind_t kind) {
+  return atomic_load_explicit(&rt->pools[kind].objects, memory_order_relaxed);
+}
+
+/* What an object owns besides itself, kept across reuse. */
+static void obj_fini(grt_hdr_t *h) {
+  switch ((grt_handle_kind_t)h->kind) {
+  case GRT_HK_LAUNCH: free(((grt_launch_t *)(void *)h)->sbuf); break;
+  case GRT_HK_FUTURE: {
+    grt_future_t *f = (grt_future_t *)(void *)h;
+    if (f->value != f->inline_value) free(f->value);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    break;
+  }
+  default: break;
+  }
+}
+
+void grt__pool_free_one(void *obj) {
+  obj_fini(obj);
+  free(obj);
+}
+
+void grt__pools_free(grt_runtime_t *rt) {
+  for (int k = 0; k < GRT_HK_COUNT; k++)
+    for (grt_hdr_t *h = atomic_exchange(&rt->pools[k].free, NULL), *n; h; h = n) {
+      n = h->next;
+      grt__pool_free_one(h);
+    }
+}
