@@ -73,6 +73,21 @@ void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root) {
   root->release = NULL;
 }
 
+/* GPUs are asked for but not built yet: say so rather than run on CPUs only.
+ * Names the setting and where its value came from. */
+static int gpus_check(const grt_runtime_t *rt) {
+  const grt_settings_t *s = &rt->settings;
+  if (s->gpus <= 0) return 0;
+  int k = grt__settings_key_index("gpus");
+  grt_setting_source_t src = k >= 0 ? s->source[k] : GRT_SRC_DEFAULT;
+  return grt__error(GRT_EUNSUPPORTED,
+                    "grt_init: gpus = %d (%s%s): this build has no GPU support yet (GPU "
+                    "execution is not implemented%s); set gpus to 0",
+                    s->gpus, grt__settings_source_name(src),
+                    src == GRT_SRC_ENV ? " GRT_GPUS" : src == GRT_SRC_EXPLICIT ? " setting" : "",
+                    GRT_HAVE_CUDA ? ", although the CUDA toolkit was found at build time" : "");
+}
+
 GRT_EXPORT int grt_init(int *argc, char ***argv, grt_runtime_t **out) {
   return grt_init_config(argc, argv, NULL, out);
 }
@@ -157,7 +172,8 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
    * must fail grt_init on all of them (grt__start_agree), or the others
    * would wait for it forever. */
   int started = 0, live = 0;
-  rc = grt__prof_open(rt);
+  rc = gpus_check(rt);
+  if (rc == 0) rc = grt__prof_open(rt);
   if (rc == 0) rc = grt__check_init(rt);
   if (rc == 0) {
     resolve_procs(rt);

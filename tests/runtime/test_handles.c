@@ -1,5 +1,5 @@
 /* test_handles.c - stale and misused handles: generations, calls from task
- * bodies, bounded handle memory. */
+ * bodies, bounded handle memory, GPU settings. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -338,6 +338,28 @@ static void test_handles_calls_from_task_body(void **state) {
   assert_int_equal(grt_finalize(rt), 0);
 }
 
+static void test_handles_gpus_unsupported(void **state) {
+  (void)state;
+  grt_config_t *cfg;
+  grt_runtime_t *rt = (grt_runtime_t *)&cfg;
+  assert_int_equal(grt_config_create(&cfg), 0);
+  assert_int_equal(grt_config_set(cfg, "gpus", "1"), 0);
+  EXPECT(grt_init_config(NULL, NULL, cfg, &rt), GRT_EUNSUPPORTED, "gpus");
+  assert_null(rt);
+  assert_non_null(strstr(grt_last_error(), "explicit"));
+  grt_config_destroy(cfg);
+  setenv("GRT_GPUS", "2", 1);
+  EXPECT(grt_init(NULL, NULL, &rt), GRT_EUNSUPPORTED, "GRT_GPUS");
+  assert_null(rt);
+  unsetenv("GRT_GPUS");
+  /* 0 GPUs is fine, and a runtime starts afterwards */
+  setenv("GRT_GPUS", "0", 1);
+  rt = rt_test_start(1, 0);
+  unsetenv("GRT_GPUS");
+  assert_int_equal(grt_num_procs(rt, GRT_PROC_GPU), 0);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
 /* After grt_finalize a future the application still holds is GRT_ESTATE,
  * and destroying it frees it (no leak, no touch of the freed runtime). */
 static void test_handles_future_after_finalize(void **state) {
@@ -362,6 +384,7 @@ int main(void) {
       cmocka_unit_test(test_handles_stale_store_after_destroy),
       cmocka_unit_test(test_handles_million_launches_bounded),
       cmocka_unit_test(test_handles_calls_from_task_body),
+      cmocka_unit_test(test_handles_gpus_unsupported),
       cmocka_unit_test(test_handles_future_after_finalize),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
