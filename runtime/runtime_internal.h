@@ -167,6 +167,7 @@ struct grt_task_context {
   grt_proc_kind_t kind;
   int omp_threads;
   int index;                     /* linear point index */
+  int worker;                    /* index of the worker running the body */
   bool deferred;                 /* the body returned before its work is done */
 };
 

@@ -1,5 +1,5 @@
 /* test_handles.c - stale and misused handles: generations, calls from task
- * bodies, bounded handle memory, GPU settings. */
+ * bodies, bounded handle memory, GPU settings, the worker index. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -73,12 +73,20 @@ static void misuse(grt_task_context_t *ctx) {
   if (l || s2 || m || lib2 || p2) grt_task_fail(ctx, "an in-task call created an object");
 }
 
+static _Atomic int worker_seen[64];
+static void worker_task(grt_task_context_t *ctx) {
+  int w = grt_task_worker(ctx);
+  atomic_fetch_add(&worker_seen[w >= 0 && w < 63 ? w : 63], 1);
+}
+
 static grt_library_t *lib_of(grt_runtime_t *rt) {
   grt_library_t *lib;
   assert_int_equal(grt_library_create(rt, "handles", &lib), 0);
   assert_int_equal(grt_task_register(lib, T_NOOP, "noop", &(grt_variants_t){.cpu = noop}), 0);
   assert_int_equal(grt_task_register(lib, T_ECHO, "echo", &(grt_variants_t){.cpu = echo}), 0);
   assert_int_equal(grt_task_register(lib, T_MISUSE, "misuse", &(grt_variants_t){.cpu = misuse}), 0);
+  assert_int_equal(grt_task_register(lib, T_WORKER, "worker", &(grt_variants_t){.cpu = worker_task}),
+                   0);
   return lib;
 }
 
@@ -360,6 +368,28 @@ static void test_handles_gpus_unsupported(void **state) {
   assert_int_equal(grt_finalize(rt), 0);
 }
 
+static void test_handles_task_worker(void **state) {
+  (void)state;
+  grt_runtime_t *rt = rt_test_start(3, 0);
+  grt_library_t *lib = lib_of(rt);
+  memset(worker_seen, 0, sizeof worker_seen);
+  for (int i = 0; i < 20; i++) {
+    grt_launch_t *l;
+    assert_int_equal(grt_launch_create_manual(lib, T_WORKER, 1, (int64_t[]){16}, &l), 0);
+    assert_int_equal(grt_launch_submit(l, NULL), 0);
+  }
+  assert_int_equal(grt_fence(rt), 0);
+  int total = 0;
+  for (int w = 0; w < 64; w++) {
+    if (w >= 3 && worker_seen[w]) fail_msg("worker index %d out of range 0..2", w);
+    total += worker_seen[w];
+  }
+  /* this rank's points: 16 per launch on one rank, fewer on several */
+  assert_true(total > 0 && total <= 20 * 16);
+  assert_int_equal(grt_task_worker(NULL), GRT_EINVAL);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
 /* After grt_finalize a future the application still holds is GRT_ESTATE,
  * and destroying it frees it (no leak, no touch of the freed runtime). */
 static void test_handles_future_after_finalize(void **state) {
@@ -385,6 +415,7 @@ int main(void) {
       cmocka_unit_test(test_handles_million_launches_bounded),
       cmocka_unit_test(test_handles_calls_from_task_body),
       cmocka_unit_test(test_handles_gpus_unsupported),
+      cmocka_unit_test(test_handles_task_worker),
       cmocka_unit_test(test_handles_future_after_finalize),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
