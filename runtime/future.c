@@ -7,7 +7,7 @@
 /* Pooled (handle.h): a recycled future keeps its lock and condition. */
 grt_future_t *grt__future_new(grt_runtime_t *rt) {
   bool fresh;
-  grt_future_t *f = grt__pool_get(rt, GRT_HK_FUTURE, sizeof *f, &fresh);
+  grt_future_t *f = grt__pool_pop(&rt->pools[GRT_HK_FUTURE], GRT_HK_FUTURE, sizeof *f, &fresh);
   if (!f) return NULL;
   if (fresh) {
     pthread_mutex_init(&f->mu, NULL);
@@ -36,7 +36,7 @@ void grt__future_unref(grt_future_t *f) {
   }
   if (f->value != f->inline_value) free(f->value);
   f->value = f->inline_value;
-  grt__pool_put(f->rt, f);
+  grt__pool_push(&f->rt->pools[GRT_HK_FUTURE], f);
 }
 
 void grt__future_set(grt_future_t *f, const void *value, size_t size, int error) {

@@ -10,9 +10,9 @@ static const char *const kind_name[GRT_HK_COUNT] = {"launch", "future", "partiti
 static const char *const gone[GRT_HK_COUNT] = {"submitted or destroyed", "destroyed", "destroyed",
                                                "unmapped"};
 
-int grt__handle_get(const void *handle, grt_handle_kind_t kind, const char *fn,
-                    const char *argname, void **obj) {
-  *obj = NULL;
+/* Why grt__handle_get refused @p handle, in the order a reader wants it. */
+int grt__handle_fail(const void *handle, grt_handle_kind_t kind, const char *fn,
+                     const char *argname) {
   int rc = grt__task_guard(fn);
   if (rc < 0) return rc;
   if (!handle) return grt__error(GRT_EINVAL, "%s: %s is NULL", fn, argname);
@@ -27,42 +27,31 @@ int grt__handle_get(const void *handle, grt_handle_kind_t kind, const char *fn,
   if (atomic_load_explicit(&h->gen, memory_order_relaxed) != gen)
     return grt__error(GRT_ESTATE, "%s: %s is stale: that %s was already %s", fn, argname,
                       kind_name[kind], gone[kind]);
-  *obj = h;
-  return 0;
+  return grt__error(GRT_EINVAL, "%s: %s: unexpected handle", fn, argname); /* not reached */
 }
 
-void *grt__pool_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh) {
-  grt_pool_t *p = &rt->pools[kind];
-  grt_hdr_t *h = atomic_load_explicit(&p->free, memory_order_acquire);
-  while (h && !atomic_compare_exchange_weak_explicit(&p->free, &h, h->next, memory_order_acquire,
-                                                     memory_order_acquire)) {
+void *grt__pool_alloc(grt_pool_t *p, grt_handle_kind_t kind, size_t size) {
+  size_t bytes = (size + GRT_HANDLE_ALIGN - 1) / GRT_HANDLE_ALIGN * GRT_HANDLE_ALIGN;
+  grt_hdr_t *h = aligned_alloc(GRT_HANDLE_ALIGN, bytes);
+  if (!h) return NULL;
+  if ((uintptr_t)h & ~GRT_HANDLE_ADDR_MASK) { /* above 2^48: no room for the tag */
+    free(h);
+    return NULL;
   }
-  *fresh = h == NULL;
-  if (!h) {
-    size_t bytes = (size + GRT_HANDLE_ALIGN - 1) / GRT_HANDLE_ALIGN * GRT_HANDLE_ALIGN;
-    h = aligned_alloc(GRT_HANDLE_ALIGN, bytes);
-    if (!h) return NULL;
-    if ((uintptr_t)h & ~GRT_HANDLE_ADDR_MASK) { /* above 2^48: no room for the tag */
-      free(h);
-      return NULL;
-    }
-    memset(h, 0, bytes);
-    h->kind = (uint32_t)kind;
-    atomic_fetch_add_explicit(&p->objects, 1, memory_order_relaxed);
-  }
-  GRT_API_CHECK(!(atomic_load_explicit(&h->gen, memory_order_relaxed) & 1u));
-  grt__handle_release(h); /* even -> odd: live */
+  memset(h, 0, bytes);
+  h->kind = (uint32_t)kind;
+  atomic_fetch_add_explicit(&p->objects, 1, memory_order_relaxed);
+  grt__handle_release(h); /* 0 -> 1: live */
   return h;
 }
 
+void *grt__pool_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh) {
+  return grt__pool_pop(&rt->pools[kind], kind, size, fresh);
+}
+
 void grt__pool_put(grt_runtime_t *rt, void *obj) {
-  grt_hdr_t *h = obj;
-  GRT_API_CHECK(!(atomic_load_explicit(&h->gen, memory_order_relaxed) & 1u));
-  grt_pool_t *p = &rt->pools[h->kind];
-  h->next = atomic_load_explicit(&p->free, memory_order_relaxed);
-  while (!atomic_compare_exchange_weak_explicit(&p->free, &h->next, h, memory_order_release,
-                                                memory_order_relaxed)) {
-  }
+  GRT_API_CHECK(!(atomic_load_explicit(&((grt_hdr_t *)obj)->gen, memory_order_relaxed) & 1u));
+  grt__pool_push(&rt->pools[((grt_hdr_t *)obj)->kind], obj);
 }
 
 size_t grt__pool_objects(const grt_runtime_t *rt, grt_handle_kind_t kind) {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "grt.h"
+#include "error.h"
 
 /* ---------------------------------------------------------------------------
  * Handles of recycled objects.
@@ -70,12 +71,28 @@ static inline grt_hdr_t *grt__handle_decode(const void *handle, uint32_t *gen) {
   return (grt_hdr_t *)(v & GRT_HANDLE_ADDR_MASK);
 }
 
+/* The error of grt__handle_get: sets the message, returns the code. */
+int grt__handle_fail(const void *handle, grt_handle_kind_t kind, const char *fn,
+                     const char *argname);
+
 /* The object behind a handle the application gave @p fn as argument
  * @p argname: 0 and *obj, or GRT_EINVAL (NULL, not a handle of this kind)
  * or GRT_ESTATE (stale: already submitted, destroyed or unmapped; or the
- * call comes from inside a task body), with a message naming the argument. */
-int grt__handle_get(const void *handle, grt_handle_kind_t kind, const char *fn,
-                    const char *argname, void **obj);
+ * call comes from inside a task body), with a message naming the argument.
+ * Inline: it runs on every launch call. */
+static inline int grt__handle_get(const void *handle, grt_handle_kind_t kind, const char *fn,
+                                  const char *argname, void **obj) {
+  uint32_t gen;
+  grt_hdr_t *h = grt__handle_decode(handle, &gen);
+  *obj = h;
+  if (__builtin_expect(grt__task_body != NULL || !h || h->kind != (uint32_t)kind ||
+                           atomic_load_explicit(&h->gen, memory_order_relaxed) != gen || !(gen & 1u),
+                       0)) {
+    *obj = NULL;
+    return grt__handle_fail(handle, kind, fn, argname);
+  }
+  return 0;
+}
 
 /* The application's handle to @p obj is gone (submit, destroy, unmap): every
  * copy of it is stale from now on. Application thread. */
@@ -85,11 +102,35 @@ static inline void grt__handle_release(void *obj) {
   atomic_store_explicit(&h->gen, g & ((1u << GRT_HANDLE_GEN_BITS) - 1), memory_order_relaxed);
 }
 
-/* An object of @p kind and @p size bytes, live (its gen odd): a recycled one
- * with its old contents past the header (*fresh false), or a new zeroed one.
- * NULL when out of memory. Application thread. */
+/* A new zeroed, live object for pool @p p (out of line: the slow path). */
+void *grt__pool_alloc(grt_pool_t *p, grt_handle_kind_t kind, size_t size);
+
+/* An object of @p kind and @p size bytes from pool @p p, live (its gen odd):
+ * a recycled one with its old contents past the header (*fresh false), or a
+ * new zeroed one. NULL when out of memory. Application thread. */
+static inline void *grt__pool_pop(grt_pool_t *p, grt_handle_kind_t kind, size_t size,
+                                  bool *fresh) {
+  grt_hdr_t *h = atomic_load_explicit(&p->free, memory_order_acquire);
+  while (h && !atomic_compare_exchange_weak_explicit(&p->free, &h, h->next, memory_order_acquire,
+                                                     memory_order_acquire)) {
+  }
+  *fresh = h == NULL;
+  if (__builtin_expect(!h, 0)) return grt__pool_alloc(p, kind, size);
+  grt__handle_release(h); /* even -> odd: live */
+  return h;
+}
+
+/* Gives a released object's memory back to pool @p p (any thread). */
+static inline void grt__pool_push(grt_pool_t *p, void *obj) {
+  grt_hdr_t *h = obj;
+  h->next = atomic_load_explicit(&p->free, memory_order_relaxed);
+  while (!atomic_compare_exchange_weak_explicit(&p->free, &h->next, h, memory_order_release,
+                                                memory_order_relaxed)) {
+  }
+}
+
+/* The same for callers that do not see grt_runtime_t (partitions). */
 void *grt__pool_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh);
-/* Gives a released object's memory back to its pool (any thread). */
 void grt__pool_put(grt_runtime_t *rt, void *obj);
 /* Objects of @p kind allocated so far, free or not (tests). */
 size_t grt__pool_objects(const grt_runtime_t *rt, grt_handle_kind_t kind);

@@ -5,14 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int grt__launch_get(grt_launch_t *h, const char *fn, grt_launch_t **out) {
-  void *obj;
-  int rc = grt__handle_get(h, GRT_HK_LAUNCH, fn, "launch", &obj);
-  *out = obj;
-  if (rc == 0 && !grt__runtime_live((*out)->rt))
-    rc = grt__error(GRT_ESTATE, "%s: launch: its runtime is already finalized", fn);
-  return rc;
-}
 
 /* Records the first error of a launch so that submit reports it too. */
 static int launch_fail(grt_launch_t *l, int rc) {
@@ -38,7 +30,7 @@ static int launch_new(grt_library_t *lib, int task_id, bool manual, grt_launch_t
    * (arguments are written as they are added) and keeps its scalar buffer;
    * a fresh one starts zeroed. */
   bool fresh;
-  grt_launch_t *l = grt__pool_get(lib->rt, GRT_HK_LAUNCH, sizeof *l, &fresh);
+  grt_launch_t *l = grt__pool_pop(&lib->rt->pools[GRT_HK_LAUNCH], GRT_HK_LAUNCH, sizeof *l, &fresh);
   if (!l) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   (void)fresh;
   l->rt = lib->rt;
@@ -66,6 +58,8 @@ GRT_EXPORT int grt_launch_create_manual(grt_library_t *lib, int task_id, int ndi
                                         const int64_t *launch_shape, grt_launch_t **out) {
   const char *fn = "grt_launch_create_manual";
   if (out) *out = NULL;
+  int rc = grt__task_guard(fn);
+  if (rc < 0) return rc;
   if (ndim < 1 || ndim > GRT_MAX_DIM)
     return grt__error(GRT_EINVAL, "%s: ndim %d must be in 1..%d", fn, ndim, GRT_MAX_DIM);
   if (!launch_shape) return grt__error(GRT_EINVAL, "%s: launch_shape is NULL", fn);
@@ -77,7 +71,7 @@ GRT_EXPORT int grt_launch_create_manual(grt_library_t *lib, int task_id, int ndi
     if (launch_shape[d] > (1 << 24) || (n *= launch_shape[d]) > (1 << 24))
       return grt__error(GRT_EINVAL, "%s: launch_shape has more than 2^24 points", fn);
   }
-  int rc = launch_new(lib, task_id, true, out, fn);
+  rc = launch_new(lib, task_id, true, out, fn);
   if (rc < 0) return rc;
   grt_launch_t *l = (grt_launch_t *)grt__handle_decode(*out, &(uint32_t){0});
   l->launch_ndim = ndim;
@@ -90,13 +84,16 @@ void grt__launch_free(grt_launch_t *l) {
   for (int i = 0; i < l->nscalars; i++)
     if (l->scalars[i].future) grt__future_unref(l->scalars[i].future);
   grt__handle_release(l);
-  grt__pool_put(l->rt, l);
+  grt__pool_push(&l->rt->pools[GRT_HK_LAUNCH], l);
 }
 
-/* A stale handle (already submitted or destroyed) only sets the message. */
+/* A stale handle (already submitted or destroyed) only sets the message;
+ * after grt_finalize the launch is left alone (its pool is gone). */
 GRT_EXPORT void grt_launch_destroy(grt_launch_t *h) {
+  const char *fn = "grt_launch_destroy";
   grt_launch_t *l;
-  if (!h || grt__launch_get(h, "grt_launch_destroy", &l) < 0) return;
+  if (!h || grt__launch_get(h, fn, &l) < 0) return;
+  if (grt__runtime_check(l->rt, fn) < 0) return;
   grt__launch_free(l);
 }
 

@@ -32,18 +32,20 @@ static void live_remove(grt_runtime_t *rt) {
   pthread_mutex_unlock(&live_lock);
 }
 
-bool grt__runtime_live(const grt_runtime_t *rt) {
-  /* Lock-free: this runs on every API call. Registration happens-before any
-   * use of the runtime by the thread that got it from grt_init. */
+/* Lock-free: this runs on every API call. Registration happens-before any
+ * use of the runtime by the thread that got it from grt_init. */
+static inline bool live_find(const grt_runtime_t *rt) {
   for (int i = 0; i < MAX_LIVE; i++)
-    if (atomic_load_explicit(&live[i], memory_order_acquire) == rt) return rt != NULL;
+    if (atomic_load_explicit(&live[i], memory_order_acquire) == rt) return true;
   return false;
 }
 
+bool grt__runtime_live(const grt_runtime_t *rt) { return rt && live_find(rt); }
+
 /* grt__runtime_check without the task-body guard: for pure queries. */
-static int runtime_live_check(const grt_runtime_t *rt, const char *argname) {
+static inline int runtime_live_check(const grt_runtime_t *rt, const char *argname) {
   if (!rt) return grt__error(GRT_EINVAL, "%s: runtime is NULL", argname);
-  if (!grt__runtime_live(rt))
+  if (!live_find(rt))
     return grt__error(GRT_ESTATE, "%s: runtime is not initialized or already finalized", argname);
   return 0;
 }

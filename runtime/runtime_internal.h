@@ -343,9 +343,14 @@ void grt__wait_all(grt_runtime_t *rt);
 void grt__op_unref(grt_op_t *op);
 /* Releases the launch's handle and references; its memory goes back to the pool. */
 void grt__launch_free(grt_launch_t *l);
-/* The launch behind the application's handle @p h (see grt__handle_get);
- * also GRT_ESTATE once its runtime is finalized. */
-int grt__launch_get(grt_launch_t *h, const char *fn, grt_launch_t **out);
+/* The launch behind the application's handle @p h (see grt__handle_get).
+ * Does not look at the runtime: calls that use it check it (submit). */
+static inline int grt__launch_get(grt_launch_t *h, const char *fn, grt_launch_t **out) {
+  void *obj;
+  int rc = grt__handle_get(h, GRT_HK_LAUNCH, fn, "launch", &obj);
+  *out = obj;
+  return rc;
+}
 void *grt__op_block_get(grt_runtime_t *rt, size_t sz, int *cls);
 void grt__op_block_put(grt_runtime_t *rt, void *p, int cls);
 void grt__op_pool_free(grt_runtime_t *rt);
