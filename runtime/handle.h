@@ -20,7 +20,7 @@
  * alive.
  *
  * `gen` counts hand-outs and releases: it is odd while the application holds
- * a handle to the object (grt__pool_get made it odd) and even once that
+ * a handle to the object (grt__pool_pop made it odd) and even once that
  * handle was released (submit, destroy, unmap: grt__handle_release). The
  * pointer the application gets is the object's address (64-byte aligned,
  * below 2^48) with gen's low 6 bits in the address's low 6 bits and the next
