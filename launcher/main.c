@@ -23,7 +23,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (o.version) {
-    printf("grt %s (CUDA: %s, OpenMP: %s)\n", GRT_VERSION, GRT_HAVE_CUDA ? "yes" : "no",
+    /* What is really built: a CUDA toolkit found at build time does not mean
+     * GPU tasks run (grt_init refuses gpus > 0 until they do). */
+    printf("grt %s (CUDA: %s; OpenMP: %s)\n", GRT_VERSION,
+           GRT_HAVE_CUDA ? "toolkit found at build time, GPU execution not implemented"
+                         : "no, GPU execution not implemented",
            GRT_HAVE_OPENMP ? "yes" : "no");
     grt_launcher_opts_free(&o);
     return 0;

@@ -14,6 +14,7 @@
 
 #include "grt.h"
 #include "../depgraph/rect.h"
+#include "handle.h"
 
 typedef enum { GRT_PART_TILED, GRT_PART_BROADCAST } grt_part_kind_t;
 
@@ -27,16 +28,19 @@ typedef struct grt_tiling {
   int64_t low[GRT_MAX_DIM], high[GRT_MAX_DIM]; /* halo (>= 0) */
 } grt_tiling_t;
 
-#define GRT_PARTITION_MAGIC 0x67727450u /* "grtP" */
-
 /* The public partition object: a tiling of one store handle's shape. It
- * holds a reference on the store's root, so the store may be destroyed first. */
+ * holds a reference on the store's root, so the store may be destroyed first.
+ * Pooled per runtime; the handle goes stale at destroy (handle.h). */
 struct grt_partition {
-  uint32_t magic;
+  grt_hdr_t hdr;                    /* first: pooled, generation-tagged handle */
   grt_tiling_t tiling;
   struct grt_store_root *root;
   uint64_t root_id;
 };
+
+/* The partition behind the application's handle @p h, for @p fn: 0, or
+ * GRT_EINVAL / GRT_ESTATE (stale, or called from a task body) naming it. */
+int grt__partition_get(const grt_partition_t *h, const char *fn, const grt_partition_t **out);
 
 /* Fills @p t as a tiling of @p shape with tile extents @p tile (halo may be
  * NULL). Returns 0 or GRT_EINVAL naming the bad argument (for @p fn). */

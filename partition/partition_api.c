@@ -13,18 +13,24 @@ static int make(grt_store_t *s, const int64_t *tile, const int64_t *low, const i
   *out = NULL;
   int rc = grt__store_check(s, "store");
   if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
-  grt_partition_t *p = calloc(1, sizeof *p);
+  grt_tiling_t t;
+  if ((rc = grt__tiling_make(&t, s->ndim, s->shape, tile, low, high, fn)) < 0) return rc;
+  bool fresh;
+  grt_partition_t *p = grt__pool_get(s->root->rt, GRT_HK_PARTITION, sizeof *p, &fresh);
   if (!p) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
-  if ((rc = grt__tiling_make(&p->tiling, s->ndim, s->shape, tile, low, high, fn)) < 0) {
-    free(p);
-    return rc;
-  }
-  p->magic = GRT_PARTITION_MAGIC;
+  p->tiling = t;
   p->root = s->root;
   p->root_id = s->root->id;
   grt__root_acquire(s->root);
-  *out = p;
+  *out = grt__handle_of(p);
   return 0;
+}
+
+int grt__partition_get(const grt_partition_t *h, const char *fn, const grt_partition_t **out) {
+  void *obj;
+  int rc = grt__handle_get(h, GRT_HK_PARTITION, fn, "partition", &obj);
+  *out = obj;
+  return rc;
 }
 
 GRT_EXPORT int grt_partition_tiling(grt_store_t *s, const int64_t *tile_shape, grt_partition_t **out) {
@@ -41,17 +47,28 @@ GRT_EXPORT int grt_partition_tiling_halo(grt_store_t *s, const int64_t *tile_sha
   return make(s, tile_shape, low, high, out, fn);
 }
 
-GRT_EXPORT int grt_partition_colors(const grt_partition_t *p, int64_t *colors) {
-  if (!p || p->magic != GRT_PARTITION_MAGIC)
-    return grt__error(GRT_EINVAL, "grt_partition_colors: partition is NULL or destroyed");
+GRT_EXPORT int grt_partition_colors(const grt_partition_t *h, int64_t *colors) {
+  const grt_partition_t *p;
+  int rc = grt__partition_get(h, "grt_partition_colors", &p);
+  if (rc < 0) return rc;
   if (!colors) return grt__error(GRT_EINVAL, "grt_partition_colors: colors is NULL");
   memcpy(colors, p->tiling.colors, sizeof(int64_t) * (size_t)p->tiling.ndim);
   return p->tiling.ndim;
 }
 
-GRT_EXPORT void grt_partition_destroy(grt_partition_t *p) {
-  if (!p || p->magic != GRT_PARTITION_MAGIC) return;
-  p->magic = 0;
-  grt__root_release(p->root);
-  free(p);
+/* The handle goes stale now; a stale one only sets the message. After
+ * grt_finalize the memory goes back to malloc (there is no pool). */
+GRT_EXPORT void grt_partition_destroy(grt_partition_t *h) {
+  const grt_partition_t *cp;
+  if (!h || grt__partition_get(h, "grt_partition_destroy", &cp) < 0) return;
+  grt_partition_t *p = (grt_partition_t *)cp;
+  grt_store_root_t *root = p->root;
+  grt_runtime_t *rt = root->rt;
+  grt__handle_release(p);
+  p->root = NULL;
+  if (grt__runtime_live(rt))
+    grt__pool_put(rt, p);
+  else
+    grt__pool_free_one(p);
+  grt__root_release(root);
 }

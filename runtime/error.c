@@ -24,6 +24,15 @@ GRT_EXPORT const char *grt_strerror(int err) {
 
 GRT_EXPORT const char *grt_last_error(void) { return last_error; }
 
+_Thread_local const char *grt__task_body __attribute__((tls_model("initial-exec")));
+
+int grt__task_guard_fail(const char *fn) {
+  return grt__error(GRT_ESTATE,
+                    "%s: called from inside a task body (task '%s'); task bodies may only call "
+                    "grt_task_* functions and pure queries (types, grt_strerror, grt_last_error)",
+                    fn, grt__task_body);
+}
+
 void grt__error_clear(void) { last_error[0] = '\0'; }
 
 /* Formats into a scratch buffer first, so a message may quote the previous

@@ -11,6 +11,20 @@ int grt__error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* Clears the calling thread's last error. */
 void grt__error_clear(void);
 
+/* The name of the task whose body the calling thread is running, NULL
+ * outside a body (task.c sets it around each body). Task bodies may call
+ * only grt_task_* and pure functions: every other entry point calls
+ * grt__task_guard first (through grt__runtime_check, grt__store_check or
+ * grt__handle_get), before it touches any handle, so an in-task call
+ * changes nothing and records nothing for the divergence check. */
+extern _Thread_local const char *grt__task_body __attribute__((tls_model("initial-exec")));
+/* Sets the message and returns GRT_ESTATE (for grt__task_guard). */
+int grt__task_guard_fail(const char *fn);
+/* 0 outside a task body; GRT_ESTATE naming @p fn and the task inside one. */
+static inline int grt__task_guard(const char *fn) {
+  return __builtin_expect(grt__task_body != NULL, 0) ? grt__task_guard_fail(fn) : 0;
+}
+
 /* Internal invariants: checked in debug and test builds, compiled out with
  * NDEBUG. User input is validated with explicit checks, never with this. */
 #ifndef NDEBUG

@@ -4,16 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Pooled (handle.h): a recycled future keeps its lock and condition. */
 grt_future_t *grt__future_new(grt_runtime_t *rt) {
-  grt_future_t *f = calloc(1, sizeof *f);
+  bool fresh;
+  grt_future_t *f = grt__pool_pop(&rt->pools[GRT_HK_FUTURE], GRT_HK_FUTURE, sizeof *f, &fresh);
   if (!f) return NULL;
+  if (fresh) {
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+  }
   grt__node_init(rt, &f->node, GRT_NODE_FUTURE, NULL);
   f->rt = rt;
   atomic_init(&f->refs, 1);
   atomic_init(&f->ready, false);
+  f->error = 0;
+  f->size = 0;
   f->value = f->inline_value;
-  pthread_mutex_init(&f->mu, NULL);
-  pthread_cond_init(&f->cv, NULL);
+  f->waiters = 0;
   return f;
 }
 
@@ -21,10 +28,15 @@ void grt__future_ref(grt_future_t *f) { atomic_fetch_add_explicit(&f->refs, 1, m
 
 void grt__future_unref(grt_future_t *f) {
   if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1) return;
+  /* The application's handle went first (it holds a reference). After
+   * grt_finalize the pool is gone: the memory goes back to malloc. */
+  if (!grt__runtime_live(f->rt)) {
+    grt__pool_free_one(f);
+    return;
+  }
   if (f->value != f->inline_value) free(f->value);
-  pthread_mutex_destroy(&f->mu);
-  pthread_cond_destroy(&f->cv);
-  free(f);
+  f->value = f->inline_value;
+  grt__pool_push(&f->rt->pools[GRT_HK_FUTURE], f);
 }
 
 void grt__future_set(grt_future_t *f, const void *value, size_t size, int error) {
@@ -47,9 +59,11 @@ void grt__future_set(grt_future_t *f, const void *value, size_t size, int error)
   grt__node_complete(f->rt, &f->node);
 }
 
-static int future_check(const grt_future_t *f, const char *fn) {
-  if (!f) return grt__error(GRT_EINVAL, "%s: future is NULL", fn);
-  return grt__runtime_check(f->rt, fn);
+int grt__future_get_handle(grt_future_t *h, const char *fn, grt_future_t **out) {
+  void *obj;
+  int rc = grt__handle_get(h, GRT_HK_FUTURE, fn, "future", &obj);
+  *out = obj;
+  return rc < 0 ? rc : grt__runtime_check((*out)->rt, fn);
 }
 
 static void future_block(grt_future_t *f) {
@@ -61,8 +75,9 @@ static void future_block(grt_future_t *f) {
   pthread_mutex_unlock(&f->mu);
 }
 
-GRT_EXPORT int grt_future_wait(grt_future_t *f) {
-  int rc = future_check(f, "grt_future_wait");
+GRT_EXPORT int grt_future_wait(grt_future_t *h) {
+  grt_future_t *f;
+  int rc = grt__future_get_handle(h, "grt_future_wait", &f);
   if (rc < 0) return rc;
   if ((rc = grt__check_sync(f->rt, GRT_CHECK_FUTURE_WAIT, 0, NULL)) < 0) return rc;
   future_block(f);
@@ -70,9 +85,10 @@ GRT_EXPORT int grt_future_wait(grt_future_t *f) {
   return 0;
 }
 
-GRT_EXPORT int grt_future_get(grt_future_t *f, void *out, size_t size) {
+GRT_EXPORT int grt_future_get(grt_future_t *h, void *out, size_t size) {
   const char *fn = "grt_future_get";
-  int rc = future_check(f, fn);
+  grt_future_t *f;
+  int rc = grt__future_get_handle(h, fn, &f);
   if (rc < 0) return rc;
   if (!out && size) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
   if ((rc = grt__check_sync(f->rt, GRT_CHECK_FUTURE_GET, size, NULL)) < 0) return rc;
@@ -87,7 +103,12 @@ GRT_EXPORT int grt_future_get(grt_future_t *f, void *out, size_t size) {
   return 0;
 }
 
-GRT_EXPORT void grt_future_destroy(grt_future_t *f) {
-  if (!f) return;
-  grt__future_unref(f);
+/* The handle goes stale now; the value lives while operations reading it
+ * hold references. After grt_finalize it frees the future; a stale handle
+ * only sets the message. */
+GRT_EXPORT void grt_future_destroy(grt_future_t *h) {
+  void *obj;
+  if (!h || grt__handle_get(h, GRT_HK_FUTURE, "grt_future_destroy", "future", &obj) < 0) return;
+  grt__handle_release(obj);
+  grt__future_unref(obj);
 }

@@ -5,11 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int launch_check(const grt_launch_t *l, const char *fn) {
-  if (!l) return grt__error(GRT_EINVAL, "%s: launch is NULL", fn);
-  if (l->magic != GRT_LAUNCH_MAGIC) return grt__error(GRT_ESTATE, "%s: launch was already submitted or destroyed", fn);
-  return 0;
-}
 
 /* Records the first error of a launch so that submit reports it too. */
 static int launch_fail(grt_launch_t *l, int rc) {
@@ -31,16 +26,13 @@ static int launch_new(grt_library_t *lib, int task_id, bool manual, grt_launch_t
   if (!t)
     return grt__error(GRT_ENOTFOUND, "%s: task_id %d is not registered in library '%s'", fn,
                       task_id, lib->name);
-  /* Recycle the last freed launch: only its header is reset (arguments are
-   * written as they are added), and its scalar buffer is kept. */
-  grt_launch_t *l = atomic_exchange_explicit(&lib->rt->launch_cache, NULL, memory_order_acquire);
-  if (!l) {
-    l = malloc(sizeof *l);
-    if (!l) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
-    l->sbuf = NULL;
-    l->sbuf_cap = 0;
-  }
-  l->magic = GRT_LAUNCH_MAGIC;
+  /* A recycled launch (the last one freed, usually) resets only its header
+   * (arguments are written as they are added) and keeps its scalar buffer;
+   * a fresh one starts zeroed. */
+  bool fresh;
+  grt_launch_t *l = grt__pool_pop(&lib->rt->pools[GRT_HK_LAUNCH], GRT_HK_LAUNCH, sizeof *l, &fresh);
+  if (!l) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
+  (void)fresh;
   l->rt = lib->rt;
   l->lib = lib;
   l->task = t;
@@ -54,7 +46,7 @@ static int launch_new(grt_library_t *lib, int task_id, bool manual, grt_launch_t
   l->result_redop = -1;
   l->error = 0;
   l->errmsg[0] = '\0';
-  *out = l;
+  *out = grt__handle_of(l);
   return 0;
 }
 
@@ -66,6 +58,8 @@ GRT_EXPORT int grt_launch_create_manual(grt_library_t *lib, int task_id, int ndi
                                         const int64_t *launch_shape, grt_launch_t **out) {
   const char *fn = "grt_launch_create_manual";
   if (out) *out = NULL;
+  int rc = grt__task_guard(fn);
+  if (rc < 0) return rc;
   if (ndim < 1 || ndim > GRT_MAX_DIM)
     return grt__error(GRT_EINVAL, "%s: ndim %d must be in 1..%d", fn, ndim, GRT_MAX_DIM);
   if (!launch_shape) return grt__error(GRT_EINVAL, "%s: launch_shape is NULL", fn);
@@ -77,10 +71,11 @@ GRT_EXPORT int grt_launch_create_manual(grt_library_t *lib, int task_id, int ndi
     if (launch_shape[d] > (1 << 24) || (n *= launch_shape[d]) > (1 << 24))
       return grt__error(GRT_EINVAL, "%s: launch_shape has more than 2^24 points", fn);
   }
-  int rc = launch_new(lib, task_id, true, out, fn);
+  rc = launch_new(lib, task_id, true, out, fn);
   if (rc < 0) return rc;
-  (*out)->launch_ndim = ndim;
-  memcpy((*out)->launch_shape, launch_shape, sizeof(int64_t) * (size_t)ndim);
+  grt_launch_t *l = (grt_launch_t *)grt__handle_decode(*out, &(uint32_t){0});
+  l->launch_ndim = ndim;
+  memcpy(l->launch_shape, launch_shape, sizeof(int64_t) * (size_t)ndim);
   return 0;
 }
 
@@ -88,31 +83,24 @@ void grt__launch_free(grt_launch_t *l) {
   for (int i = 0; i < l->nargs; i++) grt__root_release(l->args[i].root);
   for (int i = 0; i < l->nscalars; i++)
     if (l->scalars[i].future) grt__future_unref(l->scalars[i].future);
-  l->magic = 0;
-  grt_launch_t *expected = NULL;
-  if (!atomic_compare_exchange_strong(&l->rt->launch_cache, &expected, l)) {
-    free(l->sbuf);
-    free(l);
-  }
+  grt__handle_release(l);
+  grt__pool_push(&l->rt->pools[GRT_HK_LAUNCH], l);
 }
 
-void grt__launch_cache_free(grt_runtime_t *rt) {
-  grt_launch_t *l = atomic_exchange(&rt->launch_cache, NULL);
-  if (l) {
-    free(l->sbuf);
-    free(l);
-  }
-}
-
-GRT_EXPORT void grt_launch_destroy(grt_launch_t *l) {
-  if (!l || l->magic != GRT_LAUNCH_MAGIC) return;
+/* A stale handle (already submitted or destroyed) only sets the message;
+ * after grt_finalize the launch is left alone (its pool is gone). */
+GRT_EXPORT void grt_launch_destroy(grt_launch_t *h) {
+  const char *fn = "grt_launch_destroy";
+  grt_launch_t *l;
+  if (!h || grt__launch_get(h, fn, &l) < 0) return;
+  if (grt__runtime_check(l->rt, fn) < 0) return;
   grt__launch_free(l);
 }
 
+/* Adds store argument @p s to the (decoded) launch @p l. */
 static int add_store(grt_launch_t *l, grt_store_t *s, grt_privilege_t priv, int redop,
                      const char *fn) {
-  int rc = launch_check(l, fn);
-  if (rc < 0) return rc;
+  int rc;
   if ((rc = grt__store_check(s, "store")) < 0) {
     grt__error(rc, "%s: %s", fn, grt_last_error());
     return launch_fail(l, rc);
@@ -145,17 +133,24 @@ static int add_store(grt_launch_t *l, grt_store_t *s, grt_privilege_t priv, int 
   return l->nargs++;
 }
 
+static int add_store_h(grt_launch_t *h, grt_store_t *s, grt_privilege_t priv, int redop,
+                       const char *fn) {
+  grt_launch_t *l;
+  int rc = grt__launch_get(h, fn, &l);
+  return rc < 0 ? rc : add_store(l, s, priv, redop, fn);
+}
+
 GRT_EXPORT int grt_launch_add_input(grt_launch_t *l, grt_store_t *s) {
-  return add_store(l, s, GRT_READ, 0, "grt_launch_add_input");
+  return add_store_h(l, s, GRT_READ, 0, "grt_launch_add_input");
 }
 GRT_EXPORT int grt_launch_add_output(grt_launch_t *l, grt_store_t *s) {
-  return add_store(l, s, GRT_WRITE, 0, "grt_launch_add_output");
+  return add_store_h(l, s, GRT_WRITE, 0, "grt_launch_add_output");
 }
 GRT_EXPORT int grt_launch_add_inout(grt_launch_t *l, grt_store_t *s) {
-  return add_store(l, s, GRT_READ_WRITE, 0, "grt_launch_add_inout");
+  return add_store_h(l, s, GRT_READ_WRITE, 0, "grt_launch_add_inout");
 }
 GRT_EXPORT int grt_launch_add_reduction(grt_launch_t *l, grt_store_t *s, grt_redop_t op) {
-  return add_store(l, s, GRT_REDUCE, (int)op, "grt_launch_add_reduction");
+  return add_store_h(l, s, GRT_REDUCE, (int)op, "grt_launch_add_reduction");
 }
 
 static int add_scalar_bytes(grt_launch_t *l, const void *value, size_t size, size_t align,
@@ -183,20 +178,23 @@ static int add_scalar_bytes(grt_launch_t *l, const void *value, size_t size, siz
   return l->nscalars++;
 }
 
-GRT_EXPORT int grt_launch_add_scalar(grt_launch_t *l, const grt_type_t *t, const void *value) {
+GRT_EXPORT int grt_launch_add_scalar(grt_launch_t *h, const grt_type_t *t, const void *value) {
   const char *fn = "grt_launch_add_scalar";
-  int rc = launch_check(l, fn);
+  grt_launch_t *l;
+  int rc = grt__launch_get(h, fn, &l);
   if (rc < 0) return rc;
   if (!t) return launch_fail(l, grt__error(GRT_EINVAL, "%s: type is NULL", fn));
   if (!value) return launch_fail(l, grt__error(GRT_EINVAL, "%s: value is NULL", fn));
   return add_scalar_bytes(l, value, grt_type_size(t), grt_type_alignment(t), t, NULL, fn);
 }
 
-GRT_EXPORT int grt_launch_add_future(grt_launch_t *l, grt_future_t *f) {
+GRT_EXPORT int grt_launch_add_future(grt_launch_t *h, grt_future_t *fh) {
   const char *fn = "grt_launch_add_future";
-  int rc = launch_check(l, fn);
+  grt_launch_t *l;
+  grt_future_t *f;
+  int rc = grt__launch_get(h, fn, &l);
   if (rc < 0) return rc;
-  if (!f) return launch_fail(l, grt__error(GRT_EINVAL, "%s: future is NULL", fn));
+  if ((rc = grt__future_get_handle(fh, fn, &f)) < 0) return launch_fail(l, rc);
   if (f->rt != l->rt)
     return launch_fail(l, grt__error(GRT_EINVAL, "%s: future belongs to another runtime", fn));
   rc = add_scalar_bytes(l, NULL, 0, 1, NULL, f, fn);
@@ -218,18 +216,21 @@ static bool shapes_equal(const grt_arg_t *a, const grt_arg_t *b) {
   return true;
 }
 
-static int auto_check(grt_launch_t *l, const char *fn) {
-  int rc = launch_check(l, fn);
+/* Decodes @p h into *l, which must be an auto launch. */
+static int auto_check(grt_launch_t *h, grt_launch_t **lp, const char *fn) {
+  int rc = grt__launch_get(h, fn, lp);
   if (rc < 0) return rc;
+  grt_launch_t *l = *lp;
   if (l->manual)
     return launch_fail(l, grt__error(GRT_EINVAL, "%s: constraints apply to auto launches only", fn));
   return 0;
 }
 
-GRT_EXPORT int grt_launch_align(grt_launch_t *l, int arg_a, int arg_b) {
+GRT_EXPORT int grt_launch_align(grt_launch_t *h, int arg_a, int arg_b) {
   const char *fn = "grt_launch_align";
+  grt_launch_t *l;
   int rc;
-  if ((rc = auto_check(l, fn)) < 0 || (rc = arg_check(l, arg_a, fn, "arg_a")) < 0 ||
+  if ((rc = auto_check(h, &l, fn)) < 0 || (rc = arg_check(l, arg_a, fn, "arg_a")) < 0 ||
       (rc = arg_check(l, arg_b, fn, "arg_b")) < 0)
     return rc;
   if (!shapes_equal(&l->args[arg_a], &l->args[arg_b]))
@@ -244,10 +245,11 @@ GRT_EXPORT int grt_launch_align(grt_launch_t *l, int arg_a, int arg_b) {
   return 0;
 }
 
-GRT_EXPORT int grt_launch_broadcast(grt_launch_t *l, int arg) {
+GRT_EXPORT int grt_launch_broadcast(grt_launch_t *h, int arg) {
   const char *fn = "grt_launch_broadcast";
+  grt_launch_t *l;
   int rc;
-  if ((rc = auto_check(l, fn)) < 0 || (rc = arg_check(l, arg, fn, "arg")) < 0) return rc;
+  if ((rc = auto_check(h, &l, fn)) < 0 || (rc = arg_check(l, arg, fn, "arg")) < 0) return rc;
   if (l->args[arg].priv == GRT_WRITE || l->args[arg].priv == GRT_READ_WRITE)
     return launch_fail(l, grt__error(GRT_EINVAL,
                                      "%s: arg %d is written; a broadcast store may only be read "
@@ -257,11 +259,12 @@ GRT_EXPORT int grt_launch_broadcast(grt_launch_t *l, int arg) {
   return 0;
 }
 
-GRT_EXPORT int grt_launch_bloat(grt_launch_t *l, int arg_halo, int arg_base, const int64_t *low,
+GRT_EXPORT int grt_launch_bloat(grt_launch_t *lh, int arg_halo, int arg_base, const int64_t *low,
                                 const int64_t *high) {
   const char *fn = "grt_launch_bloat";
+  grt_launch_t *l;
   int rc;
-  if ((rc = auto_check(l, fn)) < 0 || (rc = arg_check(l, arg_halo, fn, "arg_halo")) < 0 ||
+  if ((rc = auto_check(lh, &l, fn)) < 0 || (rc = arg_check(l, arg_halo, fn, "arg_halo")) < 0 ||
       (rc = arg_check(l, arg_base, fn, "arg_base")) < 0)
     return rc;
   if (arg_halo == arg_base)
@@ -288,9 +291,10 @@ GRT_EXPORT int grt_launch_bloat(grt_launch_t *l, int arg_halo, int arg_base, con
   return 0;
 }
 
-GRT_EXPORT int grt_launch_reduce_result(grt_launch_t *l, const grt_type_t *t, grt_redop_t op) {
+GRT_EXPORT int grt_launch_reduce_result(grt_launch_t *h, const grt_type_t *t, grt_redop_t op) {
   const char *fn = "grt_launch_reduce_result";
-  int rc = launch_check(l, fn);
+  grt_launch_t *l;
+  int rc = grt__launch_get(h, fn, &l);
   if (rc < 0) return rc;
   if (!t) return launch_fail(l, grt__error(GRT_EINVAL, "%s: type is NULL", fn));
   const void *id;
@@ -304,15 +308,16 @@ GRT_EXPORT int grt_launch_reduce_result(grt_launch_t *l, const grt_type_t *t, gr
   return 0;
 }
 
-GRT_EXPORT int grt_launch_add_partitioned(grt_launch_t *l, grt_store_t *s, grt_partition_t *p,
+GRT_EXPORT int grt_launch_add_partitioned(grt_launch_t *h, grt_store_t *s, grt_partition_t *ph,
                                           grt_privilege_t priv) {
   const char *fn = "grt_launch_add_partitioned";
-  int rc = launch_check(l, fn);
+  grt_launch_t *l;
+  const grt_partition_t *p;
+  int rc = grt__launch_get(h, fn, &l);
   if (rc < 0) return rc;
   if (!l->manual)
     return launch_fail(l, grt__error(GRT_EINVAL, "%s: launch is not manual", fn));
-  if (!p || p->magic != GRT_PARTITION_MAGIC)
-    return launch_fail(l, grt__error(GRT_EINVAL, "%s: partition is NULL or destroyed", fn));
+  if ((rc = grt__partition_get(ph, fn, &p)) < 0) return launch_fail(l, rc);
   if ((int)priv < GRT_READ || priv > GRT_READ_WRITE)
     return launch_fail(l, grt__error(GRT_EINVAL,
                                      "%s: priv %d must be GRT_READ, GRT_WRITE or GRT_READ_WRITE "

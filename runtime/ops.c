@@ -163,7 +163,9 @@ static grt_node_t *wait_for_store(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv
   return n;
 }
 
+/* Pooled per runtime; the handle goes stale at unmap (handle.h). */
 struct grt_mapping {
+  grt_hdr_t hdr;                 /* first: pooled, generation-tagged handle */
   grt_runtime_t *rt;
   grt_node_t *wait;
   grt_store_t view;              /* a copy of the mapped handle */
@@ -187,11 +189,13 @@ GRT_EXPORT int grt_store_map(grt_store_t *s, grt_privilege_t priv, grt_mapping_t
   if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
   if ((rc = grt__check_sync(rt, GRT_CHECK_MAP, s->root->id, NULL)) < 0) return rc;
   if ((rc = grt__root_ensure_instance(s->root, &rt->mems[GRT_MEM_SYSMEM])) < 0) return rc;
-  grt_mapping_t *m = calloc(1, sizeof *m);
+  bool fresh;
+  grt_mapping_t *m = grt__pool_get(rt, GRT_HK_MAPPING, sizeof *m, &fresh);
   if (!m) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   m->wait = wait_for_store(rt, s, priv == GRT_READ ? GRT_DG_READ : GRT_DG_READ_WRITE, &rc);
   if (!m->wait) {
-    free(m);
+    grt__handle_release(m);
+    grt__pool_put(rt, m);
     return rc;
   }
   m->rt = rt;
@@ -204,28 +208,38 @@ GRT_EXPORT int grt_store_map(grt_store_t *s, grt_privilege_t priv, grt_mapping_t
   int64_t off = grt__tf_layout(&s->tf, s->root->strides, zero, m->strides);
   m->ptr = s->root->volume ? (char *)s->root->data + off * (int64_t)grt_type_size(s->root->type)
                            : s->root->data;
-  *out = m;
+  *out = grt__handle_of(m);
   return rc;
 }
 
-GRT_EXPORT void *grt_mapping_ptr(grt_mapping_t *m, int64_t *strides) {
-  if (!m) {
-    grt__error(GRT_EINVAL, "grt_mapping_ptr: mapping is NULL");
-    return NULL;
-  }
+/* The mapping behind the application's handle @p h, for @p fn. */
+static int mapping_get(grt_mapping_t *h, const char *fn, grt_mapping_t **out) {
+  void *obj;
+  int rc = grt__handle_get(h, GRT_HK_MAPPING, fn, "mapping", &obj);
+  *out = obj;
+  if (rc == 0 && !grt__runtime_live((*out)->rt))
+    rc = grt__error(GRT_ESTATE, "%s: mapping: its runtime is already finalized", fn);
+  return rc;
+}
+
+GRT_EXPORT void *grt_mapping_ptr(grt_mapping_t *h, int64_t *strides) {
+  grt_mapping_t *m;
+  if (mapping_get(h, "grt_mapping_ptr", &m) < 0) return NULL;
   if (strides) memcpy(strides, m->strides, sizeof(int64_t) * (size_t)m->ndim);
   return m->ptr;
 }
 
-GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *m) {
-  if (!m) return grt__error(GRT_EINVAL, "grt_mapping_unmap: mapping is NULL");
-  int rc = 0;
+GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *h) {
+  grt_mapping_t *m;
+  int rc = mapping_get(h, "grt_mapping_unmap", &m);
+  if (rc < 0) return rc;
   grt__check_op(m->rt, GRT_CHECK_UNMAP, m->root->id);
   /* Every rank wrote the same values through its mapping (one program). */
   if (m->rt->nranks > 1 && m->priv != GRT_READ) rc = grt__coh_everywhere_store(m->rt, &m->view);
   grt__node_complete(m->rt, m->wait);
   grt__root_release(m->root);
-  free(m);
+  grt__handle_release(m);
+  grt__pool_put(m->rt, m);
   return rc;
 }
 

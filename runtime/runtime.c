@@ -32,16 +32,29 @@ static void live_remove(grt_runtime_t *rt) {
   pthread_mutex_unlock(&live_lock);
 }
 
-int grt__runtime_check(const grt_runtime_t *rt, const char *argname) {
+/* Lock-free: this runs on every API call. Registration happens-before any
+ * use of the runtime by the thread that got it from grt_init. */
+static inline bool live_find(const grt_runtime_t *rt) {
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (atomic_load_explicit(&live[i], memory_order_acquire) == rt) return true;
+  return false;
+}
+
+bool grt__runtime_live(const grt_runtime_t *rt) { return rt && live_find(rt); }
+
+/* grt__runtime_check without the task-body guard: for pure queries. */
+static inline int runtime_live_check(const grt_runtime_t *rt, const char *argname) {
   if (!rt) return grt__error(GRT_EINVAL, "%s: runtime is NULL", argname);
-  /* Lock-free: this runs on every API call. Registration happens-before any
-   * use of the runtime by the thread that got it from grt_init. */
-  int found = 0;
-  for (int i = 0; i < MAX_LIVE && !found; i++)
-    found = atomic_load_explicit(&live[i], memory_order_acquire) == rt;
-  if (!found)
+  if (!live_find(rt))
     return grt__error(GRT_ESTATE, "%s: runtime is not initialized or already finalized", argname);
   return 0;
+}
+
+/* Every entry point that acts on a runtime calls this first: it also refuses
+ * calls from inside a task body (error.h). */
+int grt__runtime_check(const grt_runtime_t *rt, const char *argname) {
+  int rc = grt__task_guard(argname);
+  return rc < 0 ? rc : runtime_live_check(rt, argname);
 }
 
 uint64_t grt__runtime_next_store_id(grt_runtime_t *rt) { return ++rt->next_store_id; }
@@ -60,6 +73,21 @@ void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root) {
   root->mem = NULL;
   root->rt_state = NULL;
   root->release = NULL;
+}
+
+/* GPUs are asked for but not built yet: say so rather than run on CPUs only.
+ * Names the setting and where its value came from. */
+static int gpus_check(const grt_runtime_t *rt) {
+  const grt_settings_t *s = &rt->settings;
+  if (s->gpus <= 0) return 0;
+  int k = grt__settings_key_index("gpus");
+  grt_setting_source_t src = k >= 0 ? s->source[k] : GRT_SRC_DEFAULT;
+  return grt__error(GRT_EUNSUPPORTED,
+                    "grt_init: gpus = %d (%s%s): this build has no GPU support yet (GPU "
+                    "execution is not implemented%s); set gpus to 0",
+                    s->gpus, grt__settings_source_name(src),
+                    src == GRT_SRC_ENV ? " GRT_GPUS" : src == GRT_SRC_EXPLICIT ? " setting" : "",
+                    GRT_HAVE_CUDA ? ", although the CUDA toolkit was found at build time" : "");
 }
 
 GRT_EXPORT int grt_init(int *argc, char ***argv, grt_runtime_t **out) {
@@ -82,7 +110,7 @@ static void resolve_procs(grt_runtime_t *rt) {
 }
 
 static void runtime_free(grt_runtime_t *rt) {
-  grt__launch_cache_free(rt);
+  grt__pools_free(rt);
   grt__op_pool_free(rt);
   grt__libraries_free(rt);
   grt__redops_free(rt);
@@ -147,7 +175,8 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
    * must fail grt_init on all of them (grt__start_agree), or the others
    * would wait for it forever. */
   int started = 0, live = 0;
-  rc = grt__prof_open(rt);
+  rc = gpus_check(rt);
+  if (rc == 0) rc = grt__prof_open(rt);
   if (rc == 0) rc = grt__check_init(rt);
   if (rc == 0) {
     resolve_procs(rt);
@@ -214,7 +243,7 @@ GRT_EXPORT int grt_fence(grt_runtime_t *rt) {
 }
 
 GRT_EXPORT int grt_num_procs(const grt_runtime_t *rt, grt_proc_kind_t kind) {
-  int rc = grt__runtime_check(rt, "grt_num_procs");
+  int rc = runtime_live_check(rt, "grt_num_procs");
   if (rc < 0) return rc;
   switch (kind) {
   case GRT_PROC_CPU: return rt->ncpu * rt->nranks;
@@ -228,7 +257,7 @@ GRT_EXPORT int grt_rank(const grt_runtime_t *rt) { return rt ? rt->rank : GRT_EI
 GRT_EXPORT int grt_num_ranks(const grt_runtime_t *rt) { return rt ? rt->nranks : GRT_EINVAL; }
 
 GRT_EXPORT int grt_show_config(const grt_runtime_t *rt, FILE *out) {
-  int rc = grt__runtime_check(rt, "grt_show_config");
+  int rc = runtime_live_check(rt, "grt_show_config");
   if (rc < 0) return rc;
   if (!out) return grt__error(GRT_EINVAL, "grt_show_config: out is NULL");
   return grt__settings_print(&rt->settings, out);
@@ -236,7 +265,7 @@ GRT_EXPORT int grt_show_config(const grt_runtime_t *rt, FILE *out) {
 
 GRT_EXPORT int grt_memory_usage(const grt_runtime_t *rt, grt_mem_kind_t kind, size_t *used,
                                 size_t *budget) {
-  int rc = grt__runtime_check(rt, "grt_memory_usage");
+  int rc = runtime_live_check(rt, "grt_memory_usage");
   if (rc < 0) return rc;
   if ((int)kind < 0 || kind >= GRT_MEM_KIND_COUNT)
     return grt__error(GRT_EINVAL, "grt_memory_usage: kind %d is not a memory kind", (int)kind);

@@ -13,6 +13,7 @@
 #include "comm.h"
 #include "depgraph.h"
 #include "error.h"
+#include "handle.h"
 #include "memory.h"
 #include "partition.h"
 #include "store.h"
@@ -60,10 +61,14 @@ struct grt_node {
 /* ---------------------------------------------------------------------------
  * Futures: a value produced by an operation (or given), with a node for
  * dependences. Reference counted: the application's handle, the producing
- * operation, and each operation that reads it hold one reference.
+ * operation, and each operation that reads it hold one reference. The
+ * handle goes stale at grt_future_destroy (hdr.gen); the memory returns to
+ * the runtime's pool when the last reference goes (handle.h). `mu` and `cv`
+ * live as long as the memory.
  * ------------------------------------------------------------------------- */
 #define GRT_FUTURE_INLINE 64
 struct grt_future {
+  grt_hdr_t hdr;                 /* first: pooled, generation-tagged handle */
   grt_node_t node;
   grt_runtime_t *rt;
   atomic_int refs;
@@ -133,8 +138,11 @@ typedef struct grt_scalar {
   grt_future_t *future;          /* referenced */
 } grt_scalar_t;
 
+/* A launch being built. Pooled (handle.h): the handle goes stale at submit
+ * or destroy, and the memory (with its scalar buffer) is reused by the next
+ * grt_launch_create. */
 struct grt_launch {
-  uint32_t magic;
+  grt_hdr_t hdr;                 /* first: pooled, generation-tagged handle */
   grt_runtime_t *rt;
   grt_library_t *lib;
   const grt_task_info_t *task;
@@ -152,7 +160,6 @@ struct grt_launch {
   int error;                     /* first error recorded while building */
   char errmsg[256];              /* and its message */
 };
-#define GRT_LAUNCH_MAGIC 0x6772744cu /* "grtL" */
 
 struct grt_task_context {
   grt_op_t *op;
@@ -162,6 +169,7 @@ struct grt_task_context {
   grt_proc_kind_t kind;
   int omp_threads;
   int index;                     /* linear point index */
+  int worker;                    /* index of the worker running the body */
   bool deferred;                 /* the body returned before its work is done */
 };
 
@@ -304,7 +312,7 @@ struct grt_runtime {
   atomic_int fence_waiters;
   atomic_int task_failed;          /* a task failed since the last fence */
   void *plan;                      /* distrib.c scratch (app thread) */
-  _Atomic(grt_launch_t *) launch_cache; /* one recycled launch: no calloc per launch */
+  grt_pool_t pools[GRT_HK_COUNT]; /* launches, futures, partitions, mappings (handle.h) */
 #define GRT_OP_CLASSES 8               /* op blocks of 1 KiB .. 128 KiB are pooled */
   _Atomic(struct op_block *) op_pool[GRT_OP_CLASSES];
   atomic_int op_pool_n[GRT_OP_CLASSES];
@@ -337,8 +345,16 @@ void grt__workers_stop(grt_runtime_t *rt);
 /* Waits until every submitted node has completed. */
 void grt__wait_all(grt_runtime_t *rt);
 void grt__op_unref(grt_op_t *op);
+/* Releases the launch's handle and references; its memory goes back to the pool. */
 void grt__launch_free(grt_launch_t *l);
-void grt__launch_cache_free(grt_runtime_t *rt);
+/* The launch behind the application's handle @p h (see grt__handle_get).
+ * Does not look at the runtime: calls that use it check it (submit). */
+static inline int grt__launch_get(grt_launch_t *h, const char *fn, grt_launch_t **out) {
+  void *obj;
+  int rc = grt__handle_get(h, GRT_HK_LAUNCH, fn, "launch", &obj);
+  *out = obj;
+  return rc;
+}
 void *grt__op_block_get(grt_runtime_t *rt, size_t sz, int *cls);
 void grt__op_block_put(grt_runtime_t *rt, void *p, int cls);
 void grt__op_pool_free(grt_runtime_t *rt);
@@ -473,7 +489,12 @@ void grt__check_op_named(grt_runtime_t *rt, uint32_t kind, uint64_t h, const cha
 int grt__check_sync(grt_runtime_t *rt, uint32_t kind, uint64_t h, bool *any_failed);
 
 /* ---- futures (future.c) ---- */
+/* A new future with one reference (the application's) and a live handle:
+ * give the application grt__handle_of(f). */
 grt_future_t *grt__future_new(grt_runtime_t *rt);
+/* The future behind the application's handle @p h (see grt__handle_get),
+ * checking its runtime too. */
+int grt__future_get_handle(grt_future_t *h, const char *fn, grt_future_t **out);
 void grt__future_ref(grt_future_t *f);
 void grt__future_unref(grt_future_t *f);
 /* Sets the value (copied) or error, completes the node, wakes waiters. */

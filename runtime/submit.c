@@ -692,13 +692,13 @@ static uint64_t launch_hash(const grt_launch_t *l) {
   return mix(h, (uint64_t)(uint32_t)l->result_redop);
 }
 
-GRT_EXPORT int grt_launch_submit(grt_launch_t *l, grt_future_t **result) {
+GRT_EXPORT int grt_launch_submit(grt_launch_t *h, grt_future_t **result) {
   const char *fn = "grt_launch_submit";
   if (result) *result = NULL;
-  if (!l) return grt__error(GRT_EINVAL, "%s: launch is NULL", fn);
-  if (l->magic != GRT_LAUNCH_MAGIC)
-    return grt__error(GRT_ESTATE, "%s: launch was already submitted or destroyed", fn);
-  int rc = grt__runtime_check(l->rt, fn);
+  grt_launch_t *l;
+  int rc = grt__launch_get(h, fn, &l); /* a stale handle is never another launch */
+  if (rc < 0) return rc;
+  rc = grt__runtime_check(l->rt, fn);
   if (rc == 0 && l->error) rc = grt__error(l->error, "%s: %s", fn, l->errmsg);
   for (int i = 0; rc == 0 && i < l->nargs; i++)
     if (l->args[i].root->detached)
@@ -713,6 +713,7 @@ GRT_EXPORT int grt_launch_submit(grt_launch_t *l, grt_future_t **result) {
   }
   if (rc == 0) rc = choose_kind(l->rt, l->lib, l->task, &kind, &f);
   if (rc == 0) rc = grt__submit(l, f, kind, result);
+  if (result && *result) *result = grt__handle_of(*result);
   grt__launch_free(l);
   return rc;
 }

@@ -177,7 +177,13 @@ void grt__run_point(grt_runtime_t *rt, grt_point_t *pt, grt_worker_t *w) {
       run = false;
     }
   ctx->deferred = false;
-  if (run) op->fn(ctx);
+  ctx->worker = w ? w->index : 0;
+  if (run) {
+    /* The body may call only grt_task_* (error.h: grt__task_guard). */
+    grt__task_body = op->name ? op->name : "?";
+    op->fn(ctx);
+    grt__task_body = NULL;
+  }
   grt__prof_end(w); /* the body's time (a deferred body: enqueueing) */
   if (ctx->deferred) return; /* its processor completes it later */
   point_finish(rt, pt);
@@ -276,4 +282,9 @@ GRT_EXPORT grt_proc_kind_t grt_task_proc_kind(const grt_task_context_t *ctx) {
 
 GRT_EXPORT int grt_task_num_omp_threads(const grt_task_context_t *ctx) {
   return ctx ? ctx->omp_threads : 1;
+}
+
+GRT_EXPORT int grt_task_worker(const grt_task_context_t *ctx) {
+  if (!ctx) return grt__error(GRT_EINVAL, "grt_task_worker: ctx is NULL");
+  return ctx->worker;
 }

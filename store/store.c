@@ -46,6 +46,8 @@ int grt__root_ensure_instance(grt_store_root_t *root, grt_memory_t *mem) {
 /* ---- handles ---- */
 
 int grt__store_check(const grt_store_t *s, const char *argname) {
+  int rc = grt__task_guard(argname); /* before touching the handle */
+  if (rc < 0) return rc;
   if (!s) return grt__error(GRT_EINVAL, "%s is NULL", argname);
   if (s->magic != GRT_STORE_MAGIC)
     return grt__error(GRT_ESTATE, "%s was destroyed (or is not a store)", argname);
@@ -191,7 +193,7 @@ GRT_EXPORT int grt_store_attach(grt_runtime_t *rt, const grt_type_t *type, int n
  * later use reports GRT_ESTATE; the root loses one reference. A detached
  * store's handle is destroyed the same way. */
 GRT_EXPORT void grt_store_destroy(grt_store_t *s) {
-  if (!s) return;
+  if (!s || grt__task_guard("grt_store_destroy") < 0) return;
   if (s->magic != GRT_STORE_MAGIC) {
     grt__error(GRT_ESTATE, "grt_store_destroy: s was already destroyed (or is not a store)");
     return;

@@ -295,9 +295,14 @@ GRT_EXPORT int  grt_task_launch_shape(const grt_task_context_t *ctx, int64_t *sh
 GRT_EXPORT void grt_task_return(grt_task_context_t *ctx, const void *value, size_t size);
 GRT_EXPORT void *grt_task_cuda_stream(const grt_task_context_t *ctx);   /* cudaStream_t in a GPU variant, else NULL */
 GRT_EXPORT void grt_task_fail(grt_task_context_t *ctx, const char *msg); /* the launch's future reports GRT_ETASK */
-/** The processor kind running this variant, and its worker index on the rank. */
+/** The processor kind running this variant. */
 GRT_EXPORT grt_proc_kind_t grt_task_proc_kind(const grt_task_context_t *ctx);
 GRT_EXPORT int  grt_task_num_omp_threads(const grt_task_context_t *ctx);
+/** The index of the worker thread running this body on its rank, in
+ *  0 .. (CPU workers + OpenMP groups) - 1: CPU workers first, then OpenMP
+ *  groups. Stable for the runtime's life, so a body may use it to pick
+ *  per-worker scratch. GRT_EINVAL for a NULL @p ctx. */
+GRT_EXPORT int  grt_task_worker(const grt_task_context_t *ctx);
 
 #ifdef __cplusplus
 }

@@ -171,6 +171,9 @@ static void test_cli_help_and_version(void **state) {
   const char *v[] = {"--version", NULL};
   assert_int_equal(run_grt(v, &out, NULL, &err), 0);
   assert_memory_equal(out, "grt 0.1.0", 9);
+  /* it says what is built: no GPU path yet, whatever the CUDA toolkit */
+  if (strstr(out, "CUDA: yes") || !strstr(out, "GPU execution not implemented"))
+    fail_msg("--version claims a GPU path: %s", out);
   free(out);
   free(err);
 }
