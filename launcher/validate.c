@@ -153,12 +153,12 @@ int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, 
       const char *flag = cpus > 0 && cpus >= omps * ompthreads ? "--cpus"
                          : omps > 0                             ? "--omps"
                                                                 : "--utility";
+      char ut[64] = "";
+      if (o->strict_cores) snprintf(ut, sizeof ut, " + --utility %lld with --strict-cores", util);
       return fail(err, errlen, "%s: each rank needs %lld cores (--cpus %lld + --omps %lld x "
-                  "--ompthreads %lld%s%lld%s) but this node's %d cores give %lld per rank with "
+                  "--ompthreads %lld%s) but this node's %d cores give %lld per rank with "
                   "--ranks-per-node %lld (pass --oversubscribe to run anyway)", flag, need,
-                  cpus, omps, ompthreads, o->strict_cores ? " + --utility " : "",
-                  o->strict_cores ? util : 0LL, o->strict_cores ? " with --strict-cores" : "",
-                  m->cores, per_rank, rpn);
+                  cpus, omps, ompthreads, ut, m->cores, per_rank, rpn);
     }
     if (workers + util > per_rank && err && errlen)
       snprintf(err, errlen, "each rank runs %lld worker%s and %lld utility thread%s on %lld "
