@@ -75,6 +75,10 @@ _Static_assert(DG_B >= 8 && DG_B <= 31, "slot masks are 32-bit words");
 #define DG_PREFETCH_LIVE (1u << 16) /* prefetch children above this many pieces */
 #define DG_MAXLEV 64
 #define DG_EXACT_SLABS 64 /* a lone writer with more hits counts its slabs exactly */
+#ifndef DG_SPLIT_MIN /* the b8 tests use 2 and 2: every batch cut goes through the split */
+#define DG_SPLIT_MIN 16  /* a piece hit by this many batch writers is cut by splitting, */
+#define DG_SPLIT_LEAF 4  /* ... down to boxes of this many (see remainder_split) */
+#endif
 #ifndef DG_NREP /* the b8 tests use 2, to exercise the fallback to the hash set */
 #define DG_NREP 16 /* ids a query de-duplicates in a plain array (grt_dg.rep) */
 #endif
@@ -194,6 +198,14 @@ struct grt_dg {
   size_t npairs, cappairs;
   const grt_rect_t **wlist;
   size_t capwlist;
+  /* remainders of a piece hit by many writers (remainder_split): writer
+   * lists of the boxes still to do, the boxes, split candidates */
+  const grt_rect_t **wpool;
+  size_t capwpool;
+  struct dg_box *boxes;
+  size_t capboxes;
+  int64_t *cand;
+  size_t capcand;
 
   /* query context */
   const int64_t *qlo, *qhi;
@@ -740,6 +752,9 @@ void grt__dg_destroy(grt_dg_t *dg) {
   free(dg->hits);
   free(dg->pairs);
   free(dg->wlist);
+  free(dg->wpool);
+  free(dg->boxes);
+  free(dg->cand);
   free(dg->lhits);
   free(dg->lsteps);
   free(dg);
@@ -840,11 +855,180 @@ static int add_lone_reader(grt_dg_t *dg, const grt_dg_access_t *a, dg_who_t who)
   return 0;
 }
 
+/* The box [lo, hi] of a piece being cut by remainder_split, with its
+ * writers: wpool[off, off + k), each meeting the box. */
+typedef struct dg_box {
+  int64_t lo[GRT_RECT_MAX_DIM], hi[GRT_RECT_MAX_DIM];
+  size_t off, k;
+} dg_box_t;
+
+/* Replaces the fragments dg->frag[start, nfrag) by what is left of them
+ * outside each of the k writer rectangles w[], in order (the slab
+ * decomposition of each fragment a rectangle meets). Costs O(k * fragments):
+ * for a few writers. 0 or -1 (allocation). */
+static int subtract_each(grt_dg_t *dg, size_t start, const grt_rect_t *const *w, size_t k) {
+  const int nd = dg->nd;
+  for (size_t j = 0; j < k; j++) {
+    size_t m = dg->nfrag - start;
+    if (grow_arr(dg, (void **)&dg->frag2, &dg->capfrag2, m, sizeof(dg_piece_t)))
+      return -1;
+    memcpy(dg->frag2, dg->frag + start, m * sizeof(dg_piece_t));
+    dg->nfrag = start;
+    for (size_t f = 0; f < m; f++) {
+      if (need_frag(dg, 2 * (size_t)nd)) return -1;
+      const dg_piece_t *x = &dg->frag2[f];
+      if (meets(x->lo, x->hi, w[j]->lo, w[j]->hi, nd))
+        dg->ops->slabs(dg, x, w[j]->lo, w[j]->hi);
+      else
+        dg->frag[dg->nfrag++] = *x;
+    }
+  }
+  return 0;
+}
+
+/* The element of rank m (0-based) of a[0, n), moving the others around:
+ * quickselect with a median-of-three pivot and a three-way partition, so
+ * sorted input and repeated values stay linear. */
+static int64_t select_rank(int64_t *a, size_t n, size_t m) {
+  size_t lo = 0, hi = n; /* the answer lies in a[lo, hi) */
+  while (hi - lo > 1) {
+    int64_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
+    int64_t piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+    size_t lt = lo, i = lo, gt = hi; /* [lo,lt) < piv, [lt,i) == piv, [gt,hi) > piv */
+    while (i < gt) {
+      int64_t v = a[i];
+      if (v < piv) {
+        a[i++] = a[lt];
+        a[lt++] = v;
+      } else if (v > piv) {
+        a[i] = a[--gt];
+        a[gt] = v;
+      } else {
+        i++;
+      }
+    }
+    if (m < lt) hi = lt;
+    else if (m >= gt) lo = gt;
+    else return piv;
+  }
+  return a[lo];
+}
+
+/* Picks the cut of box b (into [lo, s - 1] and [s, hi] along dim *dd) that
+ * sends the fewest writers to the busier side: per dim, the median of the
+ * writers' edges strictly inside the box. 1 when that side gets at most 3/4
+ * of the writers (so the splitting recursion is O(log k) deep and its lists
+ * O(k) long in all), 0 when no cut does (writers crossing each other, as
+ * rows over columns: subtract_each does the box), -1 on allocation failure. */
+static int choose_split(grt_dg_t *dg, const dg_box_t *b, int *dd, int64_t *ss) {
+  const int nd = dg->nd;
+  if (grow_arr(dg, (void **)&dg->cand, &dg->capcand, 2 * b->k, sizeof(int64_t))) return -1;
+  const grt_rect_t *const *w = dg->wpool + b->off;
+  size_t best = b->k;
+  int found = 0;
+  for (int d = 0; d < nd; d++) {
+    size_t n = 0;
+    for (size_t i = 0; i < b->k; i++) {
+      if (w[i]->lo[d] > b->lo[d]) dg->cand[n++] = w[i]->lo[d];
+      if (w[i]->hi[d] < b->hi[d]) dg->cand[n++] = w[i]->hi[d] + 1;
+    }
+    if (n == 0) continue;
+    int64_t s = select_rank(dg->cand, n, n / 2);
+    size_t kl = 0, kr = 0;
+    for (size_t i = 0; i < b->k; i++) {
+      kl += w[i]->lo[d] < s;
+      kr += w[i]->hi[d] >= s;
+    }
+    size_t m = kl > kr ? kl : kr;
+    if (m < best) {
+      best = m;
+      *dd = d;
+      *ss = s;
+      found = 1;
+    }
+  }
+  return found && best <= b->k - b->k / 4;
+}
+
+/* Appends to dg->frag what is left of hit e's piece outside its k writers
+ * w[] (k >= DG_SPLIT_MIN). subtract_each would cost O(k^2) for k writers
+ * spread over one piece (a strided view's n single elements over a tile:
+ * 12 s at n = 5 * 10^4); this cuts the piece in two at a median writer edge,
+ * hands each writer to the halves it meets, and goes on in each half,
+ * subtracting one by one once a box has fewer than DG_SPLIT_LEAF writers
+ * (or no cut separates them). Boxes are done depth first from an explicit
+ * stack, and the box popped always owns the top of wpool: O(k log k) for
+ * writers a cut separates. The remainder is the same point set as
+ * subtract_each's, in at most as many more pieces as there were cuts.
+ * 0 or -1 (allocation). */
+static int remainder_split(grt_dg_t *dg, const dg_hit_t *e, const grt_rect_t *const *w,
+                           size_t k) {
+  const int nd = dg->nd;
+  if (grow_arr(dg, (void **)&dg->wpool, &dg->capwpool, k, sizeof(*dg->wpool)) ||
+      grow_arr(dg, (void **)&dg->boxes, &dg->capboxes, 1, sizeof(dg_box_t)))
+    return -1;
+  memcpy(dg->wpool, w, k * sizeof(*w));
+  size_t nbox = 1;
+  memcpy(dg->boxes[0].lo, e->p.lo, sizeof e->p.lo);
+  memcpy(dg->boxes[0].hi, e->p.hi, sizeof e->p.hi);
+  dg->boxes[0].off = 0;
+  dg->boxes[0].k = k;
+  while (nbox > 0) {
+    dg_box_t b = dg->boxes[--nbox];
+    size_t top = b.off + b.k; /* b's list is the top of wpool */
+    int covered = 0;
+    for (size_t i = 0; i < b.k && !covered; i++) {
+      const grt_rect_t *x = dg->wpool[b.off + i];
+      covered = 1;
+      for (int d = 0; d < nd; d++)
+        if (x->lo[d] > b.lo[d] || x->hi[d] < b.hi[d]) covered = 0;
+    }
+    if (covered) continue;
+    int d = 0;
+    int64_t s = 0;
+    int split = b.k >= DG_SPLIT_LEAF ? choose_split(dg, &b, &d, &s) : 0;
+    if (split < 0) return -1;
+    if (!split) {
+      if (need_frag(dg, 1)) return -1;
+      size_t start = dg->nfrag;
+      dg_piece_t *f = &dg->frag[dg->nfrag++];
+      *f = e->p;
+      memcpy(f->lo, b.lo, sizeof b.lo);
+      memcpy(f->hi, b.hi, sizeof b.hi);
+      f->placed = 0;
+      if (subtract_each(dg, start, dg->wpool + b.off, b.k)) return -1;
+      continue;
+    }
+    /* the right half's list then the left's, built above the top and moved
+     * down over b's: the left half (pushed last) owns the new top */
+    if (grow_arr(dg, (void **)&dg->wpool, &dg->capwpool, top + 2 * b.k, sizeof(*dg->wpool)) ||
+        grow_arr(dg, (void **)&dg->boxes, &dg->capboxes, nbox + 2, sizeof(dg_box_t)))
+      return -1;
+    const grt_rect_t **ws = dg->wpool + b.off, **out = dg->wpool + top;
+    size_t kr = 0, kl = 0;
+    for (size_t i = 0; i < b.k; i++)
+      if (ws[i]->hi[d] >= s) out[kr++] = ws[i];
+    for (size_t i = 0; i < b.k; i++)
+      if (ws[i]->lo[d] < s) out[kr + kl++] = ws[i];
+    memmove(ws, out, (kr + kl) * sizeof(*ws));
+    dg_box_t *r = &dg->boxes[nbox++], *l = &dg->boxes[nbox++];
+    *r = b;
+    r->lo[d] = s;
+    r->off = b.off;
+    r->k = kr;
+    *l = b;
+    l->hi[d] = s - 1;
+    l->off = b.off + kr;
+    l->k = kl;
+  }
+  return 0;
+}
+
 /* Computes the remainders of every hit piece: the piece minus each batch
  * writer rectangle that hit it, in batch order (slab decomposition of each
- * fragment that the rectangle meets), into dg->frag. */
+ * fragment that the rectangle meets; by splitting for a piece hit by many),
+ * into dg->frag. */
 static int plan_remainders(grt_dg_t *dg) {
-  const int nd = dg->nd;
   if (grow_arr(dg, (void **)&dg->wlist, &dg->capwlist, dg->npairs,
                sizeof(*dg->wlist)))
     return -1;
@@ -861,27 +1045,17 @@ static int plan_remainders(grt_dg_t *dg) {
   dg->nfrag = 0;
   for (size_t h = 0; h < dg->nhits; h++) {
     dg_hit_t *e = &dg->hits[h];
+    const grt_rect_t *const *w = dg->wlist + e->first;
+    if (e->npairs >= DG_SPLIT_MIN) {
+      if (remainder_split(dg, e, w, e->npairs)) return -1;
+      continue;
+    }
     size_t start = dg->nfrag;
     if (need_frag(dg, 1)) return -1;
     dg->frag[dg->nfrag] = e->p;
     dg->frag[dg->nfrag].placed = 0;
     dg->nfrag++;
-    for (uint32_t j = 0; j < e->npairs; j++) {
-      const grt_rect_t *w = dg->wlist[e->first + j];
-      size_t m = dg->nfrag - start;
-      if (grow_arr(dg, (void **)&dg->frag2, &dg->capfrag2, m, sizeof(dg_piece_t)))
-        return -1;
-      memcpy(dg->frag2, dg->frag + start, m * sizeof(dg_piece_t));
-      dg->nfrag = start;
-      for (size_t f = 0; f < m; f++) {
-        if (need_frag(dg, 2 * (size_t)nd)) return -1;
-        const dg_piece_t *x = &dg->frag2[f];
-        if (meets(x->lo, x->hi, w->lo, w->hi, nd))
-          dg->ops->slabs(dg, x, w->lo, w->hi);
-        else
-          dg->frag[dg->nfrag++] = *x;
-      }
-    }
+    if (subtract_each(dg, start, w, e->npairs)) return -1;
   }
   return 0;
 }

@@ -83,6 +83,7 @@ int grt_launcher_build_command(const grt_launcher_opts_t *o, const char *config_
       rc |= grt_strvec_push(cmd, "--bind-to");
       rc |= grt_strvec_push(cmd, o->cpu_bind);
     }
+    if (o->oversubscribe) rc |= grt_strvec_push(cmd, "--oversubscribe");
     if (is_root) rc |= grt_strvec_push(cmd, "--allow-run-as-root");
     rc |= grt_strvec_push(cmd, "-x");
     rc |= grt_strvec_pushf(cmd, "GRT_CONFIG=%s", config_path);
@@ -100,6 +101,7 @@ int grt_launcher_build_command(const grt_launcher_opts_t *o, const char *config_
     rc |= grt_strvec_pushf(cmd, "--ntasks=%lld", nodes * rpn);
     if (o->cpu_bind) rc |= grt_strvec_pushf(cmd, "--cpu-bind=%s", o->cpu_bind);
     if (o->mem_bind) rc |= grt_strvec_pushf(cmd, "--mem-bind=%s", o->mem_bind);
+    if (o->oversubscribe) rc |= grt_strvec_push(cmd, "--overcommit");
     rc |= grt_strvec_pushf(cmd, "--export=ALL,GRT_CONFIG=%s", config_path);
     break;
   case GRT_LAUNCHER_JSRUN:

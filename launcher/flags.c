@@ -34,12 +34,12 @@ static const lkey_t lkeys[GRT_LK_COUNT] = {
     [GRT_LK_GPUS] = {"gpus", "--gpus", "GRT_GPUS", "N", "0", "GPUs per rank", LT_COUNT, 0, 0},
     [GRT_LK_OMPS] = {"omps", "--omps", "GRT_OMPS", "N", "0", "OpenMP groups per rank", LT_COUNT, 0, 0},
     [GRT_LK_OMPTHREADS] = {"ompthreads", "--ompthreads", "GRT_OMPTHREADS", "N", "auto", "threads per OpenMP group", LT_AUTO, 1, -1},
-    [GRT_LK_UTILITY] = {"utility", "--utility", "GRT_UTILITY", "N", "1", "utility threads per rank", LT_COUNT, 1, 1},
+    [GRT_LK_UTILITY] = {"utility", "--utility", "GRT_UTILITY", "N", "1", "utility threads per rank (only 1 is supported yet)", LT_COUNT, 1, 1},
     [GRT_LK_SYSMEM] = {"sysmem", "--sysmem", "GRT_SYSMEM", "MiB", "80% of MemAvailable / ranks per node", "host memory budget per rank", LT_MIB, 0, 0},
-    [GRT_LK_NUMAMEM] = {"numamem", "--numamem", "GRT_NUMAMEM", "MiB", "0", "NUMA-bound memory budget per rank", LT_MIB, 0, 0},
+    [GRT_LK_NUMAMEM] = {"numamem", "--numamem", "GRT_NUMAMEM", "MiB", "0", "NUMA-bound memory budget per rank (not supported yet: 0 only)", LT_MIB, 0, 0},
     [GRT_LK_FBMEM] = {"fbmem", "--fbmem", "GRT_FBMEM", "MiB", "0", "GPU frame-buffer budget per GPU", LT_MIB, 0, 0},
     [GRT_LK_ZCMEM] = {"zcmem", "--zcmem", "GRT_ZCMEM", "MiB", "32", "zero-copy memory budget per rank", LT_MIB, 0, 32},
-    [GRT_LK_REGMEM] = {"regmem", "--regmem", "GRT_REGMEM", "MiB", "0", "registered memory budget per rank", LT_MIB, 0, 0},
+    [GRT_LK_REGMEM] = {"regmem", "--regmem", "GRT_REGMEM", "MiB", "0", "registered memory budget per rank (not supported yet: 0 only)", LT_MIB, 0, 0},
     [GRT_LK_EAGER] = {"eager_alloc_percentage", "--eager-alloc-percentage", "GRT_EAGER_ALLOC_PERCENTAGE", "PCT", "50", "share of each budget for eager allocations (0..100)", LT_PERCENT, 0, 50},
     [GRT_LK_MIN_CPU_CHUNK] = {"min_cpu_chunk", NULL, "GRT_MIN_CPU_CHUNK", "BYTES", "65536", "smallest per-CPU piece of an auto launch (bytes)", LT_BYTES, 0, 65536},
     [GRT_LK_TILES] = {"tiles", NULL, "GRT_TILES", "N", "0", "fixed tile count (0 = per machine)", LT_COUNT, 0, 0},
@@ -72,7 +72,8 @@ const char *grt_launcher_kind_name(grt_launcher_kind_t kind) {
 /* ---- the other flags ---- */
 
 typedef enum {
-  OF_LAUNCHER, OF_EXTRA, OF_CPU_BIND, OF_MEM_BIND, OF_SHOW_CONFIG, OF_DRY_RUN, OF_VERBOSE,
+  OF_LAUNCHER, OF_EXTRA, OF_CPU_BIND, OF_MEM_BIND, OF_OVERSUBSCRIBE, OF_STRICT_CORES,
+  OF_SHOW_CONFIG, OF_DRY_RUN, OF_VERBOSE,
   OF_KEEP, OF_HELP, OF_VERSION, OF_COUNT
 } oflag_t;
 
@@ -85,6 +86,8 @@ static const oflag_def_t oflags[OF_COUNT] = {
     [OF_EXTRA] = {"--launcher-extra", "GRT_LAUNCHER_EXTRA", "ARG", "none", "extra argument for the launcher (repeatable; the variable is split at blanks)"},
     [OF_CPU_BIND] = {"--cpu-bind", "GRT_CPU_BIND", "BIND", "the launcher's", "CPU binding (mpirun --bind-to, srun --cpu-bind, jsrun --bind)"},
     [OF_MEM_BIND] = {"--mem-bind", "GRT_MEM_BIND", "BIND", "the launcher's", "memory binding (srun --mem-bind only)"},
+    [OF_OVERSUBSCRIBE] = {"--oversubscribe", "GRT_OVERSUBSCRIBE", NULL, "false", "allow more threads than cores (passed to mpirun; srun gets --overcommit)"},
+    [OF_STRICT_CORES] = {"--strict-cores", "GRT_STRICT_CORES", NULL, "false", "count utility threads as needing a core (else only warn)"},
     [OF_SHOW_CONFIG] = {"--show-config", NULL, NULL, NULL, "print the generated config (then run the program, if any)"},
     [OF_DRY_RUN] = {"--dry-run", NULL, NULL, NULL, "print the generated config and the exact command; run nothing"},
     [OF_VERBOSE] = {"--verbose", "GRT_VERBOSE", NULL, "false", "print the run directory and the command before running"},
@@ -252,8 +255,10 @@ static int apply_env(grt_launcher_opts_t *o, char *err, size_t errlen) {
   if (e && !is_blank(e)) o->mem_bind = e;
   static const struct { const char *env, *flag; size_t off; } bools[] = {
       {"GRT_VERBOSE", "--verbose", offsetof(grt_launcher_opts_t, verbose)},
-      {"GRT_KEEP", "--keep", offsetof(grt_launcher_opts_t, keep)}};
-  for (int i = 0; i < 2; i++) {
+      {"GRT_KEEP", "--keep", offsetof(grt_launcher_opts_t, keep)},
+      {"GRT_OVERSUBSCRIBE", "--oversubscribe", offsetof(grt_launcher_opts_t, oversubscribe)},
+      {"GRT_STRICT_CORES", "--strict-cores", offsetof(grt_launcher_opts_t, strict_cores)}};
+  for (int i = 0; i < 4; i++) {
     e = getenv(bools[i].env);
     if (!e || is_blank(e)) continue;
     if (parse_bool(e, (bool *)((char *)o + bools[i].off)) < 0)
@@ -317,7 +322,8 @@ int grt_launcher_parse(int argc, char **argv, grt_launcher_opts_t *o, char *err,
       bool b = true;
       if (val && parse_bool(val, &b) < 0)
         return fail(err, errlen, "%s: value '%s' is not a boolean", flag, clip(val, vb, sizeof vb));
-      if (val && key < 0 && of != OF_VERBOSE && of != OF_KEEP)
+      if (val && key < 0 && of != OF_VERBOSE && of != OF_KEEP && of != OF_OVERSUBSCRIBE &&
+          of != OF_STRICT_CORES)
         return fail(err, errlen, "%s: takes no value", flag);
       if (key >= 0) {
         o->val[key].b = b;
@@ -328,6 +334,8 @@ int grt_launcher_parse(int argc, char **argv, grt_launcher_opts_t *o, char *err,
         case OF_DRY_RUN: o->dry_run = true; break;
         case OF_VERBOSE: o->verbose = b; break;
         case OF_KEEP: o->keep = b; break;
+        case OF_OVERSUBSCRIBE: o->oversubscribe = b; break;
+        case OF_STRICT_CORES: o->strict_cores = b; break;
         case OF_HELP: o->help = true; break;
         case OF_VERSION: o->version = true; break;
         default: break;
@@ -423,7 +431,7 @@ void grt_launcher_usage(FILE *out) {
   usage_line(out, "--nodes", "N", "GRT_NODES", "1", lkeys[GRT_LK_NODES].help);
   usage_line(out, "--ranks-per-node", "N", "GRT_RANKS_PER_NODE", "1",
              lkeys[GRT_LK_RANKS_PER_NODE].help);
-  for (int f = OF_LAUNCHER; f <= OF_MEM_BIND; f++)
+  for (int f = OF_LAUNCHER; f <= OF_STRICT_CORES; f++)
     usage_line(out, oflags[f].flag, oflags[f].arg, oflags[f].env, oflags[f].def, oflags[f].help);
   fputs("\nTools (recorded in the config):\n", out);
   static const int tools[] = {GRT_LK_PROFILE, GRT_LK_DATAFLOW, GRT_LK_EVENT, GRT_LK_LOGDIR};

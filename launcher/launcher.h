@@ -51,6 +51,8 @@ typedef struct {
   grt_lopt_origin_t extra_origin;
   const char *cpu_bind, *mem_bind;  /* NULL = launcher's default */
   bool show_config, dry_run, verbose, keep, help, version;
+  bool oversubscribe;       /* --oversubscribe: more threads than cores is fine */
+  bool strict_cores;        /* --strict-cores: utility threads need cores too */
   int prog_index;           /* argv index of the program, or argc if none */
   char *owned;              /* copy of GRT_LAUNCHER_EXTRA split in place */
 } grt_launcher_opts_t;
@@ -95,7 +97,9 @@ int grt_launcher_probe(grt_machine_t *m, bool want_gpus, char *err, size_t errle
 void grt_launcher_resolve(grt_launcher_opts_t *o, const grt_machine_t *m);
 
 /* Checks the request against the machine and the launcher kind. Returns 0 or
- * GRT_LAUNCHER_EXIT_USAGE with a message naming the flag in @p err. */
+ * GRT_LAUNCHER_EXIT_USAGE with a message naming the flag in @p err. On 0,
+ * @p err is empty or holds a warning to print (the utility threads do not
+ * fit beside the workers; see --strict-cores). */
 int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, char *err,
                           size_t errlen);
 

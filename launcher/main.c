@@ -41,6 +41,7 @@ int main(int argc, char **argv) {
   }
   grt_launcher_resolve(&o, &m);
   if (grt_launcher_validate(&o, &m, err, sizeof err)) return usage_error(&o, err);
+  if (err[0]) fprintf(stderr, "grt: warning: %s\n", err);
 
   char *conf = NULL;
   size_t conflen = 0;

@@ -95,6 +95,7 @@ static bool has_oversubscribe(const grt_launcher_opts_t *o) {
 int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, char *err,
                           size_t errlen) {
   const grt_lval_t *v = o->val;
+  if (err && errlen) err[0] = '\0';
   long long nodes = v[GRT_LK_NODES].num, rpn = v[GRT_LK_RANKS_PER_NODE].num;
   const char *kind = grt_launcher_kind_name(o->launcher);
   if (nodes * rpn > 1 << 24)
@@ -119,28 +120,51 @@ int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, 
     return fail(err, errlen, "GRT_SIM_RANK: value %lld is out of range: it must be below "
                 "GRT_SIM_RANKS = %lld", r, sr);
 
-  /* Cores: explicit CPUs + OpenMP threads + utility threads per rank must
-   * fit the node's cores divided among its ranks (auto counts are resolved
-   * by the runtime to what fits). Skipped when the user oversubscribes. */
-  if (!has_oversubscribe(o)) {
+  /* Settings that are accepted by the configuration format but not
+   * implemented yet: refused rather than silently ignored (runtime/config.c
+   * refuses them too). */
+  if (v[GRT_LK_UTILITY].num > 1)
+    return fail(err, errlen, "--utility %lld: only 1 utility thread per rank is supported yet",
+                v[GRT_LK_UTILITY].num);
+  if (v[GRT_LK_NUMAMEM].num > 0)
+    return fail(err, errlen, "--numamem %lld: NUMA-bound memory is not supported yet (0 only)",
+                v[GRT_LK_NUMAMEM].num);
+  if (v[GRT_LK_REGMEM].num > 0)
+    return fail(err, errlen, "--regmem %lld: registered memory is not supported yet (0 only)",
+                v[GRT_LK_REGMEM].num);
+
+  /* Cores: explicit CPUs + OpenMP threads per rank must fit the node's
+   * cores divided among its ranks (auto counts are resolved by the runtime
+   * to what fits). The utility thread mostly sleeps: it counts only with
+   * --strict-cores, else not fitting it is a warning. Skipped when the user
+   * oversubscribes (--oversubscribe, or mpirun's flag in --launcher-extra). */
+  if (!o->oversubscribe && !has_oversubscribe(o)) {
     if (rpn > m->cores)
       return fail(err, errlen, "--ranks-per-node %lld: this node has only %d cores "
-                  "(pass --launcher-extra --oversubscribe to run anyway)", rpn, m->cores);
+                  "(pass --oversubscribe to run anyway)", rpn, m->cores);
     long long per_rank = m->cores / rpn;
     long long cpus = v[GRT_LK_CPUS].num > 0 ? v[GRT_LK_CPUS].num : 0;
     long long omps = v[GRT_LK_OMPS].num;
     long long ompthreads = v[GRT_LK_OMPTHREADS].num > 0 ? v[GRT_LK_OMPTHREADS].num : 1;
     long long util = v[GRT_LK_UTILITY].num;
-    long long need = cpus + omps * ompthreads + util;
+    long long workers = cpus + omps * ompthreads;
+    long long need = workers + (o->strict_cores ? util : 0);
     if (need > per_rank) {
       const char *flag = cpus > 0 && cpus >= omps * ompthreads ? "--cpus"
                          : omps > 0                             ? "--omps"
                                                                 : "--utility";
+      char ut[64] = "";
+      if (o->strict_cores) snprintf(ut, sizeof ut, " + --utility %lld with --strict-cores", util);
       return fail(err, errlen, "%s: each rank needs %lld cores (--cpus %lld + --omps %lld x "
-                  "--ompthreads %lld + --utility %lld) but this node's %d cores give %lld "
-                  "per rank with --ranks-per-node %lld", flag, need, cpus, omps, ompthreads,
-                  util, m->cores, per_rank, rpn);
+                  "--ompthreads %lld%s) but this node's %d cores give %lld per rank with "
+                  "--ranks-per-node %lld (pass --oversubscribe to run anyway)", flag, need,
+                  cpus, omps, ompthreads, ut, m->cores, per_rank, rpn);
     }
+    if (workers + util > per_rank && err && errlen)
+      snprintf(err, errlen, "each rank runs %lld worker%s and %lld utility thread%s on %lld "
+               "core%s: the utility thread shares a core (--strict-cores refuses this)",
+               workers, workers == 1 ? "" : "s", util, util == 1 ? "" : "s", per_rank,
+               per_rank == 1 ? "" : "s");
   }
 
   /* Host memory: every host budget of every rank on this node must fit in

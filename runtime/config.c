@@ -169,7 +169,7 @@ static int parse_bool(const char *text, bool *out, const char **why) {
 }
 
 /* Parses @p text as the value of key @p k. Returns 0, or -1 with @p why. */
-static int parse_value(const key_def_t *k, const char *text, value_t *v, const char **why) {
+static int parse_value_raw(const key_def_t *k, const char *text, value_t *v, const char **why) {
   unsigned long long u;
   switch (k->type) {
   case KT_INT: return parse_int(k, text, &v->i, why);
@@ -192,6 +192,23 @@ static int parse_value(const key_def_t *k, const char *text, value_t *v, const c
     return 0;
   }
   return *why = "has an unknown type", -1;
+}
+
+/* Values the format accepts that nothing implements yet are refused, not
+ * ignored (the launcher refuses them too): more than one utility thread,
+ * NUMA-bound and registered memory budgets. */
+static int refuse_unsupported(const key_def_t *k, const value_t *v, const char **why) {
+  if (strcmp(k->name, "utility") == 0 && v->i > 1)
+    return *why = "is not supported yet: only 1 utility thread per rank", -1;
+  if ((strcmp(k->name, "numamem") == 0 || strcmp(k->name, "regmem") == 0) && v->z > 0)
+    return *why = "is not supported yet: this memory kind is not implemented (0 only)", -1;
+  return 0;
+}
+
+/* parse_value_raw, then refuse_unsupported. */
+static int parse_value(const key_def_t *k, const char *text, value_t *v, const char **why) {
+  if (parse_value_raw(k, text, v, why) < 0) return -1;
+  return refuse_unsupported(k, v, why);
 }
 
 static void store_value(grt_settings_t *s, int key, const value_t *v,

@@ -53,8 +53,11 @@ GRT_EXPORT const char *grt_last_error(void);
 /* ---- kinds ---- */
 typedef enum { GRT_PROC_CPU, GRT_PROC_OMP, GRT_PROC_GPU } grt_proc_kind_t;
 typedef enum { GRT_READ, GRT_WRITE, GRT_READ_WRITE, GRT_REDUCE } grt_privilege_t;
-/* Built-in reduction operators, defined for every numeric type. Custom
- * operators registered with grt_redop_register() get ids >= GRT_REDOP_CUSTOM. */
+/* Built-in reduction operators: all four on integers and floats; SUM and
+ * PROD on complex types (MIN/MAX are GRT_EINVAL: no order); on bool, SUM and
+ * MAX are logical OR, PROD and MIN logical AND; none on fixed binary or
+ * struct types (docs/types.md). Custom operators registered with
+ * grt_redop_register() get ids >= GRT_REDOP_CUSTOM. */
 typedef enum {
   GRT_REDOP_SUM, GRT_REDOP_PROD, GRT_REDOP_MIN, GRT_REDOP_MAX,
   GRT_REDOP_CUSTOM = 64

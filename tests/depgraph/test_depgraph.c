@@ -594,6 +594,74 @@ static void test_depgraph_many_ids_once_each(void **state) {
   }
 }
 
+/* One piece hit by many writers of one batch (a strided view's single
+ * elements over a tile; a 2-D grid of cells over a block): the remainder is
+ * exactly the points no writer covers, whichever way the analyzer cuts it
+ * (one by one, or by splitting once 16 writers hit the piece). Every
+ * element is then read alone and must depend on exactly its last writer;
+ * an allocation failure while planning leaves the analyzer unchanged. */
+static void test_depgraph_many_writers_cut_one_piece(void **state) {
+  (void)state;
+  enum { N = 2000 };
+  static grt_rect_t w[N];
+  for (long k = 0; k <= 2; k++) {
+    grt_dg_t *dg = grt__dg_create(1);
+    add1(dg, 1, GRT_DG_WRITE, 0, r1(0, 2 * N - 1));
+    for (int i = 0; i < N; i++) w[i] = r1(2 * i, 2 * i);
+    grt_dg_access_t a = {.id = 2, .priv = GRT_DG_WRITE, .rects = w, .nrects = N};
+    edges_t e = {0};
+    grt__dg_debug_fail_alloc(dg, k); /* k = 0: no failure */
+    int rc = grt__dg_add(dg, &a, 1, collect, &e);
+    grt__dg_debug_fail_alloc(dg, 0);
+    if (k > 0) {
+      assert_int_equal(rc, -2);
+      assert_int_equal(grt__dg_live(dg), 1);
+      grt__dg_destroy(dg);
+      continue;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(e.n, 1);
+    assert_true(has_edge(&e, 0, 1));
+    /* N written singles and the N odd elements left of the old piece, in
+     * at most one piece each */
+    assert_int_equal(grt__dg_live(dg), 2 * N);
+    for (int x = 0; x < 2 * N; x++) {
+      edges_t *r = add1(dg, 10 + (uint64_t)x, GRT_DG_READ, 0, r1(x, x));
+      assert_int_equal(r->n, 1);
+      assert_true(has_edge(r, 0, x % 2 ? 1 : 2));
+    }
+    grt__dg_destroy(dg);
+  }
+
+  /* 2-D: a 64 x 64 block, written by 32 x 32 cells of one element at
+   * (2i + (j % 2), 2j) (a sheared checkerboard) in one access, and by
+   * full rows 60..63 in a second access of the same batch */
+  grt_dg_t *dg = grt__dg_create(2);
+  add1(dg, 1, GRT_DG_WRITE, 0, r2(0, 63, 0, 63));
+  int n = 0;
+  for (int i = 0; i < 32; i++)
+    for (int j = 0; j < 32; j++) w[n++] = r2(2 * i + j % 2, 2 * i + j % 2, 2 * j, 2 * j);
+  grt_rect_t rows = r2(60, 63, 0, 63);
+  grt_dg_access_t b[2] = {{.id = 2, .priv = GRT_DG_WRITE, .rects = w, .nrects = n},
+                          {.id = 3, .priv = GRT_DG_WRITE, .rects = &rows, .nrects = 1}};
+  edges_t e = {0};
+  assert_int_equal(grt__dg_add(dg, b, 2, collect, &e), 0);
+  for (int x = 0; x < 64; x++)
+    for (int y = 0; y < 64; y++) {
+      int cell = y % 2 == 0 && (x - (y / 2) % 2) % 2 == 0 && x - (y / 2) % 2 >= 0;
+      edges_t *r = add1(dg, 100 + (uint64_t)(x * 64 + y), GRT_DG_READ, 0, r2(x, x, y, y));
+      if (x >= 60) {
+        /* rows 60..63: both accesses of the batch where a cell lies there */
+        assert_true(has_edge(r, 0, 3));
+        assert_int_equal(r->n, cell ? 2 : 1);
+      } else {
+        assert_int_equal(r->n, 1);
+        assert_true(has_edge(r, 0, cell ? 2 : 1));
+      }
+    }
+  grt__dg_destroy(dg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_depgraph_create_rejects_bad_ndim),
@@ -618,6 +686,7 @@ int main(void) {
       cmocka_unit_test(test_depgraph_large_tree_matches_grid),
       cmocka_unit_test(test_depgraph_prune_drops_completed),
       cmocka_unit_test(test_depgraph_many_ids_once_each),
+      cmocka_unit_test(test_depgraph_many_writers_cut_one_piece),
       cmocka_unit_test(test_depgraph_alloc_failure_leaves_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,8 @@ const fuzz_seed_t fuzz_seeds[] = {
     FUZZ_SEED(S("--omps") S("2") S("--ompthreads") S("auto") S("--utility") S("2") S("--eager-alloc-percentage") S("100") "p"),
     FUZZ_SEED(S("--show-config") S("--verbose") S("--keep=no") S("--zcmem") S("0") S("--numamem") S("1") S("--regmem") "2"),
     FUZZ_SEED(S("--mem-bind") S("local") S("--launcher") S("srun") "a"),
+    FUZZ_SEED(S("--oversubscribe") S("--strict-cores=no") S("--launcher") S("mpirun") S("--cpus") S("9") "a"),
+    FUZZ_SEED(S("@OVERSUBSCRIBE=yes") S("@STRICT_CORES=1") S("--launcher=srun") "app"),
     FUZZ_SEED(S("@SYSMEM=64") S("@LAUNCHER=srun") S("@LAUNCHER_EXTRA=--a  --b") S("@LOGDIR=/x\ny") S("--cpus") S("2") "app"),
     FUZZ_SEED(S("@RANKS_PER_NODE=2") S("@PROFILE=yes") S("@SIM_RANKS=3") S("@SIM_RANK=2") S("@TILES=4") "app"),
     FUZZ_SEED(S("@CPU_BIND=core") S("@MEM_BIND=local") S("@KEEP=1") S("@VERBOSE=no") S("--launcher=srun") "app"),
@@ -36,9 +38,11 @@ const char *const fuzz_dict[] = {
     "--zcmem", "--regmem", "--eager-alloc-percentage", "--nodes", "--ranks-per-node",
     "--launcher", "--launcher-extra", "--cpu-bind", "--mem-bind", "--profile", "--dataflow",
     "--event", "--logdir", "--show-config", "--dry-run", "--verbose", "--keep", "--help",
+    "--oversubscribe", "--strict-cores",
     "--version", "--", "=", "mpirun", "srun", "jsrun", "none", "auto", "-1", "2147483648",
     "17592186044416", "\"", "\\", "\n", "#", "oversubscribe", "@CPUS=", "@SYSMEM=",
-    "@LAUNCHER=", "@LAUNCHER_EXTRA=", "@MIN_CPU_CHUNK=", "@SIM_RANK=", "@LOGDIR=", "@KEEP="};
+    "@LAUNCHER=", "@LAUNCHER_EXTRA=", "@MIN_CPU_CHUNK=", "@SIM_RANK=", "@LOGDIR=", "@KEEP=",
+    "@OVERSUBSCRIBE=", "@STRICT_CORES="};
 const size_t fuzz_ndict = sizeof fuzz_dict / sizeof fuzz_dict[0];
 
 /* A large machine, so that most parsed requests get through the checks. */

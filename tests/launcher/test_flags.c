@@ -161,13 +161,42 @@ static void test_flags_validate_cores_and_memory(void **state) {
   char err[512];
   grt_machine_t m = {.cores = 4, .mem_available_mib = 1000, .gpus = 0, .have_cuda = true};
   assert_int_equal(check(&m, err, ARGS("--cpus", "3", "a")), 0);      /* 3 + 1 utility */
+  assert_string_equal(err, "");
+  /* The utility thread mostly sleeps: not fitting it is a warning, unless
+   * --strict-cores (issue 14: --cpus 2 on a 2-core laptop exited 2). */
+  assert_int_equal(check(&m, err, ARGS("--cpus", "4", "a")), 0);
+  assert_non_null(strstr(err, "utility thread shares a core"));
+  assert_int_equal(check(&m, err, ARGS("--cpus", "4", "--strict-cores", "a")), 2);
+  assert_non_null(strstr(err, "--cpus: each rank needs 5 cores"));
+  assert_non_null(strstr(err, "--strict-cores"));
+  setenv("GRT_STRICT_CORES", "1", 1);
   assert_int_equal(check(&m, err, ARGS("--cpus", "4", "a")), 2);
-  assert_non_null(strstr(err, "--cpus"));
+  assert_int_equal(check(&m, err, ARGS("--cpus", "4", "--strict-cores=no", "a")), 0);
+  unsetenv("GRT_STRICT_CORES");
+  assert_int_equal(check(&m, err, ARGS("--cpus", "5", "a")), 2);  /* workers beyond the cores */
+  assert_non_null(strstr(err, "--cpus: each rank needs 5 cores (--cpus 5 + --omps 0 x "
+                              "--ompthreads 1) but this node's 4 cores give 4 per rank"));
+  assert_non_null(strstr(err, "--oversubscribe"));
+  assert_int_equal(check(&m, err, ARGS("--cpus", "5", "--oversubscribe", "a")), 0);
   assert_int_equal(check(&m, err, ARGS("--cpus", "1", "--ranks-per-node", "2", "a")), 0);
-  assert_int_equal(check(&m, err, ARGS("--cpus", "2", "--ranks-per-node", "2", "a")), 2);
+  assert_int_equal(check(&m, err, ARGS("--cpus", "2", "--ranks-per-node", "2", "a")), 0);
+  assert_int_equal(check(&m, err, ARGS("--cpus", "3", "--ranks-per-node", "2", "a")), 2);
   assert_non_null(strstr(err, "give 2 per rank"));
+  /* The laptop of issue 14: 2 cores, 2 ranks of 1 CPU worker each. */
+  grt_machine_t laptop = {.cores = 2, .mem_available_mib = 1000, .gpus = 0};
+  assert_int_equal(check(&laptop, err, ARGS("--ranks-per-node", "2", "--cpus", "1", "a")), 0);
+  assert_int_equal(check(&laptop, err, ARGS("--cpus", "2", "a")), 0);
+  assert_int_equal(check(&laptop, err, ARGS("--ranks-per-node", "3", "a")), 2);
+  assert_int_equal(check(&laptop, err, ARGS("--ranks-per-node", "3", "--oversubscribe", "a")), 0);
+  /* Settings that do nothing yet are refused, not ignored. */
+  assert_int_equal(check(&m, err, ARGS("--utility", "2", "a")), 2);
+  assert_non_null(strstr(err, "--utility 2: only 1 utility thread"));
+  assert_int_equal(check(&m, err, ARGS("--numamem", "1", "a")), 2);
+  assert_non_null(strstr(err, "--numamem 1: NUMA-bound memory is not supported yet"));
+  assert_int_equal(check(&m, err, ARGS("--regmem", "1", "a")), 2);
+  assert_non_null(strstr(err, "--regmem 1: registered memory is not supported yet"));
   assert_int_equal(check(&m, err, ARGS("--omps", "1", "--ompthreads", "3", "a")), 0);
-  assert_int_equal(check(&m, err, ARGS("--omps", "2", "--ompthreads", "2", "a")), 2);
+  assert_int_equal(check(&m, err, ARGS("--omps", "2", "--ompthreads", "3", "a")), 2);
   assert_non_null(strstr(err, "--omps"));
   assert_int_equal(check(&m, err, ARGS("--ranks-per-node", "5", "a")), 2);
   assert_non_null(strstr(err, "--ranks-per-node 5"));
@@ -183,8 +212,8 @@ static void test_flags_validate_cores_and_memory(void **state) {
   assert_non_null(strstr(err, "--sysmem"));
   assert_non_null(strstr(err, "1000 MiB available"));
   assert_int_equal(check(&m, err, ARGS("--sysmem", "400", "--ranks-per-node", "3", "a")), 2);
-  assert_int_equal(check(&m, err, ARGS("--sysmem", "1", "--numamem", "2000", "a")), 2);
-  assert_non_null(strstr(err, "--numamem"));
+  assert_int_equal(check(&m, err, ARGS("--sysmem", "1", "--zcmem", "2000", "a")), 2);
+  assert_non_null(strstr(err, "--zcmem"));
   /* Unknown MemAvailable: no memory check; default sysmem 1 GiB. */
   m.mem_available_mib = 0;
   assert_int_equal(check(&m, err, ARGS("--sysmem", "99999999", "a")), 0);
@@ -240,6 +269,11 @@ static void test_flags_commands(void **state) {
   command(ARGS("--ranks-per-node", "3", "--nodes", "2", "--cpu-bind", "socket", "app"), true,
           "mpirun -np 6 --map-by ppr:3:node --bind-to socket --allow-run-as-root "
           "-x GRT_CONFIG=/r/grt.conf app\n");
+  command(ARGS("--ranks-per-node", "2", "--oversubscribe", "app"), false,
+          "mpirun -np 2 --map-by ppr:2:node --oversubscribe -x GRT_CONFIG=/r/grt.conf app\n");
+  command(ARGS("--launcher", "srun", "--oversubscribe", "app"), false,
+          "srun --nodes=1 --ntasks-per-node=1 --ntasks=1 --overcommit "
+          "--export=ALL,GRT_CONFIG=/r/grt.conf app\n");
   command(ARGS("--launcher", "srun", "--nodes", "4", "app"), true,
           "srun --nodes=4 --ntasks-per-node=1 --ntasks=4 --export=ALL,GRT_CONFIG=/r/grt.conf app\n");
   command(ARGS("--launcher", "jsrun", "--ranks-per-node", "6", "--launcher-extra", "-X",

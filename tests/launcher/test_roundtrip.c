@@ -152,8 +152,8 @@ static void test_roundtrip_defaults(void **state) {
 static void test_roundtrip_every_flag(void **state) {
   (void)state;
   const char *all[] = {"--cpus", "3", "--gpus", "1", "--omps", "2", "--ompthreads", "4",
-                       "--utility", "2", "--sysmem", "1000", "--numamem", "10", "--fbmem", "2000",
-                       "--zcmem", "0", "--regmem", "5", "--eager-alloc-percentage", "0",
+                       "--utility", "1", "--sysmem", "1000", "--numamem", "0", "--fbmem", "2000",
+                       "--zcmem", "0", "--regmem", "0", "--eager-alloc-percentage", "0",
                        "--profile", "--dataflow=yes", "--event=true",
                        "--logdir", "/tmp/with space/# hash \"quote\" \\ \t\x01 end ",
                        "--nodes", "3", "--ranks-per-node", "2", NULL};

@@ -324,6 +324,20 @@ static void test_mpi_jobs_launcher_example(void **state) {
     fail_msg("status %d:\n%s", j.status, j.out);
 }
 
+/* A strided view (every other element) written and read on 1 rank (the
+ * program alone) and on 2: exactly those elements, checked by the program. */
+static void test_mpi_jobs_strided_view(void **state) {
+  (void)state;
+  static job_t j;
+  char *argv[] = {(char *)prog(), "strided", NULL};
+  run(&j, argv, NULL, 60);
+  if (j.status != 0 || !strstr(j.out, "strided ok"))
+    fail_msg("1 rank: status %d, output:\n%s", j.status, j.out);
+  mpirun(&j, 2, "strided", 60);
+  if (j.status != 0 || !strstr(j.out, "strided ok"))
+    fail_msg("2 ranks: status %d, output:\n%s", j.status, j.out);
+}
+
 int main(void) {
   if (!mpiexec() || !prog()) {
     fprintf(stderr, "test_mpi_jobs: GRT_TEST_MPIEXEC / GRT_TEST_MPI_PROG not set: skipped\n");
@@ -339,6 +353,7 @@ int main(void) {
       cmocka_unit_test(test_mpi_jobs_profile),
       cmocka_unit_test(test_mpi_jobs_start_fails_on_one_rank),
       cmocka_unit_test(test_mpi_jobs_launcher_example),
+      cmocka_unit_test(test_mpi_jobs_strided_view),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

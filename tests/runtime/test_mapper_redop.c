@@ -226,6 +226,46 @@ static void add_one(grt_task_context_t *ctx) {
   for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) ((int64_t *)b.ptr)[(i - b.lo[0]) * b.stride[0]] += 1;
 }
 
+/* The built-in operators' domain, as docs/types.md states it: all four on
+ * integers and floats; SUM and PROD on complex (MIN/MAX refused: complex
+ * numbers have no order); on bool SUM and MAX are OR, PROD and MIN are AND;
+ * none on fixed binary or struct types. */
+static void test_redop_builtin_domain(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start("1", "0");
+  const void *id;
+  grt_fold_fn fold;
+  const grt_type_t *nums[] = {grt_type_int8(), grt_type_int16(), grt_type_int32(),
+                              grt_type_int64(), grt_type_uint8(), grt_type_uint16(),
+                              grt_type_uint32(), grt_type_uint64(), grt_type_float16(),
+                              grt_type_float32(), grt_type_float64()};
+  for (size_t t = 0; t < sizeof nums / sizeof nums[0]; t++)
+    for (int op = GRT_REDOP_SUM; op <= GRT_REDOP_MAX; op++)
+      assert_int_equal(grt__redop_lookup(rt, op, nums[t], &id, &fold), 0);
+  const grt_type_t *cplx[] = {grt_type_complex64(), grt_type_complex128()};
+  for (int t = 0; t < 2; t++) {
+    assert_int_equal(grt__redop_lookup(rt, GRT_REDOP_SUM, cplx[t], &id, &fold), 0);
+    assert_int_equal(grt__redop_lookup(rt, GRT_REDOP_PROD, cplx[t], &id, &fold), 0);
+    assert_int_equal(grt__redop_lookup(rt, GRT_REDOP_MIN, cplx[t], &id, &fold), GRT_EINVAL);
+    assert_non_null(strstr(grt_last_error(), "MIN is not defined"));
+    assert_int_equal(grt__redop_lookup(rt, GRT_REDOP_MAX, cplx[t], &id, &fold), GRT_EINVAL);
+  }
+  /* bool: identities and folds of OR (SUM, MAX) and AND (PROD, MIN) */
+  static const uint8_t want_id[4] = {0, 1, 1, 0};
+  for (int op = GRT_REDOP_SUM; op <= GRT_REDOP_MAX; op++) {
+    assert_int_equal(grt__redop_lookup(rt, op, grt_type_bool(), &id, &fold), 0);
+    assert_int_equal(*(const uint8_t *)id, want_id[op]);
+    uint8_t dst[4] = {1, 1, 0, 0};
+    const uint8_t src[4] = {1, 0, 1, 0};
+    fold(dst, src, 4);
+    static const uint8_t or_[4] = {1, 1, 1, 0}, and_[4] = {1, 0, 0, 0};
+    assert_memory_equal(dst, op == GRT_REDOP_SUM || op == GRT_REDOP_MAX ? or_ : and_, 4);
+  }
+  const grt_type_t *fb = grt_type_fixed_binary(rt, 3);
+  assert_int_equal(grt__redop_lookup(rt, GRT_REDOP_SUM, fb, &id, &fold), GRT_EINVAL);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
 static void test_mapper_async_completion(void **state) {
   (void)state;
   grt_runtime_t *rt = start("2", "0");
@@ -260,6 +300,7 @@ int main(void) {
       cmocka_unit_test(test_mapper_tile_shape_over_current),
       cmocka_unit_test(test_mapper_custom_redop),
       cmocka_unit_test(test_mapper_async_completion),
+      cmocka_unit_test(test_redop_builtin_domain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
