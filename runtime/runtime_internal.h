@@ -35,6 +35,9 @@ typedef struct grt_worker grt_worker_t;
  * Kinds: a point task or a fold runs on a worker; a future node completes
  * when its value is set; a wait node (map, detach) wakes the application
  * thread when ready and completes when the application lets go (unmap).
+ * Once a wait node's pending count reaches 0 it belongs to the application
+ * thread alone (it may complete and free it at once): the thread that made
+ * the last decrement must not touch it after that decrement.
  * ------------------------------------------------------------------------- */
 typedef enum {
   GRT_NODE_TASK, GRT_NODE_FOLD, GRT_NODE_FUTURE, GRT_NODE_WAIT,
