@@ -1,6 +1,7 @@
 /* test_basic.c - single-rank runtime: launches, fills, maps, futures, failures. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -237,12 +238,13 @@ static int last_rank(void *data, int task_id, int ndim, const int64_t *point, co
   return g_shard_bad ? nranks : nranks - 1;
 }
 
-static int64_t g_ran_on = -1;
+/* Written by every point, from worker threads at once: atomic. */
+static _Atomic int64_t g_ran_on = -1;
 static grt_runtime_t *g_rt;
 
 static void record_rank(grt_task_context_t *ctx) {
   write_point(ctx);
-  g_ran_on = grt_rank(g_rt);
+  atomic_store(&g_ran_on, grt_rank(g_rt));
 }
 
 static void test_basic_mapper_shard(void **state) {
@@ -265,7 +267,7 @@ static void test_basic_mapper_shard(void **state) {
   assert_int_equal(grt_launch_submit(l, NULL), 0);
   assert_int_equal(grt_fence(rt), 0);
   int last = grt_num_ranks(rt) - 1;
-  assert_int_equal(g_ran_on, grt_rank(rt) == last ? last : -1);
+  assert_int_equal(atomic_load(&g_ran_on), grt_rank(rt) == last ? last : -1);
   grt_mapping_t *m; /* every rank sees the last rank's values */
   assert_int_equal(grt_store_map(s, GRT_READ, &m), 0);
   const int64_t *v = grt_mapping_ptr(m, NULL);
@@ -286,9 +288,43 @@ static void test_basic_mapper_shard(void **state) {
   assert_int_equal(grt_finalize(rt), 0);
 }
 
+/* Maps a store right behind the tasks that write it, many times over: the
+ * worker whose completion releases the map's wait node must not touch the
+ * node once the application thread may have unmapped and freed it (TSan saw
+ * a worker read a freed wait node's kind; issue 14). */
+static void test_basic_map_behind_tasks(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start(4);
+  grt_library_t *lib = lib_of(rt);
+  grt_store_t *s;
+  int64_t n = 64;
+  assert_int_equal(grt_store_create(rt, grt_type_int64(), 1, &n, &s), 0);
+  int64_t zero = 0;
+  assert_int_equal(grt_fill(s, &zero), 0);
+  /* The race is between threads of one rank; several ranks add collective
+   * maps that only slow the loop down. */
+  int iters = getenv("GRT_TEST_SHORT") || grt_num_ranks(rt) > 1 ? 100 : 2000;
+  for (int it = 1; it <= iters; it++) {
+    grt_launch_t *l;
+    assert_int_equal(grt_launch_create(lib, T_ADD1, &l), 0);
+    assert_int_equal(grt_launch_add_inout(l, s), 0);
+    assert_int_equal(grt_launch_submit(l, NULL), 0);
+    grt_mapping_t *m;
+    assert_int_equal(grt_store_map(s, it % 2 ? GRT_READ : GRT_READ_WRITE, &m), 0);
+    int64_t st[1];
+    const int64_t *p = grt_mapping_ptr(m, st);
+    assert_int_equal(p[0], it);
+    assert_int_equal(p[(n - 1) * st[0]], it);
+    assert_int_equal(grt_mapping_unmap(m), 0);
+  }
+  grt_store_destroy(s);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basic_mapper_shard),
+      cmocka_unit_test(test_basic_map_behind_tasks),
       cmocka_unit_test(test_basic_chain_and_sum),
       cmocka_unit_test(test_basic_task_fail),
       cmocka_unit_test(test_basic_views_and_scalars),
