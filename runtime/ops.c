@@ -1,6 +1,7 @@
 /* ops.c - fill, copy, inline mapping and detach, built on launches and wait nodes. */
 #include "runtime_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,5 +244,46 @@ GRT_EXPORT int grt_store_detach(grt_store_t *s) {
   /* One rank's instance is the application's buffer: nothing to copy. */
   s->root->detached = true;
   grt__node_complete(rt, n);
+  /* The runtime's list lets go of the root (and its reference). */
+  for (grt_store_root_t **p = &rt->attached; *p; p = &(*p)->next_attached)
+    if (*p == s->root) {
+      *p = s->root->next_attached;
+      s->root->next_attached = NULL;
+      grt__root_release(s->root); /* the handle s still holds one */
+      break;
+    }
+  return rc;
+}
+
+int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
+  int rc = 0;
+  while (rt->attached) {
+    grt_store_root_t *root = rt->attached;
+    rt->attached = root->next_attached;
+    root->next_attached = NULL;
+    if (write_back && !root->detached) {
+      if (rt->rank == 0)
+        fprintf(stderr,
+                "grt_finalize: warning: attached store %llu was never detached; its values are "
+                "written back to the application's buffer (call grt_store_detach)\n",
+                (unsigned long long)root->id);
+      grt_store_t whole;
+      memset(&whole, 0, sizeof whole);
+      whole.magic = GRT_STORE_MAGIC;
+      whole.root = root;
+      whole.ndim = root->ndim;
+      memcpy(whole.shape, root->shape, sizeof whole.shape);
+      grt__tf_identity(&whole.tf, root->ndim);
+      int wrc;
+      grt_node_t *n = wait_for_store(rt, &whole, GRT_DG_READ_WRITE, &wrc);
+      if (n) {
+        root->detached = true;
+        grt__node_complete(rt, n);
+      } else if (rc == 0) {
+        rc = wrc;
+      }
+    }
+    grt__root_release(root);
+  }
   return rc;
 }

@@ -56,10 +56,15 @@ void grt__runtime_keep_shell(grt_runtime_t *rt, grt_store_t *shell) {
 }
 
 void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root) {
-  (void)rt;
   root->mem = NULL;
   root->rt_state = NULL;
   root->release = NULL;
+  root->next_attached = NULL;
+  if (root->attached) { /* the list's reference: see grt_runtime.attached */
+    grt__root_acquire(root);
+    root->next_attached = rt->attached;
+    rt->attached = root;
+  }
 }
 
 GRT_EXPORT int grt_init(int *argc, char ***argv, grt_runtime_t **out) {
@@ -182,6 +187,13 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   if (rc < 0) return rc;
   grt__wait_all(rt);
   int crc = grt__check_sync(rt, GRT_CHECK_FINALIZE, 0, NULL);
+  /* Attached stores never detached: their values go back to the buffers
+   * (every rank alike), with a warning; then wait for the transfers. */
+  if (rt->attached) {
+    int drc = grt__ops_detach_all(rt, crc == 0);
+    if (crc == 0) crc = drc;
+    grt__wait_all(rt);
+  }
   /* every node has completed: the workers' profile buffers are final */
   int prc = grt__prof_close(rt);
   if (crc == 0) crc = prc;

@@ -280,6 +280,11 @@ struct grt_runtime {
   uint64_t next_seq;               /* node sequence numbers */
   pthread_mutex_t shell_lock;      /* guards shells */
   grt_store_t *shells;             /* destroyed handles, freed at finalize */
+  /* Attached roots not yet detached, newest first, linked by next_attached,
+   * each holding one reference: the application's buffer is the runtime's
+   * until detach, and grt_finalize writes back every root still here, even
+   * one whose handles were all destroyed. App thread only. */
+  grt_store_root_t *attached;
   int rank, nranks;
   grt_comm_t *comm;
   uint64_t xfer_seq;               /* replicated: tags of data transfers */
@@ -466,6 +471,14 @@ int grt__redop_lookup(grt_runtime_t *rt, int op, const grt_type_t *type, const v
 const grt_task_info_t *grt__task_find(const grt_library_t *lib, int task_id);
 void grt__libraries_free(grt_runtime_t *rt);
 int grt__internal_library(grt_runtime_t *rt);
+
+/* ---- attached stores (ops.c) ---- */
+/* At finalize: empties rt->attached, dropping each root's list reference.
+ * With @p write_back, first detaches every root not yet detached as
+ * grt_store_detach would (all ranks together, so every rank's buffer holds
+ * every value), warning on stderr (rank 0) that it was never detached.
+ * Returns 0 or the first error. */
+int grt__ops_detach_all(grt_runtime_t *rt, bool write_back);
 
 /* ---- machine (machine.c) ---- */
 int grt__machine_init(grt_runtime_t *rt);

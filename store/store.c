@@ -145,13 +145,12 @@ static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, 
   atomic_init(&root->refs, 1);
   /* Taken only on success, so ids stay equal on every rank. */
   root->id = grt__runtime_next_store_id(rt);
-  grt__runtime_init_root(rt, root);
   if (attached) {
     root->attached = true;
     root->data = buffer;
     root->bytes = (size_t)volume * type->size;
-    root->mem = NULL;
   }
+  grt__runtime_init_root(rt, root); /* after `attached`: the runtime tracks those */
   *out = s;
   return 0;
 }

@@ -35,6 +35,7 @@ typedef struct grt_store_root {
   bool attached;                    /* data is the application's buffer */
   bool detached;                    /* after grt_store_detach: unusable */
   void *rt_state;                   /* owned by the runtime */
+  struct grt_store_root *next_attached; /* runtime's list of attached roots (grt_runtime) */
   void (*release)(struct grt_store_root *root); /* runtime hook, may be NULL */
 } grt_store_root_t;
 
