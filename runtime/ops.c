@@ -244,23 +244,20 @@ GRT_EXPORT int grt_store_detach(grt_store_t *s) {
   /* One rank's instance is the application's buffer: nothing to copy. */
   s->root->detached = true;
   grt__node_complete(rt, n);
-  /* The runtime's list lets go of the root (and its reference). */
-  for (grt_store_root_t **p = &rt->attached; *p; p = &(*p)->next_attached)
-    if (*p == s->root) {
-      *p = s->root->next_attached;
-      s->root->next_attached = NULL;
-      grt__root_release(s->root); /* the handle s still holds one */
-      break;
-    }
   return rc;
 }
 
 int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
   int rc = 0;
-  while (rt->attached) {
+  for (;;) { /* no node is left: nothing releases a root meanwhile */
+    pthread_mutex_lock(&rt->shell_lock);
     grt_store_root_t *root = rt->attached;
-    rt->attached = root->next_attached;
-    root->next_attached = NULL;
+    if (root) {
+      rt->attached = root->next_attached;
+      root->next_attached = NULL;
+    }
+    pthread_mutex_unlock(&rt->shell_lock);
+    if (!root) break;
     if (write_back && !root->detached) {
       if (rt->rank == 0)
         fprintf(stderr,
@@ -283,7 +280,6 @@ int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
         rc = wrc;
       }
     }
-    grt__root_release(root);
   }
   return rc;
 }

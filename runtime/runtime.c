@@ -60,11 +60,23 @@ void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root) {
   root->rt_state = NULL;
   root->release = NULL;
   root->next_attached = NULL;
-  if (root->attached) { /* the list's reference: see grt_runtime.attached */
-    grt__root_acquire(root);
+  if (root->attached) { /* see grt_runtime.attached */
+    pthread_mutex_lock(&rt->shell_lock);
     root->next_attached = rt->attached;
     rt->attached = root;
+    pthread_mutex_unlock(&rt->shell_lock);
   }
+}
+
+void grt__runtime_forget_root(grt_runtime_t *rt, grt_store_root_t *root) {
+  if (!root->attached) return;
+  pthread_mutex_lock(&rt->shell_lock);
+  for (grt_store_root_t **p = &rt->attached; *p; p = &(*p)->next_attached)
+    if (*p == root) {
+      *p = root->next_attached;
+      break;
+    }
+  pthread_mutex_unlock(&rt->shell_lock);
 }
 
 GRT_EXPORT int grt_init(int *argc, char ***argv, grt_runtime_t **out) {
@@ -189,11 +201,9 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   int crc = grt__check_sync(rt, GRT_CHECK_FINALIZE, 0, NULL);
   /* Attached stores never detached: their values go back to the buffers
    * (every rank alike), with a warning; then wait for the transfers. */
-  if (rt->attached) {
-    int drc = grt__ops_detach_all(rt, crc == 0);
-    if (crc == 0) crc = drc;
-    grt__wait_all(rt);
-  }
+  int drc = grt__ops_detach_all(rt, crc == 0);
+  if (crc == 0) crc = drc;
+  grt__wait_all(rt);
   /* every node has completed: the workers' profile buffers are final */
   int prc = grt__prof_close(rt);
   if (crc == 0) crc = prc;

@@ -278,12 +278,12 @@ struct grt_runtime {
   grt_type_registry_t *types;
   uint64_t next_store_id;          /* sequence numbers: equal on every rank */
   uint64_t next_seq;               /* node sequence numbers */
-  pthread_mutex_t shell_lock;      /* guards shells */
+  pthread_mutex_t shell_lock;      /* guards shells and attached */
   grt_store_t *shells;             /* destroyed handles, freed at finalize */
-  /* Attached roots not yet detached, newest first, linked by next_attached,
-   * each holding one reference: the application's buffer is the runtime's
-   * until detach, and grt_finalize writes back every root still here, even
-   * one whose handles were all destroyed. App thread only. */
+  /* Live attached roots, newest first, linked by next_attached: a root
+   * joins when attached and leaves when its last reference goes (a root
+   * may be released on any thread, hence the lock). grt_finalize writes
+   * back every one still here that was never detached. */
   grt_store_root_t *attached;
   int rank, nranks;
   grt_comm_t *comm;
@@ -473,8 +473,8 @@ void grt__libraries_free(grt_runtime_t *rt);
 int grt__internal_library(grt_runtime_t *rt);
 
 /* ---- attached stores (ops.c) ---- */
-/* At finalize: empties rt->attached, dropping each root's list reference.
- * With @p write_back, first detaches every root not yet detached as
+/* At finalize, once every node has completed: empties rt->attached. With
+ * @p write_back, detaches every root there not yet detached as
  * grt_store_detach would (all ranks together, so every rank's buffer holds
  * every value), warning on stderr (rank 0) that it was never detached.
  * Returns 0 or the first error. */

@@ -20,6 +20,7 @@ void grt__root_release(grt_store_root_t *root) {
   int before = atomic_fetch_sub_explicit(&root->refs, 1, memory_order_acq_rel);
   GRT_API_CHECK(before > 0);
   if (before != 1) return;
+  grt__runtime_forget_root(root->rt, root);
   if (root->release) root->release(root);
   if (root->data && !root->attached && root->mem)
     grt__mem_free(root->mem, root->data, root->bytes);
