@@ -468,6 +468,15 @@ static int signal_run(int sig, char *cfgdir, size_t size) {
 
 static void test_cli_signals_forwarded(void **state) {
   (void)state;
+#if defined(__SANITIZE_THREAD__)
+  /* ThreadSanitizer defers a signal's handler to the thread's next
+   * intercepted call, and a launcher blocked in waitpid() makes none: the
+   * forwarding handler would run only once the job exited by itself, so the
+   * sleeping job is never signalled and this test hangs. It runs in every
+   * other build (plain, ASan/UBSan, valgrind); docs/testing.md lists the
+   * exclusion. */
+  skip();
+#endif
   char dir[4096];
   assert_int_equal(signal_run(SIGTERM, dir, sizeof dir), 128 + SIGTERM);
   assert_int_equal(access(dir, F_OK), -1);  /* run dir removed */
