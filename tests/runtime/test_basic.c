@@ -332,8 +332,9 @@ static void test_basic_map_behind_tasks(void **state) {
 }
 
 /* The handle of an attached store the test never destroys (it cannot be
- * destroyed after grt_finalize): reachable, so not a leak. */
-static grt_store_t *g_kept;
+ * destroyed after grt_finalize): reachable, so not a leak. Volatile: the
+ * store must not be optimized away (valgrind called the handle lost). */
+static grt_store_t *volatile g_kept;
 
 /* grt_finalize with an attached store alive and never detached: every
  * rank's buffer holds every value afterwards, as after grt_store_detach,
