@@ -47,17 +47,22 @@ case "${1:-}" in
     # The benchmark suite's quick mode, so that it never rots (figures are
     # not asserted: performance is judged from benchmarks/run by hand).
     benchmarks/run --quick --out build-test/bench-quick >&2
-    log=build-test/meson-logs/testlog.json
-    ok=$(grep -c '"result": "OK"' "$log" || true)
-    skip=$(grep -c '"result": "SKIP"' "$log" || true)
-    bad=$(grep -c -E '"result": "(FAIL|ERROR|TIMEOUT|UNEXPECTEDPASS)"' "$log" || true)
-    echo "tests: $ok passed, $bad failed, $skip skipped"
+    # The suite again under AddressSanitizer + UBSan (docs/testing.md): any
+    # addressing error, leak or undefined behaviour fails its test.
+    build build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
+    meson test -C build-asan --setup asan --print-errorlogs --num-processes 2
+    for log in build-test/meson-logs/testlog.json build-asan/meson-logs/testlog-asan.json; do
+      ok=$(grep -c '"result": "OK"' "$log" || true)
+      skip=$(grep -c '"result": "SKIP"' "$log" || true)
+      bad=$(grep -c -E '"result": "(FAIL|ERROR|TIMEOUT|UNEXPECTEDPASS)"' "$log" || true)
+      echo "tests (${log%%/*}): $ok passed, $bad failed, $skip skipped"
+    done
     ;;
   *)
     echo "usage: $0 run|test" >&2
     echo "  run   install what is missing, build, run the CG example on 2 MPI ranks" >&2
     echo "  test  install what is missing, build, run the whole test suite and the" >&2
-    echo "        benchmark suite's quick mode" >&2
+    echo "        benchmark suite's quick mode, then the suite under ASan/UBSan" >&2
     exit 2
     ;;
 esac

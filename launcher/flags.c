@@ -1,5 +1,6 @@
 /* flags.c - the grt launcher's flags and their GRT_* environment defaults. */
 #include "launcher.h"
+#include "runtime/config_limits.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -147,6 +148,20 @@ static int parse_bool(const char *s, bool *out) {
   return -1;
 }
 
+/* The largest value of each numeric key, as the runtime's parser bounds it
+ * (runtime/config_limits.h); 0 for booleans and strings. */
+static const long long lkey_max[GRT_LK_COUNT] = {
+    [GRT_LK_CPUS] = GRT_MAX_THREADS, [GRT_LK_GPUS] = GRT_MAX_GPUS,
+    [GRT_LK_OMPS] = GRT_MAX_THREADS, [GRT_LK_OMPTHREADS] = GRT_MAX_THREADS,
+    [GRT_LK_UTILITY] = GRT_MAX_THREADS, [GRT_LK_SYSMEM] = GRT_MAX_MEM_MIB,
+    [GRT_LK_NUMAMEM] = GRT_MAX_MEM_MIB, [GRT_LK_FBMEM] = GRT_MAX_MEM_MIB,
+    [GRT_LK_ZCMEM] = GRT_MAX_MEM_MIB, [GRT_LK_REGMEM] = GRT_MAX_MEM_MIB,
+    [GRT_LK_EAGER] = 100, [GRT_LK_MIN_CPU_CHUNK] = GRT_MAX_CHUNK_BYTES,
+    [GRT_LK_TILES] = GRT_MAX_TILES, [GRT_LK_SIM_RANKS] = GRT_MAX_RANKS,
+    [GRT_LK_SIM_RANK] = GRT_MAX_RANKS - 1, [GRT_LK_NODES] = GRT_MAX_NODES,
+    [GRT_LK_RANKS_PER_NODE] = GRT_MAX_RANKS_PER_NODE,
+};
+
 /* Parses @p text as key @p k. Returns 0, or -1 with @p why. */
 static int parse_key_value(const lkey_t *k, const char *text, grt_lval_t *v, const char **why) {
   if (k->type == LT_STRING) {
@@ -187,6 +202,12 @@ static int parse_key_value(const lkey_t *k, const char *text, grt_lval_t *v, con
     if (u > INT_MAX) return *why = "is too large (overflow of an int)", -1;
     if ((long long)u < k->min)
       return *why = k->type == LT_AUTO ? "must be auto (-1) or at least 1" : "must be at least 1", -1;
+  }
+  if (k->type != LT_PERCENT && u > (unsigned long long)lkey_max[k - lkeys]) {
+    static _Thread_local char buf[96];
+    snprintf(buf, sizeof buf, "is too large: grt holds at most %lld%s", lkey_max[k - lkeys],
+             k->type == LT_MIB ? " MiB" : k->type == LT_BYTES ? " bytes" : "");
+    return *why = buf, -1;
   }
   v->num = (long long)u;
   return 0;

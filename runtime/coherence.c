@@ -22,7 +22,7 @@ void grt__coh_init(grt_coh_t *c, int nranks, int rank) {
   memset(c, 0, sizeof *c);
   c->nranks = nranks;
   c->rank = rank;
-  c->nwords = (nranks + 63) / 64;
+  c->nwords = nranks / 64 + (nranks % 64 != 0); /* no overflow near INT_MAX */
 }
 
 static void drop_pieces(grt_coh_t *c) {

@@ -1,5 +1,6 @@
 /* config.c - the configuration module: explicit > GRT_CONFIG file > GRT_* env > defaults. */
 #include "config.h"
+#include "config_limits.h"
 #include "error.h"
 #include "memory.h"
 
@@ -17,8 +18,8 @@
 
 typedef enum {
   KT_INT,       /* int in [min, max]; allow_auto adds -1 ("auto") */
-  KT_MIB,       /* size_t, given in MiB, stored in bytes */
-  KT_BYTES,     /* size_t, given and stored in bytes */
+  KT_MIB,       /* size_t, given in MiB (at most max MiB), stored in bytes */
+  KT_BYTES,     /* size_t, given and stored in bytes (at most max) */
   KT_BOOL,      /* true/false/1/0/yes/no/on/off */
   KT_STRING,    /* char[4096]; may be double-quoted in a file */
 } key_type_t;
@@ -27,33 +28,33 @@ typedef struct {
   const char *name;
   key_type_t type;
   size_t offset;
-  long long min, max;  /* KT_INT only */
+  long long min, max;  /* KT_INT: range; KT_MIB, KT_BYTES: max only (config_limits.h) */
   bool allow_auto;     /* KT_INT only: -1 means automatic */
 } key_def_t;
 
 #define F(field) offsetof(grt_settings_t, field)
 static const key_def_t keys[] = {
-    {"cpus", KT_INT, F(cpus), 1, INT_MAX, true},
-    {"gpus", KT_INT, F(gpus), 0, INT_MAX, false},
-    {"omps", KT_INT, F(omps), 0, INT_MAX, false},
-    {"ompthreads", KT_INT, F(ompthreads), 1, INT_MAX, true},
-    {"utility", KT_INT, F(utility), 1, INT_MAX, false},
-    {"sysmem", KT_MIB, F(sysmem), 0, 0, false},
-    {"numamem", KT_MIB, F(numamem), 0, 0, false},
-    {"fbmem", KT_MIB, F(fbmem), 0, 0, false},
-    {"zcmem", KT_MIB, F(zcmem), 0, 0, false},
-    {"regmem", KT_MIB, F(regmem), 0, 0, false},
+    {"cpus", KT_INT, F(cpus), 1, GRT_MAX_THREADS, true},
+    {"gpus", KT_INT, F(gpus), 0, GRT_MAX_GPUS, false},
+    {"omps", KT_INT, F(omps), 0, GRT_MAX_THREADS, false},
+    {"ompthreads", KT_INT, F(ompthreads), 1, GRT_MAX_THREADS, true},
+    {"utility", KT_INT, F(utility), 1, GRT_MAX_THREADS, false},
+    {"sysmem", KT_MIB, F(sysmem), 0, GRT_MAX_MEM_MIB, false},
+    {"numamem", KT_MIB, F(numamem), 0, GRT_MAX_MEM_MIB, false},
+    {"fbmem", KT_MIB, F(fbmem), 0, GRT_MAX_MEM_MIB, false},
+    {"zcmem", KT_MIB, F(zcmem), 0, GRT_MAX_MEM_MIB, false},
+    {"regmem", KT_MIB, F(regmem), 0, GRT_MAX_MEM_MIB, false},
     {"eager_alloc_percentage", KT_INT, F(eager_alloc_percentage), 0, 100, false},
-    {"min_cpu_chunk", KT_BYTES, F(min_cpu_chunk), 0, 0, false},
-    {"tiles", KT_INT, F(tiles), 0, INT_MAX, false},
-    {"sim_ranks", KT_INT, F(sim_ranks), 0, INT_MAX, false},
-    {"sim_rank", KT_INT, F(sim_rank), 0, INT_MAX, false},
+    {"min_cpu_chunk", KT_BYTES, F(min_cpu_chunk), 0, GRT_MAX_CHUNK_BYTES, false},
+    {"tiles", KT_INT, F(tiles), 0, GRT_MAX_TILES, false},
+    {"sim_ranks", KT_INT, F(sim_ranks), 0, GRT_MAX_RANKS, false},
+    {"sim_rank", KT_INT, F(sim_rank), 0, GRT_MAX_RANKS - 1, false},
     {"profile", KT_BOOL, F(profile), 0, 0, false},
     {"dataflow", KT_BOOL, F(dataflow), 0, 0, false},
     {"event", KT_BOOL, F(event), 0, 0, false},
     {"logdir", KT_STRING, F(logdir), 0, 0, false},
-    {"nodes", KT_INT, F(nodes), 1, INT_MAX, false},
-    {"ranks_per_node", KT_INT, F(ranks_per_node), 1, INT_MAX, false},
+    {"nodes", KT_INT, F(nodes), 1, GRT_MAX_NODES, false},
+    {"ranks_per_node", KT_INT, F(ranks_per_node), 1, GRT_MAX_RANKS_PER_NODE, false},
 };
 #undef F
 
@@ -123,6 +124,15 @@ static int parse_ull(const char *text, unsigned long long *out, const char **why
   return 0;
 }
 
+/* "is too large: at most N" for a value above @p k's bound; the text lives
+ * in a per-thread buffer until the next call (messages are formatted at once). */
+static const char *too_large(const key_def_t *k) {
+  static _Thread_local char buf[96];
+  const char *unit = k->type == KT_MIB ? " MiB" : k->type == KT_BYTES ? " bytes" : "";
+  snprintf(buf, sizeof buf, "is too large: grt holds at most %lld%s", k->max, unit);
+  return buf;
+}
+
 static int parse_int(const key_def_t *k, const char *text, long long *out, const char **why) {
   const char *p = text;
   while (isspace((unsigned char)*p)) p++;
@@ -143,6 +153,7 @@ static int parse_int(const key_def_t *k, const char *text, long long *out, const
   while (isspace((unsigned char)*end)) end++;
   if (*end != '\0') return *why = "has trailing characters after the integer", -1;
   if (k->allow_auto && v == -1) return *out = -1, 0;
+  if (v > k->max && k->max != 100) return *why = too_large(k), -1;
   if (v < k->min || v > k->max) {
     if (k->allow_auto) return *why = "must be -1 (auto) or at least 1", -1;
     if (v < 0) return *why = "is negative", -1;
@@ -177,11 +188,13 @@ static int parse_value_raw(const key_def_t *k, const char *text, value_t *v, con
     if (parse_ull(text, &u, why) < 0) return -1;
     if (u > (unsigned long long)(SIZE_MAX >> 20))
       return *why = "is too large: MiB * 2^20 overflows a byte count", -1;
+    if (u > (unsigned long long)k->max) return *why = too_large(k), -1;
     v->z = (size_t)u << 20;
     return 0;
   case KT_BYTES:
     if (parse_ull(text, &u, why) < 0) return -1;
     if (u > (unsigned long long)SIZE_MAX) return *why = "is too large (overflow)", -1;
+    if (u > (unsigned long long)k->max) return *why = too_large(k), -1;
     v->z = (size_t)u;
     return 0;
   case KT_BOOL: return parse_bool(text, &v->b, why);
@@ -413,21 +426,51 @@ typedef struct {
   int line[NKEYS];
 } file_lines_t;
 
+/* Bounds on what the parser reads, so that GRT_CONFIG=/dev/zero (or any
+ * endless or binary file) fails at once instead of growing memory: the
+ * longest line the printer can write (a 4095-byte logdir of \xHH escapes,
+ * quoted, with its key and comment) is under 17 KiB. */
+#define CONFIG_MAX_LINE ((size_t)64 << 10) /* bytes in one line, newline included */
+#define CONFIG_MAX_FILE ((size_t)1 << 20)  /* bytes in the whole file */
+
+typedef enum { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_NUL, LINE_FILE_TOO_BIG, LINE_ERROR } line_rc_t;
+
+/* Reads one line of @p f into @p buf (CONFIG_MAX_LINE bytes), without its
+ * newline, NUL-terminated; @p total counts the bytes read from the stream so
+ * far. Stops at the first NUL byte, overlong line, byte past CONFIG_MAX_FILE
+ * or read error. */
+static line_rc_t read_line(FILE *f, char *buf, size_t *total) {
+  size_t n = 0;
+  for (;;) {
+    int c = getc(f);
+    if (c == EOF) {
+      buf[n] = '\0';
+      if (ferror(f)) return LINE_ERROR;
+      return n > 0 ? LINE_OK : LINE_EOF;
+    }
+    if (++*total > CONFIG_MAX_FILE) return LINE_FILE_TOO_BIG;
+    if (c == '\n') {
+      buf[n] = '\0';
+      return LINE_OK;
+    }
+    if (c == '\0') return LINE_NUL;
+    if (n + 1 >= CONFIG_MAX_LINE) return LINE_TOO_LONG;
+    buf[n++] = (char)c;
+  }
+}
+
 static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines_t *where) {
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t len;
   int lineno = 0, rc = 0;
   int seen[NKEYS] = {0};  /* line of each key's first occurrence */
   char nb[160], kb[96], vb[128];
   const char *fname = clip(name ? name : "(stream)", nb, sizeof nb);
-  while ((len = getline(&line, &cap, f)) >= 0) {
+  char *line = malloc(CONFIG_MAX_LINE);
+  if (!line) return grt__error(GRT_ENOMEM, "GRT_CONFIG file %s: out of host memory", fname);
+  size_t total = 0;
+  line_rc_t lrc;
+  errno = 0;
+  while ((lrc = read_line(f, line, &total)) == LINE_OK) {
     lineno++;
-    if ((size_t)len != strlen(line)) {
-      rc = grt__error(GRT_EINVAL, "GRT_CONFIG file %s:%d: line contains a NUL byte", fname,
-                      lineno);
-      break;
-    }
     char *p = line;
     while (isspace((unsigned char)*p)) p++;
     if (*p == '\0' || *p == '#') continue;
@@ -486,8 +529,28 @@ static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines
                     key, clip(val, vb, sizeof vb), why);
     break;
   }
-  if (rc == 0 && ferror(f))
-    rc = grt__error(GRT_EINVAL, "GRT_CONFIG file %s: read error", fname);
+  if (rc == 0) {
+    switch (lrc) {
+    case LINE_OK:
+    case LINE_EOF: break;
+    case LINE_NUL:
+      rc = grt__error(GRT_EINVAL, "GRT_CONFIG file %s:%d: line contains a NUL byte", fname,
+                      lineno + 1);
+      break;
+    case LINE_TOO_LONG:
+      rc = grt__error(GRT_EINVAL, "GRT_CONFIG file %s:%d: line is longer than %zu bytes", fname,
+                      lineno + 1, CONFIG_MAX_LINE - 1);
+      break;
+    case LINE_FILE_TOO_BIG:
+      rc = grt__error(GRT_EINVAL, "GRT_CONFIG file %s:%d: file is larger than %zu bytes", fname,
+                      lineno + 1, CONFIG_MAX_FILE);
+      break;
+    case LINE_ERROR:
+      rc = grt__error(GRT_EINVAL, "GRT_CONFIG file %s:%d: read error: %s", fname, lineno + 1,
+                      errno ? strerror(errno) : "unknown");
+      break;
+    }
+  }
   free(line);
   return rc;
 }

@@ -368,7 +368,7 @@ static int owner_candidates(const grt_runtime_t *rt, plan_t *pl, const grt_coh_t
       if (d < 0) break;
     }
   }
-  if (t1 - t0 > 1) { /* several tiles: sort, drop repeats */
+  if (t1 - t0 > 1 && pl->ncand > 1) { /* several tiles: sort, drop repeats (cand may be NULL) */
     qsort(pl->cand, (size_t)pl->ncand, sizeof *pl->cand, cmp_i64);
     int m = 0;
     for (int i = 0; i < pl->ncand; i++)

@@ -133,8 +133,12 @@ static void wake_waiters(grt_runtime_t *rt) {
   pthread_mutex_unlock(&rt->fence_mu);
 }
 
-static void make_ready(grt_runtime_t *rt, grt_node_t *n) {
-  switch (n->kind) {
+/* Called by whoever dropped @p n's pending count to 0, with the kind it read
+ * before that drop. A wait node then belongs to the application thread,
+ * which may complete and free it at once: for GRT_NODE_WAIT this must not
+ * touch @p n. */
+static void make_ready(grt_runtime_t *rt, grt_node_t *n, grt_node_kind_t kind) {
+  switch (kind) {
   case GRT_NODE_TASK:
   case GRT_NODE_FOLD:
     queue_push(n->op->kind == GRT_PROC_OMP && rt->nomp > 0 ? &rt->omp_q : &rt->cpu_q, n);
@@ -151,7 +155,11 @@ static void make_ready(grt_runtime_t *rt, grt_node_t *n) {
 }
 
 void grt__node_release(grt_runtime_t *rt, grt_node_t *n) {
-  if (atomic_fetch_sub_explicit(&n->pending, 1, memory_order_acq_rel) == 1) make_ready(rt, n);
+  /* The decrement is the releaser's last touch of a wait node: the waiting
+   * application thread returns as soon as it sees pending == 0, and may free
+   * the node before this thread reads anything else from it. */
+  grt_node_kind_t kind = n->kind;
+  if (atomic_fetch_sub_explicit(&n->pending, 1, memory_order_acq_rel) == 1) make_ready(rt, n, kind);
 }
 
 void grt__node_complete(grt_runtime_t *rt, grt_node_t *n) {

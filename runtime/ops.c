@@ -1,6 +1,7 @@
 /* ops.c - fill, copy, inline mapping and detach, built on launches and wait nodes. */
 #include "runtime_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,5 +263,42 @@ GRT_EXPORT int grt_store_detach(grt_store_t *s) {
   /* One rank's instance is the application's buffer: nothing to copy. */
   s->root->detached = true;
   grt__node_complete(rt, n);
+  return rc;
+}
+
+int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
+  int rc = 0;
+  for (;;) { /* no node is left: nothing releases a root meanwhile */
+    pthread_mutex_lock(&rt->shell_lock);
+    grt_store_root_t *root = rt->attached;
+    if (root) {
+      rt->attached = root->next_attached;
+      root->next_attached = NULL;
+    }
+    pthread_mutex_unlock(&rt->shell_lock);
+    if (!root) break;
+    if (write_back && !root->detached) {
+      if (rt->rank == 0)
+        fprintf(stderr,
+                "grt_finalize: warning: attached store %llu was never detached; its values are "
+                "written back to the application's buffer (call grt_store_detach)\n",
+                (unsigned long long)root->id);
+      grt_store_t whole;
+      memset(&whole, 0, sizeof whole);
+      whole.magic = GRT_STORE_MAGIC;
+      whole.root = root;
+      whole.ndim = root->ndim;
+      memcpy(whole.shape, root->shape, sizeof whole.shape);
+      grt__tf_identity(&whole.tf, root->ndim);
+      int wrc;
+      grt_node_t *n = wait_for_store(rt, &whole, GRT_DG_READ_WRITE, &wrc);
+      if (n) {
+        root->detached = true;
+        grt__node_complete(rt, n);
+      } else if (rc == 0) {
+        rc = wrc;
+      }
+    }
+  }
   return rc;
 }

@@ -69,10 +69,27 @@ void grt__runtime_keep_shell(grt_runtime_t *rt, grt_store_t *shell) {
 }
 
 void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root) {
-  (void)rt;
   root->mem = NULL;
   root->rt_state = NULL;
   root->release = NULL;
+  root->next_attached = NULL;
+  if (root->attached) { /* see grt_runtime.attached */
+    pthread_mutex_lock(&rt->shell_lock);
+    root->next_attached = rt->attached;
+    rt->attached = root;
+    pthread_mutex_unlock(&rt->shell_lock);
+  }
+}
+
+void grt__runtime_forget_root(grt_runtime_t *rt, grt_store_root_t *root) {
+  if (!root->attached) return;
+  pthread_mutex_lock(&rt->shell_lock);
+  for (grt_store_root_t **p = &rt->attached; *p; p = &(*p)->next_attached)
+    if (*p == root) {
+      *p = root->next_attached;
+      break;
+    }
+  pthread_mutex_unlock(&rt->shell_lock);
 }
 
 /* GPUs are asked for but not built yet: say so rather than run on CPUs only.
@@ -212,6 +229,11 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   if (rc < 0) return rc;
   grt__wait_all(rt);
   int crc = grt__check_sync(rt, GRT_CHECK_FINALIZE, 0, NULL);
+  /* Attached stores never detached: their values go back to the buffers
+   * (every rank alike), with a warning; then wait for the transfers. */
+  int drc = grt__ops_detach_all(rt, crc == 0);
+  if (crc == 0) crc = drc;
+  grt__wait_all(rt);
   /* every node has completed: the workers' profile buffers are final */
   int prc = grt__prof_close(rt);
   if (crc == 0) crc = prc;

@@ -36,6 +36,9 @@ typedef struct grt_worker grt_worker_t;
  * Kinds: a point task or a fold runs on a worker; a future node completes
  * when its value is set; a wait node (map, detach) wakes the application
  * thread when ready and completes when the application lets go (unmap).
+ * Once a wait node's pending count reaches 0 it belongs to the application
+ * thread alone (it may complete and free it at once): the thread that made
+ * the last decrement must not touch it after that decrement.
  * ------------------------------------------------------------------------- */
 typedef enum {
   GRT_NODE_TASK, GRT_NODE_FOLD, GRT_NODE_FUTURE, GRT_NODE_WAIT,
@@ -285,8 +288,13 @@ struct grt_runtime {
   grt_type_registry_t *types;
   uint64_t next_store_id;          /* sequence numbers: equal on every rank */
   uint64_t next_seq;               /* node sequence numbers */
-  pthread_mutex_t shell_lock;      /* guards shells */
+  pthread_mutex_t shell_lock;      /* guards shells and attached */
   grt_store_t *shells;             /* destroyed handles, freed at finalize */
+  /* Live attached roots, newest first, linked by next_attached: a root
+   * joins when attached and leaves when its last reference goes (a root
+   * may be released on any thread, hence the lock). grt_finalize writes
+   * back every one still here that was never detached. */
+  grt_store_root_t *attached;
   int rank, nranks;
   grt_comm_t *comm;
   uint64_t xfer_seq;               /* replicated: tags of data transfers */
@@ -510,6 +518,14 @@ int grt__redop_lookup(grt_runtime_t *rt, int op, const grt_type_t *type, const v
 const grt_task_info_t *grt__task_find(const grt_library_t *lib, int task_id);
 void grt__libraries_free(grt_runtime_t *rt);
 int grt__internal_library(grt_runtime_t *rt);
+
+/* ---- attached stores (ops.c) ---- */
+/* At finalize, once every node has completed: empties rt->attached. With
+ * @p write_back, detaches every root there not yet detached as
+ * grt_store_detach would (all ranks together, so every rank's buffer holds
+ * every value), warning on stderr (rank 0) that it was never detached.
+ * Returns 0 or the first error. */
+int grt__ops_detach_all(grt_runtime_t *rt, bool write_back);
 
 /* ---- machine (machine.c) ---- */
 int grt__machine_init(grt_runtime_t *rt);

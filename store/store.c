@@ -20,6 +20,7 @@ void grt__root_release(grt_store_root_t *root) {
   int before = atomic_fetch_sub_explicit(&root->refs, 1, memory_order_acq_rel);
   GRT_API_CHECK(before > 0);
   if (before != 1) return;
+  grt__runtime_forget_root(root->rt, root);
   if (root->release) root->release(root);
   if (root->data && !root->attached && root->mem)
     grt__mem_free(root->mem, root->data, root->bytes);
@@ -147,13 +148,12 @@ static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, 
   atomic_init(&root->refs, 1);
   /* Taken only on success, so ids stay equal on every rank. */
   root->id = grt__runtime_next_store_id(rt);
-  grt__runtime_init_root(rt, root);
   if (attached) {
     root->attached = true;
     root->data = buffer;
     root->bytes = (size_t)volume * type->size;
-    root->mem = NULL;
   }
+  grt__runtime_init_root(rt, root); /* after `attached`: the runtime tracks those */
   *out = s;
   return 0;
 }

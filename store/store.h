@@ -35,6 +35,7 @@ typedef struct grt_store_root {
   bool attached;                    /* data is the application's buffer */
   bool detached;                    /* after grt_store_detach: unusable */
   void *rt_state;                   /* owned by the runtime */
+  struct grt_store_root *next_attached; /* the runtime's list of live attached roots */
   void (*release)(struct grt_store_root *root); /* runtime hook, may be NULL */
 } grt_store_root_t;
 
@@ -78,6 +79,10 @@ void grt__root_release(grt_store_root_t *root);
 int grt__root_ensure_instance(grt_store_root_t *root, grt_memory_t *mem);
 
 /* Hooks the runtime provides to the store layer (runtime/runtime.c). */
+
+/* Takes an attached root off the runtime's list of live attached roots (its
+ * last reference is going); a no-op for other roots. Any thread. */
+void grt__runtime_forget_root(grt_runtime_t *rt, grt_store_root_t *root);
 uint64_t grt__runtime_next_store_id(grt_runtime_t *rt);
 void grt__runtime_keep_shell(grt_runtime_t *rt, grt_store_t *shell);
 int grt__runtime_check(const grt_runtime_t *rt, const char *argname);

@@ -151,7 +151,9 @@ typedef struct grt_store grt_store_t;
 GRT_EXPORT int  grt_store_create(grt_runtime_t *rt, const grt_type_t *type, int ndim,
                                  const int64_t *shape, grt_store_t **out);
 /** Uses the application's row-major @p buffer (same on every rank) as the
- *  store's memory until grt_store_detach(). */
+ *  store's memory until grt_store_detach(). A store still alive at
+ *  grt_finalize and never detached is detached there: every value is
+ *  written back into the buffer on every rank, with a warning on stderr. */
 GRT_EXPORT int  grt_store_attach(grt_runtime_t *rt, const grt_type_t *type, int ndim,
                                  const int64_t *shape, void *buffer, grt_store_t **out);
 /** Waits for the tasks using the store, writes the latest values back into the

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_limits.h"
+#include "grt.h"
 #include "memory.h"
 
 /* ---- helpers ---- */
@@ -363,9 +365,9 @@ static void test_config_roundtrip_every_key(void **state) {
   load_printed(&b, &c);
   assert_same_values(&b, &c);
   /* Extremes round-trip too. */
-  a.cpus = INT32_MAX;
-  a.sysmem = (SIZE_MAX >> 20) << 20;
-  a.min_cpu_chunk = SIZE_MAX;
+  a.cpus = GRT_MAX_THREADS;
+  a.sysmem = (size_t)GRT_MAX_MEM_MIB << 20;
+  a.min_cpu_chunk = (size_t)GRT_MAX_CHUNK_BYTES;
   a.ompthreads = -1;
   a.sim_ranks = 0;
   a.sim_rank = 0;
@@ -407,6 +409,8 @@ static const bad_case_t bad_cases[] = {
     {BAD_EXPLICIT, "numamem", "1", {"explicit setting 'numamem'", "not supported yet", NULL}},
     {BAD_ENV, "GRT_MIN_CPU_CHUNK", "-1", {"GRT_MIN_CPU_CHUNK", "'min_cpu_chunk'", "negative"}},
     {BAD_ENV, "GRT_SIM_RANK", "2", {"GRT_SIM_RANK", "'sim_rank'", "range"}},
+    {BAD_ENV, "GRT_SIM_RANKS", "2147483647", {"GRT_SIM_RANKS", "'sim_ranks'", "at most 1048576"}},
+    {BAD_ENV, "GRT_CPUS", "4097", {"GRT_CPUS", "'cpus'", "at most 4096"}},
     /* file */
     {BAD_FILE, NULL, "cpus = 2\nbogus = 1\n", {"GRT_CONFIG file", ":2:", "'bogus'"}},
     {BAD_FILE, NULL, "# hi\n\ncpus 4\n", {"GRT_CONFIG file", ":3:", "'cpus'"}},
@@ -423,6 +427,8 @@ static const bad_case_t bad_cases[] = {
     {BAD_FILE, NULL, "regmem = 18446744073709551615\n", {":1:", "'regmem'", "overflow"}},
     {BAD_FILE, NULL, "sim_ranks = 2\nsim_rank = 2\n", {"GRT_CONFIG file", "'sim_rank'", "range"}},
     {BAD_FILE, NULL, "eager_alloc_percentage = 250 # too much\n", {":1:", "'eager_alloc_percentage'", "range"}},
+    {BAD_FILE, NULL, "tiles = 1048577\n", {":1:", "'tiles'", "at most 1048576"}},
+    {BAD_FILE, NULL, "sysmem = 1099511627777\n", {":1:", "'sysmem'", "at most 1099511627776 MiB"}},
     /* explicit */
     {BAD_EXPLICIT, "tiles", "many", {"explicit setting 'tiles'", "not an integer", NULL}},
     {BAD_EXPLICIT, "nosuchkey", "1", {"explicit setting 'nosuchkey'", "unknown key", NULL}},
@@ -432,6 +438,8 @@ static const bad_case_t bad_cases[] = {
     {BAD_EXPLICIT, "event", "", {"explicit setting 'event'", "empty", NULL}},
     {BAD_EXPLICIT, "nodes", "3 nodes", {"explicit setting 'nodes'", "trailing", NULL}},
     {BAD_EXPLICIT, "SYSMEM", "1", {"explicit setting 'SYSMEM'", "unknown key", NULL}},
+    {BAD_EXPLICIT, "min_cpu_chunk", "1152921504606846977", {"'min_cpu_chunk'", "at most 1152921504606846976 bytes", NULL}},
+    {BAD_EXPLICIT, "ranks_per_node", "1025", {"'ranks_per_node'", "at most 1024", NULL}},
 };
 
 static void test_config_bad_inputs(void **state) {
@@ -543,6 +551,153 @@ static void test_config_error_leaves_output_untouched(void **state) {
   assert_int_equal(s.cpus, 0x5a5a5a5a);
 }
 
+/* Every numeric key is bounded by what the code can hold: its bound loads,
+ * one more is refused with a message naming the key and the bound, from
+ * every source (issue 14: GRT_SIM_RANKS near INT_MAX once overflowed the
+ * coherence map's bitset size). */
+static void test_config_numeric_bounds(void **state) {
+  (void)state;
+  static const struct {
+    const char *key;
+    long long max;
+  } bounds[] = {
+      {"cpus", GRT_MAX_THREADS}, {"gpus", GRT_MAX_GPUS}, {"omps", GRT_MAX_THREADS},
+      {"ompthreads", GRT_MAX_THREADS}, {"utility", GRT_MAX_THREADS},
+      {"sysmem", GRT_MAX_MEM_MIB}, {"numamem", GRT_MAX_MEM_MIB}, {"fbmem", GRT_MAX_MEM_MIB},
+      {"zcmem", GRT_MAX_MEM_MIB}, {"regmem", GRT_MAX_MEM_MIB},
+      {"eager_alloc_percentage", 100}, {"min_cpu_chunk", GRT_MAX_CHUNK_BYTES},
+      {"tiles", GRT_MAX_TILES}, {"sim_ranks", GRT_MAX_RANKS}, {"sim_rank", GRT_MAX_RANKS - 1},
+      {"nodes", GRT_MAX_NODES}, {"ranks_per_node", GRT_MAX_RANKS_PER_NODE},
+  };
+  /* 17 numeric keys; the other four are booleans and a string. */
+  assert_int_equal(sizeof bounds / sizeof bounds[0], (size_t)grt__settings_nkeys() - 4);
+  for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
+    char at[32], over[32], var[64], file[96], bound[32];
+    snprintf(at, sizeof at, "%lld", bounds[i].max);
+    snprintf(over, sizeof over, "%lld", bounds[i].max + 1);
+    snprintf(bound, sizeof bound, "at most %lld", bounds[i].max);
+    bool sim_rank = strcmp(bounds[i].key, "sim_rank") == 0;
+    /* utility > 1, numamem and regmem > 0 are refused as not supported yet,
+     * the bound included; every other key loads at its bound (sim_rank
+     * needs sim_ranks above it). */
+    bool unsupported = strcmp(bounds[i].key, "utility") == 0 ||
+                       strcmp(bounds[i].key, "numamem") == 0 || strcmp(bounds[i].key, "regmem") == 0;
+    grt_config_t *cfg;
+    assert_int_equal(grt_config_create(&cfg), 0);
+    int rc = grt_config_set(cfg, bounds[i].key, at);
+    grt_settings_t s;
+    if (unsupported) {
+      if (rc != GRT_EINVAL || !strstr(grt_last_error(), "supported yet"))
+        fail_msg("%s = %s: rc %d, %s", bounds[i].key, at, rc, grt_last_error());
+    } else {
+      assert_int_equal(rc, 0);
+      if (sim_rank) assert_int_equal(grt_config_set(cfg, "sim_ranks", "1048576"), 0);
+      if (grt__settings_load(&s, cfg) != 0) fail_msg("%s = %s: %s", bounds[i].key, at, grt_last_error());
+    }
+    /* One more is refused: explicitly, from the environment, from a file. */
+    rc = grt_config_set(cfg, bounds[i].key, over);
+    grt_config_destroy(cfg);
+    if (rc != GRT_EINVAL || !strstr(grt_last_error(), bounds[i].key) ||
+        (bounds[i].max != 100 && !strstr(grt_last_error(), bound)))
+      fail_msg("explicit %s = %s: rc %d, \"%s\"", bounds[i].key, over, rc, grt_last_error());
+    snprintf(var, sizeof var, "GRT_");
+    for (size_t k = 0; bounds[i].key[k]; k++)
+      var[4 + k] = (char)toupper((unsigned char)bounds[i].key[k]), var[5 + k] = '\0';
+    setenv(var, over, 1);
+    rc = grt__settings_load(&s, NULL);
+    if (rc != GRT_EINVAL || !strstr(grt_last_error(), var))
+      fail_msg("%s=%s: rc %d, \"%s\"", var, over, rc, grt_last_error());
+    unsetenv(var);
+    snprintf(file, sizeof file, "%s = %s\n", bounds[i].key, over);
+    use_file(file);
+    rc = grt__settings_load(&s, NULL);
+    if (rc != GRT_EINVAL || !strstr(grt_last_error(), bounds[i].key))
+      fail_msg("file %s: rc %d, \"%s\"", file, rc, grt_last_error());
+    unsetenv("GRT_CONFIG");
+  }
+}
+
+/* GRT_SIM_RANKS near INT_MAX: grt_init refuses it (it once went on to a
+ * negative-size memset on the first store write). */
+static void test_config_sim_ranks_too_many(void **state) {
+  (void)state;
+  setenv("GRT_SIM_RANKS", "2147483647", 1);
+  grt_runtime_t *rt = NULL;
+  int rc = grt_init(NULL, NULL, &rt);
+  if (rc == 0) { /* today's main: init succeeds, a write then overflows */
+    int64_t n = 8, one = 1;
+    grt_store_t *st;
+    assert_int_equal(grt_store_create(rt, grt_type_int64(), 1, &n, &st), 0);
+    if (grt_fill(st, &one) != 0) fail_msg("grt_fill: %s", grt_last_error());
+    grt_store_destroy(st);
+    (void)grt_finalize(rt);
+    fail_msg("grt_init accepted GRT_SIM_RANKS=2147483647");
+  }
+  assert_int_equal(rc, GRT_EINVAL);
+  assert_non_null(strstr(grt_last_error(), "GRT_SIM_RANKS"));
+  assert_non_null(strstr(grt_last_error(), "at most 1048576"));
+}
+
+/* Runs the parser on @p path through GRT_CONFIG: it must fail with
+ * GRT_EINVAL and a message holding @p what, never grow memory without bound
+ * nor succeed ignoring the file (issue 14: GRT_CONFIG=/dev/zero). */
+static void expect_bad_config_path(const char *path, const char *what) {
+  setenv("GRT_CONFIG", path, 1);
+  grt_settings_t s;
+  int rc = grt__settings_load(&s, NULL);
+  if (rc != GRT_EINVAL || !strstr(grt_last_error(), what) || !strstr(grt_last_error(), path))
+    fail_msg("GRT_CONFIG=%s: rc %d, \"%s\" (expected \"%s\")", path, rc, grt_last_error(), what);
+  unsetenv("GRT_CONFIG");
+}
+
+static void test_config_file_bounds(void **state) {
+  (void)state;
+  /* /dev/zero: an endless NUL stream, refused at its first byte. */
+  expect_bad_config_path("/dev/zero", "NUL");
+  /* A directory: a read error, not an empty file. */
+  expect_bad_config_path("/", "read error");
+  /* A line over 64 KiB (a comment, otherwise valid). */
+  size_t big = ((size_t)64 << 10) + 10;
+  char *text = malloc(big + 16);
+  assert_non_null(text);
+  memcpy(text, "cpus = 2\n#", 10);
+  memset(text + 10, 'x', big - 10);
+  strcpy(text + big, "\n");
+  use_file(text);
+  expect_bad_config_path(conf_path, ":2: line is longer than");
+  /* A file over 1 MiB of short valid lines. */
+  free(text);
+  size_t lines = ((size_t)1 << 20) / 8 + 2, n = 0;
+  text = malloc(lines * 8 + 1);
+  assert_non_null(text);
+  for (size_t i = 0; i < lines; i++, n += 8) memcpy(text + n, "# 34567\n", 8);
+  text[n] = '\0';
+  use_file(text);
+  free(text);
+  expect_bad_config_path(conf_path, "larger than 1048576 bytes");
+  /* A stream that cannot be read: a write-only one. */
+  FILE *f = fopen(conf_path, "w");
+  assert_non_null(f);
+  grt_settings_t s;
+  memset(&s, 0, sizeof s);
+  assert_int_equal(grt__settings_apply_stream(&s, f, "wo.conf"), GRT_EINVAL);
+  fclose(f);
+  assert_non_null(strstr(grt_last_error(), "wo.conf:1: read error"));
+  /* The longest line the printer writes still loads: a 4095-byte logdir of
+   * control characters, printed as \xHH escapes. */
+  char dir[4096];
+  memset(dir, '\x01', sizeof dir - 1);
+  dir[sizeof dir - 1] = '\0';
+  grt_config_t *cfg;
+  assert_int_equal(grt_config_create(&cfg), 0);
+  assert_int_equal(grt_config_set(cfg, "logdir", dir), 0);
+  grt_settings_t a, b;
+  assert_int_equal(grt__settings_load(&a, cfg), 0);
+  grt_config_destroy(cfg);
+  load_printed(&a, &b);
+  assert_string_equal(b.logdir, dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_keys_table, setup, teardown),
@@ -561,6 +716,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_config_nul_byte_in_file, setup, teardown),
       cmocka_unit_test_setup_teardown(test_config_api_misuse, setup, teardown),
       cmocka_unit_test_setup_teardown(test_config_error_leaves_output_untouched, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_config_numeric_bounds, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_config_sim_ranks_too_many, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_config_file_bounds, setup, teardown),
   };
   return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

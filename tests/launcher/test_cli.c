@@ -72,7 +72,8 @@ static const bad_flag_t bad_flags[] = {
     {{0}, {"--fbmem", "99999999999999999999"}, {"--fbmem", "too large"}},
     {{0}, {"--numamem", "17592186044416"}, {"--numamem", "overflow"}},
     {{0}, {"--numamem", ""}, {"--numamem", "empty"}},
-    {{0}, {"--cpus", "100000"}, {"--cpus", "cores"}},
+    {{0}, {"--cpus", "4000"}, {"--cpus", "cores"}},
+    {{0}, {"--cpus", "100000"}, {"--cpus", "at most 4096"}},
     {{0}, {"--cpus=-3"}, {"--cpus", "auto"}},
     {{0}, {"--cpus", "2147483648"}, {"--cpus", "too large"}},
     {{0}, {"--gpus", "1000"}, {"--gpus", "GPU"}},
@@ -81,14 +82,16 @@ static const bad_flag_t bad_flags[] = {
     {{0}, {"--omps", "4", "--ompthreads", "1000"}, {"--omps", "cores"}},
     {{0}, {"--ompthreads", "0"}, {"--ompthreads", "at least 1"}},
     {{0}, {"--utility", "0"}, {"--utility", "at least 1"}},
-    {{0}, {"--utility", "100000"}, {"--utility", "supported yet"}},
+    {{0}, {"--utility", "100000"}, {"--utility", "at most 4096"}},
     {{0}, {"--utility", "2"}, {"--utility 2", "only 1 utility thread"}},
     {{0}, {"--numamem", "1"}, {"--numamem 1", "not supported yet"}},
     {{"GRT_REGMEM", "3"}, {0}, {"--regmem 3", "not supported yet"}},
     {{0}, {"--eager-alloc-percentage", "101"}, {"--eager-alloc-percentage", "0..100"}},
     {{0}, {"--nodes", "0"}, {"--nodes", "at least 1"}},
     {{0}, {"--ranks-per-node", "abc"}, {"--ranks-per-node", "not a number"}},
-    {{0}, {"--ranks-per-node", "100000"}, {"--ranks-per-node", "cores"}},
+    {{0}, {"--ranks-per-node", "1000"}, {"--ranks-per-node", "cores"}},
+    {{0}, {"--ranks-per-node", "100000"}, {"--ranks-per-node", "at most 1024"}},
+    {{0}, {"--nodes", "1048577"}, {"--nodes", "at most 1048576"}},
     {{0}, {"--launcher", "qsub"}, {"--launcher", "unknown launcher"}},
     {{0}, {"--launcher", "none", "--ranks-per-node", "2"}, {"--launcher none", "2 ranks"}},
     {{0}, {"--mem-bind", "local"}, {"--mem-bind", "srun"}},
@@ -474,6 +477,15 @@ static int signal_run(int sig, char *cfgdir, size_t size) {
 
 static void test_cli_signals_forwarded(void **state) {
   (void)state;
+#if defined(__SANITIZE_THREAD__)
+  /* ThreadSanitizer defers a signal's handler to the thread's next
+   * intercepted call, and a launcher blocked in waitpid() makes none: the
+   * forwarding handler would run only once the job exited by itself, so the
+   * sleeping job is never signalled and this test hangs. It runs in every
+   * other build (plain, ASan/UBSan, valgrind); docs/testing.md lists the
+   * exclusion. */
+  skip();
+#endif
   char dir[4096];
   assert_int_equal(signal_run(SIGTERM, dir, sizeof dir), 128 + SIGTERM);
   assert_int_equal(access(dir, F_OK), -1);  /* run dir removed */

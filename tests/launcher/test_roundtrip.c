@@ -171,9 +171,9 @@ static void test_roundtrip_every_flag(void **state) {
   setenv("GRT_EVENT", "on", 1);
   const char *none[] = {NULL};
   roundtrip(none);
-  /* Largest values. */
-  const char *big[] = {"--sysmem", "17592186044415", "--fbmem", "17592186044415",
-                       "--gpus", "2147483647", NULL};
+  /* Largest values: the bounds the runtime holds (runtime/config_limits.h). */
+  const char *big[] = {"--sysmem", "1099511627776", "--fbmem", "1099511627776",
+                       "--gpus", "1024", NULL};
   grt_machine_t m = machine;
   (void)m;
   char *argv[16] = {"grt"};
@@ -193,10 +193,20 @@ static void test_roundtrip_every_flag(void **state) {
   memset(&s, 0, sizeof s);
   assert_int_equal(grt__settings_apply_stream(&s, f, "mem"), 0);
   fclose(f);
-  assert_int_equal(s.sysmem, (size_t)17592186044415ULL << 20);
-  assert_int_equal(s.gpus, 2147483647);
+  assert_int_equal(s.sysmem, (size_t)1099511627776ULL << 20);
+  assert_int_equal(s.gpus, 1024);
   free(buf);
   grt_launcher_opts_free(&o);
+  /* One past a bound: the launcher refuses it as the runtime would. */
+  const char *over[][2] = {{"--sysmem", "1099511627777"}, {"--gpus", "1025"},
+                           {"--cpus", "4097"}, {"--nodes", "1048577"}};
+  for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
+    char *av[] = {"grt", (char *)over[i][0], (char *)over[i][1], "./app", NULL};
+    err[0] = '\0';
+    assert_int_not_equal(grt_launcher_parse(4, av, &o, err, sizeof err), 0);
+    if (!strstr(err, over[i][0]) || !strstr(err, "at most"))
+      fail_msg("%s %s: \"%s\"", over[i][0], over[i][1], err);
+  }
 }
 
 int main(void) {
