@@ -593,6 +593,7 @@ static int mpi_recv(grt_comm_t *c, grt_chan_t ch, int src, uint64_t tag, void *b
 }
 
 static void registry_remove(grt_comm_t *c);
+static atomic_bool mpi_done; /* the exit handler finalized (or is finalizing) MPI */
 
 static void mpi_fini(grt_comm_t *c) {
   registry_remove(c); /* from here on the exit handler leaves it alone */
@@ -605,6 +606,11 @@ static void mpi_fini(grt_comm_t *c) {
     uv_close((uv_handle_t *)&c->wake, NULL);
     uv_run(&c->loop, UV_RUN_DEFAULT);
     uv_loop_close(&c->loop);
+  }
+  if (c->closed || atomic_load(&mpi_done)) { /* exit() on another thread took it */
+    free(c->active);
+    free(c->mreqs);
+    return;
   }
   if (c->leave_posted) { /* a receive for a notice that did not come */
     MPI_Cancel(&c->leave_req);
@@ -639,7 +645,6 @@ static bool under_mpirun(void) {
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static grt_comm_t *registry[MAX_LIVE_COMMS];
 static bool handler_registered, grt_initialized_mpi;
-static atomic_bool mpi_done;  /* the exit handler finalized (or is finalizing) MPI */
 static atomic_bool aborting;  /* grt__comm_abort is ending the job */
 
 static void registry_add(grt_comm_t *c) {

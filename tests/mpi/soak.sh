@@ -31,7 +31,9 @@ while [ "$i" -lt "$loaders" ]; do
   pids="$pids $!"
   i=$((i + 1))
 done
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done' EXIT INT TERM
+stop_loaders() { for p in $pids; do kill "$p" 2>/dev/null; done; }
+trap stop_loaders EXIT
+trap 'stop_loaders; exit 130' INT TERM
 fails=0 slow=0 i=1 t0=$(date +%s)
 while [ "$i" -le "$runs" ]; do
   out="$dir/run-$i.log"
