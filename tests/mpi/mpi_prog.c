@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "grt.h"
@@ -36,10 +37,22 @@ static void noop(grt_task_context_t *ctx) { (void)ctx; }
 /* This process's rank, for task bodies (which are not told it). */
 static int my_rank;
 
+/* Prints "leaving at T" (CLOCK_MONOTONIC seconds, which the test that
+ * started the job shares) before a rank leaves without grt_finalize, so the
+ * test can time the job's end from the leave. */
+static void say_leaving(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  printf("leaving at %.3f\n", (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec);
+  fflush(stdout);
+}
+
 /* "exit_task": the points that run on rank 1 call exit(3) from a worker. */
 static void quit_on_rank1(grt_task_context_t *ctx) {
   (void)ctx;
-  if (my_rank == 1) exit(3);
+  if (my_rank != 1) return;
+  say_leaving();
+  exit(3);
 }
 
 #define CHECK(x)                                                                 \
@@ -195,8 +208,9 @@ int main(int argc, char **argv) {
     /* Rank 1 leaves while the others go on to wait for it in
      * grt_future_get: by returning from main (status 0, so that mpirun
      * would not end the job by itself), or by exit(3). */
-    if (it == 10 && rank == 1 && strcmp(mode, "leave") == 0) return 0;
-    if (it == 10 && rank == 1 && strcmp(mode, "exit_main") == 0) exit(3);
+    if (it == 10 && rank == 1 && strcmp(mode, "leave") == 0) return say_leaving(), 0;
+    if (it == 10 && rank == 0 && strcmp(mode, "leave0") == 0) return say_leaving(), 0;
+    if (it == 10 && rank == 1 && strcmp(mode, "exit_main") == 0) say_leaving(), exit(3);
   }
   if (strcmp(mode, "exit_task") == 0) { /* a task on rank 1 calls exit(3) */
     grt_launch_t *q;
