@@ -95,9 +95,10 @@ int main(int argc, char **argv) {
     return 126;
   }
   free(conf);
-  /* The run directory goes when grt ends, whichever way (SIGKILL too). */
+  /* The run directory goes when grt ends, whichever way (SIGKILL too),
+   * unless --keep asks for it. */
   pid_t guard = 0;
-  int guard_fd = grt_launcher_guard_rundir(dir, &guard);
+  int guard_fd = o.keep ? -1 : grt_launcher_guard_rundir(dir, &guard);
   rc = grt_launcher_build_command(&o, path, prog_argc, prog_argv, geteuid() == 0, &cmd, err,
                                   sizeof err);
   if (rc) {
