@@ -7,7 +7,8 @@
 # A run fails when its status is not 0, when it outlives TIMEOUT seconds, or
 # when mpirun reports a rank "exiting improperly". LOADERS busy-loop
 # processes (default 2) run in the background for the whole soak. Failed
-# runs' outputs are kept in $SOAK_DIR (default: a new directory in /tmp).
+# runs' outputs are kept in $SOAK_DIR (default: a new directory in /tmp);
+# a hung run's also has its processes' thread stacks (gdb, if installed).
 # Prints one line per failure and a summary; exits 1 if any run failed.
 set -u
 runs=300 loaders=2 np=2 limit=120
@@ -38,8 +39,29 @@ fails=0 slow=0 i=1 t0=$(date +%s)
 while [ "$i" -le "$runs" ]; do
   out="$dir/run-$i.log"
   s=$(date +%s)
-  timeout -s KILL "$limit" mpirun --oversubscribe -np "$np" "$@" >"$out" 2>&1
-  rc=$?
+  mpirun --oversubscribe -np "$np" "$@" >"$out" 2>&1 &
+  mp=$!
+  w=0
+  while kill -0 "$mp" 2>/dev/null && [ "$w" -lt "$limit" ]; do
+    sleep 1
+    w=$((w + 1))
+  done
+  if kill -0 "$mp" 2>/dev/null; then
+    # Hung: note the job's processes and their threads' stacks, then end it.
+    kids=$(pgrep -P "$mp")
+    { echo "== soak: still running after ${limit}s"
+      ps -o pid,ppid,stat,etime,time,wchan:24,cmd -p "$mp $kids"
+      for p in $mp $kids; do
+        echo "== stacks of $p"
+        timeout 60 gdb -p "$p" -batch -ex 'thread apply all bt 30' 2>&1 | grep -E '^(Thread|#)'
+      done; } >>"$out" 2>&1
+    kill -KILL $kids "$mp" 2>/dev/null
+    wait "$mp" 2>/dev/null
+    rc=137
+  else
+    wait "$mp"
+    rc=$?
+  fi
   e=$(($(date +%s) - s))
   [ "$e" -gt "$slow" ] && slow=$e
   if [ "$rc" -ne 0 ] || grep -q "exiting improperly" "$out"; then
