@@ -1,5 +1,6 @@
 /* comm.c - the communication layer's three backends (MPI, loopback, simulated)
- * behind one table, chosen in grt__comm_init and nowhere else. */
+ * behind one table, chosen in grt__comm_init and nowhere else, and the MPI
+ * backend's exit path (a process that leaves while its runtime is live). */
 #include "comm.h"
 
 #include <mpi.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #include <uv.h>
@@ -20,6 +22,19 @@
 
 /* Requests MPI_Testsome is given per window (see poll_mpi). */
 #define POLL_WINDOW 32
+
+/* The exit path (see "Leaving" below). A peer that left is noticed by the
+ * progress thread, which tests for a leave notice at most every
+ * LEAVE_TEST_NS while requests are in flight; a rank that is still blocked
+ * in a grt wait LEFT_GRACE_NS after it noticed (or after the wait began,
+ * whichever is later) aborts the job. The grace covers a wait whose answer
+ * already came (the leaver's last fence) but whose thread has not yet run. */
+#define LEAVE_TEST_NS 5000000ull      /* 5 ms */
+#define LEFT_GRACE_NS 2000000000ull   /* 2 s */
+#define LEAVE_DRAIN_NS 2000000000ull  /* a leaver's sends get 2 s to go */
+#define LEAVE_NOTIFY_NS 1000000000ull /* and its notices 1 s */
+#define DOOM_GRACE_NS 4000000000ull   /* see grt__comm_doom */
+#define LEAVE_TAG 1
 
 typedef struct backend {
   const char *name;
@@ -82,7 +97,53 @@ struct grt_comm {
   _Atomic int sleeping;           /* workers asleep on their ready queue */
   /* loopback: unmatched sends and receives to self */
   req_t *self_sends, *self_recvs;
+  /* The exit path (mpi). leave_comm carries leave notices ({rank, exit
+   * status}); leave_req is a receive for one from any rank, posted while the
+   * comm is live and tested by the progress thread (it is not counted in
+   * inflight, so an idle progress thread still parks). closed (under
+   * mpi_mu) is set once by the exit handler: from then on no thread makes an
+   * MPI call on this comm. left_rank is the first peer that left (-1: none),
+   * noticed at left_ns; blocked counts application threads in a grt wait
+   * (grt__comm_blocked), the latest of which began at block_ns; leaving is
+   * set when this process's exit handler takes the comm. doom_code (0: none)
+   * is how the job must end if this process leaves (grt__comm_doom). */
+  MPI_Comm leave_comm;
+  MPI_Request leave_req;
+  int leave_in[2];
+  bool leave_posted;
+  bool closed;
+  bool force_stop;               /* under mu: the progress thread stops now */
+  uint64_t leave_tested_ns;      /* progress thread only */
+  _Atomic int left_rank, left_status;
+  _Atomic uint64_t left_ns;
+  _Atomic int blocked;
+  _Atomic uint64_t block_ns;
+  atomic_bool leaving;
+  _Atomic int sends_inflight;    /* sends queued or posted, not completed */
+  _Atomic int doom_code;
+  _Atomic uint64_t doom_ns;
+  char doom_msg[400];
 };
+
+/* Whether this thread holds some comm's mpi_mu (so grt__comm_abort does not
+ * take it again). */
+static _Thread_local bool holds_mpi;
+
+static void mpi_lock(grt_comm_t *c) {
+  pthread_mutex_lock(&c->mpi_mu);
+  holds_mpi = true;
+}
+
+static bool mpi_trylock(grt_comm_t *c) {
+  if (pthread_mutex_trylock(&c->mpi_mu) != 0) return false;
+  holds_mpi = true;
+  return true;
+}
+
+static void mpi_unlock(grt_comm_t *c) {
+  holds_mpi = false;
+  pthread_mutex_unlock(&c->mpi_mu);
+}
 
 /* Counts data-channel messages (the transfers between ranks). */
 static void count(grt_comm_t *c, grt_chan_t ch, bool send, size_t bytes) {
@@ -253,6 +314,7 @@ static int test_range(grt_comm_t *c, int base, int n) {
     /* A callback that queues a request only queues it (in_progress): the
      * arrays do not move under this loop. */
     if (r->done) r->done(r->arg, bytes);
+    if (r->is_send) atomic_fetch_sub(&c->sends_inflight, 1);
     free(r);
     atomic_fetch_sub(&c->inflight, 1);
   }
@@ -354,6 +416,47 @@ static void wait_for_wake(grt_comm_t *c, long ns) {
   if (ppoll(&pfd, 1, &ts, NULL) > 0) uv_run(&c->loop, UV_RUN_NOWAIT);
 }
 
+/* ---- Leaving ----
+ * A process that exits (return from main, exit() on any thread) while one
+ * of its runtimes is live runs leave() from its exit handler: it lets its
+ * queued and posted sends go (bounded), stops the progress thread, closes
+ * the comm to every other thread, cancels its receives, sends every other
+ * rank a leave notice {rank, exit status} on leave_comm, and finalizes MPI.
+ * A rank that notices a leave notice while one of its application threads
+ * is blocked in a grt wait (which can then never be answered: every
+ * blocking call is checked by all ranks) aborts the job, naming the rank
+ * that left; a rank that is not waiting goes on, and ends normally if it
+ * leaves too. */
+
+/* Progress thread, under mpi_mu: takes a leave notice if one came (tested
+ * at most every LEAVE_TEST_NS), and aborts the job if this rank has been
+ * blocked for LEFT_GRACE_NS since it noticed a peer leave. */
+static void watch_leavers(grt_comm_t *c) {
+  uint64_t t = now_ns();
+  if (c->leave_posted && t - c->leave_tested_ns >= LEAVE_TEST_NS) {
+    c->leave_tested_ns = t;
+    int flag = 0;
+    MPI_Status st;
+    MPI_Test(&c->leave_req, &flag, &st);
+    if (flag) {
+      c->leave_posted = false; /* one notice is enough to know */
+      atomic_store(&c->left_status, c->leave_in[1]);
+      atomic_store(&c->left_ns, t);
+      atomic_store(&c->left_rank, st.MPI_SOURCE);
+    }
+  }
+  int r = atomic_load(&c->left_rank);
+  if (r < 0 || atomic_load(&c->leaving) || atomic_load(&c->blocked) <= 0) return;
+  uint64_t since = atomic_load(&c->left_ns), b = atomic_load(&c->block_ns);
+  if (b > since) since = b;
+  if (t - since < LEFT_GRACE_NS) return;
+  char msg[200];
+  snprintf(msg, sizeof msg,
+           "rank %d left without grt_finalize (exit status %d) while this rank waits for it",
+           r, atomic_load(&c->left_status));
+  grt__comm_abort(c, GRT_ECOMM, msg);
+}
+
 /* The progress thread. It polls while requests are in flight, but sleeps
  * between polls rather than spinning: on a machine with a core per rank it
  * shares that core with the workers, and every wake-up preempts one. Idle
@@ -377,13 +480,18 @@ static void *progress_main(void *arg) {
   uv_run(&c->loop, UV_RUN_NOWAIT); /* registers the async handle's fd */
   int idle = 0;
   for (;;) {
-    pthread_mutex_lock(&c->mpi_mu);
+    mpi_lock(c);
+    if (c->closed) { /* the exit handler took the comm */
+      mpi_unlock(c);
+      break;
+    }
     int progressed = locked_progress(c);
-    pthread_mutex_unlock(&c->mpi_mu);
+    watch_leavers(c);
+    mpi_unlock(c);
     pthread_mutex_lock(&c->mu);
-    bool stop = c->stop;
+    bool stop = c->stop, force = c->force_stop;
     pthread_mutex_unlock(&c->mu);
-    if (stop && atomic_load(&c->inflight) == 0) break;
+    if (force || (stop && atomic_load(&c->inflight) == 0)) break;
     if (progressed) {
       idle = 0;
       continue;
@@ -392,9 +500,11 @@ static void *progress_main(void *arg) {
       /* Nothing in flight: sleep until a request or stop wakes us. parked
        * and inflight are the two sides of a Dekker handshake with
        * mpi_xfer: either we see its request or it sees us parked and
-       * wakes us. */
+       * wakes us. Once a peer has left, the sleep is bounded, so that a
+       * wait of this rank's that will never end is seen. */
       atomic_store(&c->parked, true);
-      if (atomic_load(&c->inflight) == 0) wait_for_wake(c, -1);
+      if (atomic_load(&c->inflight) == 0)
+        wait_for_wake(c, atomic_load(&c->left_rank) >= 0 ? 100000000L : -1);
       atomic_store(&c->parked, false);
       continue;
     }
@@ -440,6 +550,7 @@ static int mpi_postv(grt_comm_t *c, bool is_send, grt_chan_t ch, uint64_t tag, u
     tail = r;
   }
   atomic_fetch_add(&c->inflight, n);
+  if (is_send) atomic_fetch_add(&c->sends_inflight, n);
   pthread_mutex_lock(&c->mu);
   if (c->queue_tail)
     c->queue_tail->next = head;
@@ -455,9 +566,9 @@ static int mpi_postv(grt_comm_t *c, bool is_send, grt_chan_t ch, uint64_t tag, u
    * Queued from a completion callback (mpi_mu held by this thread), the
    * request is posted by make_progress before it returns. */
   if (in_progress == c) return 0;
-  if (pthread_mutex_trylock(&c->mpi_mu) == 0) {
-    post_queued(c);
-    pthread_mutex_unlock(&c->mpi_mu);
+  if (mpi_trylock(c)) {
+    if (!c->closed) post_queued(c); /* closed: this process is leaving */
+    mpi_unlock(c);
     if (atomic_load(&c->parked)) uv_async_send(&c->wake); /* in flight now: poll */
   } else {
     uv_async_send(&c->wake);
@@ -481,7 +592,11 @@ static int mpi_recv(grt_comm_t *c, grt_chan_t ch, int src, uint64_t tag, void *b
   return mpi_xfer(c, false, ch, src, tag, buf, bytes, done, arg);
 }
 
+static void registry_remove(grt_comm_t *c);
+static atomic_bool mpi_done; /* the exit handler finalized (or is finalizing) MPI */
+
 static void mpi_fini(grt_comm_t *c) {
+  registry_remove(c); /* from here on the exit handler leaves it alone */
   if (c->thread_started) {
     pthread_mutex_lock(&c->mu);
     c->stop = true;
@@ -492,8 +607,19 @@ static void mpi_fini(grt_comm_t *c) {
     uv_run(&c->loop, UV_RUN_DEFAULT);
     uv_loop_close(&c->loop);
   }
+  if (c->closed || atomic_load(&mpi_done)) { /* exit() on another thread took it */
+    free(c->active);
+    free(c->mreqs);
+    return;
+  }
+  if (c->leave_posted) { /* a receive for a notice that did not come */
+    MPI_Cancel(&c->leave_req);
+    MPI_Wait(&c->leave_req, MPI_STATUS_IGNORE);
+    c->leave_posted = false;
+  }
   for (int i = 0; i < GRT_CHAN_COUNT; i++)
     if (c->comms[i] != MPI_COMM_NULL) MPI_Comm_free(&c->comms[i]);
+  if (c->leave_comm != MPI_COMM_NULL) MPI_Comm_free(&c->leave_comm);
   free(c->active);
   free(c->mreqs);
 }
@@ -506,13 +632,146 @@ static bool under_mpirun(void) {
   return inited || getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
 }
 
+/* ---- the exit path: live comms and the exit handler ---- */
+
 /* MPI can be initialized once per process, while a program may run several
  * grt runtimes one after another (tests do): grt initializes MPI with the
- * first runtime and finalizes it when the process exits. */
-static void finalize_at_exit(void) {
+ * first runtime and finalizes it when the process exits, from an on_exit
+ * handler (registered once; it gets the exit status for the leave notice).
+ * The handler runs wherever exit() was called: in main's return, in main,
+ * or in a task on a worker thread. Comms of live runtimes (MPI backend) are
+ * listed here so the handler can leave them first. */
+#define MAX_LIVE_COMMS 16
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static grt_comm_t *registry[MAX_LIVE_COMMS];
+static bool handler_registered, grt_initialized_mpi;
+static atomic_bool aborting;  /* grt__comm_abort is ending the job */
+
+static void registry_add(grt_comm_t *c) {
+  pthread_mutex_lock(&registry_mu);
+  for (int i = 0; i < MAX_LIVE_COMMS; i++)
+    if (!registry[i]) {
+      registry[i] = c;
+      break;
+    }
+  pthread_mutex_unlock(&registry_mu);
+}
+
+static void registry_remove(grt_comm_t *c) {
+  pthread_mutex_lock(&registry_mu);
+  for (int i = 0; i < MAX_LIVE_COMMS; i++)
+    if (registry[i] == c) registry[i] = NULL;
+  pthread_mutex_unlock(&registry_mu);
+}
+
+static void nap_ns(long ns) {
+  struct timespec ts = {0, ns};
+  nanosleep(&ts, NULL);
+}
+
+/* Tests @p rq until it completes or @p deadline (now_ns) passes; then frees
+ * it if it has not completed (MPI completes or drops it in the background). */
+static void finish_by(MPI_Request *rq, uint64_t deadline) {
+  for (;;) {
+    int flag = 0;
+    MPI_Test(rq, &flag, MPI_STATUS_IGNORE);
+    if (flag) return;
+    if (now_ns() >= deadline) break;
+    nap_ns(100000);
+  }
+  if (*rq != MPI_REQUEST_NULL) MPI_Request_free(rq);
+}
+
+/* Waits out the grace a doomed job gives its ranks to report (rank 0's own
+ * abort normally ends the job first), then ends it with the doom's code. */
+static _Noreturn void end_doomed(grt_comm_t *c) {
+  while (now_ns() < atomic_load(&c->doom_ns)) nap_ns(10000000);
+  grt__comm_abort(c, atomic_load(&c->doom_code), c->doom_msg);
+}
+
+/* Leaves a live comm from the exit handler (see "Leaving" above), this
+ * process exiting with @p status. Every wait is bounded. Returns false if
+ * the comm could not be closed (a thread stuck in an MPI call holds
+ * mpi_mu): then no MPI call may follow. Does not return if the comm is
+ * doomed. */
+static bool leave(grt_comm_t *c, int status) {
+  atomic_store(&c->leaving, true);
+  if (atomic_load(&c->doom_code)) end_doomed(c);
+  /* The sends this rank queued go first: a peer may finish without this
+   * rank, but not without what it was sent. */
+  uint64_t t0 = now_ns();
+  while (c->thread_started && atomic_load(&c->sends_inflight) > 0 &&
+         now_ns() - t0 < LEAVE_DRAIN_NS)
+    nap_ns(1000000);
+  if (c->thread_started) {
+    pthread_mutex_lock(&c->mu);
+    c->stop = c->force_stop = true;
+    pthread_mutex_unlock(&c->mu);
+    uv_async_send(&c->wake);
+    if (!pthread_equal(pthread_self(), c->thread)) pthread_join(c->thread, NULL);
+    c->thread_started = false; /* its loop is left to the process's end */
+  }
+  bool mine = holds_mpi; /* exit() under mpi_mu: only grt code could, and does not */
+  if (!mine) {
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 2;
+    if (pthread_mutex_timedlock(&c->mpi_mu, &dl) != 0) {
+      c->closed = true; /* racy, but the holder is stuck in MPI anyway */
+      return false;
+    }
+  }
+  c->closed = true; /* no other thread makes an MPI call on c from here */
+  uint64_t deadline = now_ns() + LEAVE_NOTIFY_NS;
+  for (int k = c->head; k < c->end; k++) {
+    req_t *r = c->active[k];
+    if (!r) continue;
+    if (r->is_send) {
+      MPI_Request_free(&c->mreqs[k]);
+    } else {
+      MPI_Cancel(&c->mreqs[k]);
+      finish_by(&c->mreqs[k], deadline);
+    }
+  }
+  if (c->leave_posted) {
+    MPI_Cancel(&c->leave_req);
+    finish_by(&c->leave_req, deadline);
+    c->leave_posted = false;
+  }
+  static int note[2]; /* static: a send request may outlive this call */
+  note[0] = c->rank;
+  note[1] = status;
+  MPI_Request *rq = calloc((size_t)c->nranks, sizeof *rq);
+  if (rq) {
+    for (int r = 0; r < c->nranks; r++) {
+      rq[r] = MPI_REQUEST_NULL;
+      if (r != c->rank) MPI_Isend(note, 2, MPI_INT, r, LEAVE_TAG, c->leave_comm, &rq[r]);
+    }
+    for (int r = 0; r < c->nranks; r++)
+      if (rq[r] != MPI_REQUEST_NULL) finish_by(&rq[r], deadline);
+    free(rq);
+  }
+  if (!mine) pthread_mutex_unlock(&c->mpi_mu);
+  return true;
+}
+
+/* The on_exit handler: leaves every live comm, then finalizes MPI if grt
+ * initialized it. Nothing to do after grt__comm_abort (the job is ending). */
+static void exit_handler(int status, void *arg) {
+  (void)arg;
+  if (atomic_load(&aborting)) return;
+  pthread_mutex_lock(&registry_mu);
   int fin = 0;
   MPI_Finalized(&fin);
-  if (!fin) MPI_Finalize();
+  bool ok = true;
+  for (int i = 0; i < MAX_LIVE_COMMS; i++)
+    if (registry[i]) {
+      if (!fin) ok &= leave(registry[i], status);
+      registry[i] = NULL;
+    }
+  atomic_store(&mpi_done, true);
+  if (!fin && ok && grt_initialized_mpi) MPI_Finalize();
+  pthread_mutex_unlock(&registry_mu);
 }
 
 static int mpi_start(grt_comm_t *c, int *argc, char ***argv) {
@@ -531,11 +790,23 @@ static int mpi_start(grt_comm_t *c, int *argc, char ***argv) {
                         provided);
     }
     c->we_initialized = true;
-    atexit(finalize_at_exit);
+    grt_initialized_mpi = true;
+  }
+  if (!handler_registered) {
+    handler_registered = true;
+    on_exit(exit_handler, NULL);
   }
   MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
   MPI_Comm_size(MPI_COMM_WORLD, &c->nranks);
   for (int i = 0; i < GRT_CHAN_COUNT; i++) MPI_Comm_dup(MPI_COMM_WORLD, &c->comms[i]);
+  /* Leave notices: errors return (a notice to a rank that already finalized
+   * must not abort the leaver); one receive from any rank. */
+  MPI_Comm_dup(MPI_COMM_WORLD, &c->leave_comm);
+  MPI_Comm_set_errhandler(c->leave_comm, MPI_ERRORS_RETURN);
+  if (MPI_Irecv(c->leave_in, 2, MPI_INT, MPI_ANY_SOURCE, LEAVE_TAG, c->leave_comm,
+                &c->leave_req) != MPI_SUCCESS)
+    return grt__error(GRT_ECOMM, "grt_init: cannot post the receive for leave notices");
+  c->leave_posted = true;
   int *ub = NULL, flag = 0;
   MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &ub, &flag);
   c->tag_ub = flag && ub && *ub > 0 ? *ub : 32767;
@@ -544,6 +815,7 @@ static int mpi_start(grt_comm_t *c, int *argc, char ***argv) {
   if (pthread_create(&c->thread, NULL, progress_main, c) != 0)
     return grt__error(GRT_ECOMM, "grt_init: cannot start the progress thread");
   c->thread_started = true;
+  registry_add(c);
   return 0;
 }
 
@@ -557,6 +829,8 @@ int grt__comm_init(int *argc, char ***argv, int sim_ranks, int sim_rank, grt_com
   pthread_mutex_init(&c->mu, NULL);
   pthread_mutex_init(&c->mpi_mu, NULL);
   for (int i = 0; i < GRT_CHAN_COUNT; i++) c->comms[i] = MPI_COMM_NULL;
+  c->leave_comm = MPI_COMM_NULL;
+  c->left_rank = -1;
   int rc = 0;
   if (sim_ranks > 0) {
     c->be = &sim_backend;
@@ -603,9 +877,9 @@ int grt__comm_poll(grt_comm_t *c) {
   if (!c || c->be != &mpi_backend || !atomic_load_explicit(&c->inflight, memory_order_relaxed))
     return 0;
   atomic_store_explicit(&c->last_poll_ns, now_ns(), memory_order_relaxed);
-  if (pthread_mutex_trylock(&c->mpi_mu) != 0) return 0;
-  int n = locked_progress(c);
-  pthread_mutex_unlock(&c->mpi_mu);
+  if (!mpi_trylock(c)) return 0;
+  int n = c->closed ? 0 : locked_progress(c);
+  mpi_unlock(c);
   return n;
 }
 
@@ -641,12 +915,51 @@ void grt__comm_stats(const grt_comm_t *c, grt_comm_stats_t *out) {
   out->recv_bytes = atomic_load(&c->recv_bytes);
 }
 
+void grt__comm_blocked(grt_comm_t *c, int delta) {
+  if (!c || c->be != &mpi_backend) return;
+  if (delta > 0) atomic_store(&c->block_ns, now_ns());
+  atomic_fetch_add(&c->blocked, delta);
+}
+
+void grt__comm_doom(grt_comm_t *c, int code, const char *msg) {
+  if (!c || c->be != &mpi_backend || atomic_load(&c->doom_code)) return;
+  snprintf(c->doom_msg, sizeof c->doom_msg, "%s", msg ? msg : "");
+  atomic_store(&c->doom_ns, now_ns() + DOOM_GRACE_NS);
+  atomic_store(&c->doom_code, code ? code : GRT_ECOMM);
+}
+
+void grt__comm_end_if_doomed(grt_comm_t *c) {
+  if (c && c->be == &mpi_backend && atomic_load(&c->doom_code)) {
+    atomic_store(&c->leaving, true);
+    end_doomed(c);
+  }
+}
+
 _Noreturn void grt__comm_abort(grt_comm_t *c, int code, const char *msg) {
   static atomic_flag once = ATOMIC_FLAG_INIT;
+  int status = code < 0 ? -code : (code ? code : 1);
   if (!atomic_flag_test_and_set(&once)) {
     fprintf(stderr, "grt: rank %d: fatal: %s\n", c ? c->rank : 0, msg ? msg : "");
     fflush(stderr);
   }
-  if (c && c->be == &mpi_backend) MPI_Abort(MPI_COMM_WORLD, code < 0 ? -code : (code ? code : 1));
-  _exit(code < 0 ? -code : (code ? code : 1));
+  if (c && c->be == &mpi_backend) {
+    atomic_store(&aborting, true);
+    int fin = 0;
+    MPI_Finalized(&fin);
+    /* MPI calls are serialized (mpi_mu), MPI_Abort's too, and never follow
+     * MPI_Finalize or the exit handler's close; then this process just
+     * ends, and mpirun ends the job for its non-zero status. */
+    if (!fin && !atomic_load(&mpi_done)) {
+      bool locked = holds_mpi;
+      if (!locked) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += 1;
+        locked = pthread_mutex_timedlock(&c->mpi_mu, &dl) == 0;
+      }
+      (void)locked; /* MPI_Abort goes ahead even if the lock was not got */
+      if (!c->closed) MPI_Abort(MPI_COMM_WORLD, status);
+    }
+  }
+  _exit(status);
 }

@@ -44,7 +44,8 @@ typedef struct grt_comm_stats {
 int grt__comm_init(int *argc, char ***argv, int sim_ranks, int sim_rank, grt_comm_t **out,
                    int *rank, int *nranks);
 /* Stops the progress thread (after every queued message completed) and
- * finalizes MPI if grt initialized it. */
+ * frees the comm; MPI itself is finalized when the process exits, if grt
+ * initialized it (a process may run several runtimes one after another). */
 void grt__comm_fini(grt_comm_t *c);
 
 /* Queues a message; @p done (may be NULL) runs on the progress thread. The
@@ -87,8 +88,31 @@ void grt__comm_worker_sleeps(grt_comm_t *c, int delta);
 int grt__comm_simulated(const grt_comm_t *c);
 void grt__comm_stats(const grt_comm_t *c, grt_comm_stats_t *out);
 
+/* An application thread enters (@p delta = +1) or leaves (-1) a blocking
+ * grt wait (fence, future, map, the divergence check's verdict). If a peer
+ * has left the job without grt_finalize (its exit handler sent a leave
+ * notice), a rank blocked for 2 s since it noticed -- a wait that can no
+ * longer be answered -- aborts the job, naming the rank that left. */
+void grt__comm_blocked(grt_comm_t *c, int delta);
+
+/* The job can only end in failure (the ranks diverged): if this process
+ * leaves from now on (grt_finalize, return from main, exit), it waits up to
+ * 4 s for the job's own abort, then ends the job itself with @p code and
+ * @p msg. MPI backend only; the first call wins. */
+void grt__comm_doom(grt_comm_t *c, int code, const char *msg);
+/* Does not return if grt__comm_doom was called on @p c (see there). */
+void grt__comm_end_if_doomed(grt_comm_t *c);
+
 /* Ends the whole job: prints @p msg once (on this rank) and aborts every
- * rank (MPI_Abort), or exits this process on a single rank. Never returns. */
+ * rank (MPI_Abort, exit status -@p code), or exits this process on a single
+ * rank. Never makes an MPI call after MPI_Finalize or once the exit handler
+ * closed the comm (then this process alone exits, with that status, and
+ * mpirun ends the job). Never returns.
+ *
+ * Exit path (MPI backend): a process that exits while a runtime is live
+ * (without grt_finalize) stops its progress thread, closes MPI to its
+ * other threads, sends every other rank a leave notice with its exit
+ * status, and finalizes MPI; see grt__comm_blocked for the other side. */
 _Noreturn void grt__comm_abort(grt_comm_t *c, int code, const char *msg);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* The launcher uses no runtime internals: it knows the configuration keys
  * from docs/config.md and writes that file format itself. Its key table
@@ -152,10 +153,30 @@ int grt_launcher_make_rundir(char *dir, size_t dirsize, const char *config_text,
 /* Removes the run directory and everything in it. Returns 0 or -1. */
 int grt_launcher_remove_rundir(const char *dir);
 
+/* Starts a guard process for the run directory @p dir: it outlives the
+ * launcher (it ignores SIGINT, SIGTERM and SIGHUP and holds none of its
+ * stdio) and removes @p dir when the launcher ends in any way, SIGKILL
+ * included (it waits for the end of a pipe only the launcher holds).
+ * Returns the pipe's write end (>= 0), or -1 if no guard could start (the
+ * launcher then cleans up alone, as before). */
+int grt_launcher_guard_rundir(const char *dir, pid_t *guard);
+/* Ends the guard: @p keep asks it to leave the directory in place. Waits
+ * for it, so the directory is gone (unless kept) when this returns. */
+void grt_launcher_guard_end(int fd, pid_t guard, int keep);
+
+/* Checks that @p prog can be executed, as execvp would find it (PATH if it
+ * has no '/'), on this node: before a launcher (mpirun, srun, jsrun) starts
+ * it everywhere, so that a missing program ends with the documented status
+ * whatever the launcher makes of it. Returns 0, 127 (not found) or 126 (not
+ * executable) with @p err set. */
+int grt_launcher_check_program(const char *prog, char *err, size_t errlen);
+
 /* Starts @p cmd (fork + execvp, never a shell) with GRT_CONFIG=@p config_path
  * in its environment, forwards SIGINT/SIGTERM/SIGHUP sent to the launcher,
  * waits, and returns the job's exit status (128 + signal if it was killed,
- * 127/126 if it could not be executed, with a message on stderr). */
+ * 127/126 if it could not be executed, with a message on stderr). The job
+ * gets SIGTERM if the launcher dies (PR_SET_PDEATHSIG): mpirun then ends
+ * its ranks. */
 int grt_launcher_spawn(char *const *cmd, const char *config_path);
 
 #endif

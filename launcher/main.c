@@ -85,6 +85,14 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  /* A missing program ends 127 (126: not executable) whatever the launcher
+   * would make of it (mpirun ends 132). */
+  if ((rc = grt_launcher_check_program(prog_argv[0], err, sizeof err)) != 0) {
+    free(conf);
+    fprintf(stderr, "grt: %s\n", err);
+    grt_launcher_opts_free(&o);
+    return rc;
+  }
   if (grt_launcher_make_rundir(dir, sizeof dir, conf, path, sizeof path, err, sizeof err) < 0) {
     free(conf);
     fprintf(stderr, "grt: %s\n", err);
@@ -92,10 +100,15 @@ int main(int argc, char **argv) {
     return 126;
   }
   free(conf);
+  /* The run directory goes when grt ends, whichever way (SIGKILL too),
+   * unless --keep asks for it. */
+  pid_t guard = 0;
+  int guard_fd = o.keep ? -1 : grt_launcher_guard_rundir(dir, &guard);
   rc = grt_launcher_build_command(&o, path, prog_argc, prog_argv, geteuid() == 0, &cmd, err,
                                   sizeof err);
   if (rc) {
     grt_launcher_remove_rundir(dir);
+    grt_launcher_guard_end(guard_fd, guard, 0);
     return usage_error(&o, err);
   }
   if (o.verbose) {
@@ -109,6 +122,7 @@ int main(int argc, char **argv) {
   } else if (grt_launcher_remove_rundir(dir) < 0) {
     fprintf(stderr, "grt: warning: could not remove the run directory %s\n", dir);
   }
+  grt_launcher_guard_end(guard_fd, guard, o.keep);
   if (o.verbose) fprintf(stderr, "grt: exit status %d\n", status);
   grt_launcher_opts_free(&o);
   return status;

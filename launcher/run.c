@@ -1,4 +1,4 @@
-/* run.c - the private run directory, fork + execvp, signal forwarding and the exit status. */
+/* run.c - the private run directory and its guard, fork + execvp, signal forwarding and the exit status. */
 #include "launcher.h"
 
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,7 +73,94 @@ int grt_launcher_remove_rundir(const char *dir) {
   return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ---- the run directory's guard ---- */
+
+int grt_launcher_guard_rundir(const char *dir, pid_t *guard) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return -1;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    /* The guard: no stdio (a reader of the launcher's output must not wait
+     * for it), deaf to the signals that end a job, waiting for the
+     * launcher's end of the pipe to close. */
+    close(p[1]);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+      if (null > 2) close(null);
+    }
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    char c = 0;
+    ssize_t r;
+    do r = read(p[0], &c, 1);
+    while (r < 0 && errno == EINTR);
+    if (!(r == 1 && c == 'k')) grt_launcher_remove_rundir(dir);
+    _exit(0);
+  }
+  close(p[0]);
+  *guard = pid;
+  return p[1];
+}
+
+void grt_launcher_guard_end(int fd, pid_t guard, int keep) {
+  if (fd < 0) return;
+  if (keep) {
+    ssize_t w = write(fd, "k", 1);
+    (void)w;
+  }
+  close(fd);
+  while (waitpid(guard, NULL, 0) < 0 && errno == EINTR) {
+  }
+}
+
 /* ---- running the job ---- */
+
+/* Whether @p path is a regular file this process may execute; errno set if not. */
+static int executable(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0) return 0;
+  if (!S_ISREG(st.st_mode)) {
+    errno = S_ISDIR(st.st_mode) ? EISDIR : EACCES;
+    return 0;
+  }
+  return access(path, X_OK) == 0;
+}
+
+int grt_launcher_check_program(const char *prog, char *err, size_t errlen) {
+  int e = ENOENT;
+  if (strchr(prog, '/')) {
+    if (executable(prog)) return 0;
+    e = errno;
+  } else {
+    const char *path = getenv("PATH");
+    if (!path) path = "/usr/local/bin:/bin:/usr/bin";
+    bool denied = false;
+    for (const char *p = path;; p++) {
+      const char *end = strchr(p, ':');
+      size_t n = end ? (size_t)(end - p) : strlen(p);
+      char cand[4096];
+      if (snprintf(cand, sizeof cand, "%.*s/%s", (int)n, n ? p : ".", prog) < (int)sizeof cand) {
+        if (executable(cand)) return 0;
+        if (errno != ENOENT && errno != ENOTDIR) denied = true;
+      }
+      if (!end) break;
+      p = end;
+    }
+    e = denied ? EACCES : ENOENT;
+  }
+  snprintf(err, errlen, "cannot run '%s': %s", prog, strerror(e));
+  return e == ENOENT || e == ENOTDIR ? 127 : 126;
+}
 
 static volatile sig_atomic_t child_pid;
 
@@ -112,6 +200,7 @@ int grt_launcher_spawn(char *const *cmd, const char *config_path) {
   for (int i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &sa, &saved[i]);
 
   fflush(NULL);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
@@ -128,6 +217,11 @@ int grt_launcher_spawn(char *const *cmd, const char *config_path) {
     for (int i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &saved[i], NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
     close(pfd[0]);
+    /* The job ends with the launcher, even a SIGKILLed one (then nothing
+     * is forwarded): SIGTERM, which mpirun/srun pass on to the ranks. If
+     * the launcher is already gone, end now. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(128 + SIGTERM);
     execvp(cmd[0], cmd);
     int e = errno;
     ssize_t w = write(pfd[1], &e, sizeof e);

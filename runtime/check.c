@@ -141,10 +141,14 @@ static void *abort_thread(void *arg) {
   grt__comm_abort(c->rt->comm, GRT_EDIVERGED, c->why);
 }
 
-/* Gives the waiting ranks a moment to report the error, then stops the job. */
+/* Gives the waiting ranks a moment to report the error, then stops the job
+ * (exit status 6, -GRT_EDIVERGED). A rank that leaves before (grt_finalize,
+ * return, exit) waits for this abort, so the status does not depend on which
+ * comes first (grt__comm_doom). */
 static void abort_later(checker_t *c) {
   fprintf(stderr, "grt: %s\n", c->why);
   fflush(stderr);
+  grt__comm_doom(c->rt->comm, GRT_EDIVERGED, c->why);
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -468,12 +472,15 @@ int grt__check_sync(grt_runtime_t *rt, uint32_t kind, uint64_t h, bool *any_fail
     return GRT_ECOMM;
   flush(rt, true, failed);
   pthread_mutex_lock(&c->mu);
+  grt__comm_blocked(rt->comm, 1);
   while (!c->verdict_ready) pthread_cond_wait(&c->cv, &c->mu);
+  grt__comm_blocked(rt->comm, -1);
   verdict_t v = c->verdict;
   pthread_mutex_unlock(&c->mu);
   if (v.status) {
     c->diverged = true;
     snprintf(c->why, sizeof c->why, "%s", v.text);
+    grt__comm_doom(rt->comm, GRT_EDIVERGED, c->why);
     return grt__error(GRT_EDIVERGED, "%s", v.text);
   }
   if (any_failed) *any_failed = v.failed != 0;

@@ -243,7 +243,9 @@ void grt__wait_all(grt_runtime_t *rt) {
   if (atomic_load(&rt->outstanding) > 0) {
     pthread_mutex_lock(&rt->fence_mu);
     atomic_fetch_add(&rt->fence_waiters, 1);
+    grt__comm_blocked(rt->comm, 1); /* a peer that left is noticed */
     while (atomic_load(&rt->outstanding) > 0) pthread_cond_wait(&rt->fence_cv, &rt->fence_mu);
+    grt__comm_blocked(rt->comm, -1);
     atomic_fetch_sub(&rt->fence_waiters, 1);
     pthread_mutex_unlock(&rt->fence_mu);
   }

@@ -70,7 +70,9 @@ static void future_block(grt_future_t *f) {
   if (atomic_load_explicit(&f->ready, memory_order_acquire)) return;
   pthread_mutex_lock(&f->mu);
   f->waiters++;
+  grt__comm_blocked(f->rt->comm, 1); /* a peer that left is noticed */
   while (!atomic_load_explicit(&f->ready, memory_order_acquire)) pthread_cond_wait(&f->cv, &f->mu);
+  grt__comm_blocked(f->rt->comm, -1);
   f->waiters--;
   pthread_mutex_unlock(&f->mu);
 }

@@ -159,7 +159,9 @@ static grt_node_t *wait_for_store(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv
   grt__xfers_release(rt);
   grt__node_release(rt, n); /* drop the hold; its edges decide now */
   pthread_mutex_lock(&rt->fence_mu);
+  grt__comm_blocked(rt->comm, 1); /* a peer that left is noticed */
   while (atomic_load(&n->pending) > 0) pthread_cond_wait(&rt->fence_cv, &rt->fence_mu);
+  grt__comm_blocked(rt->comm, -1);
   pthread_mutex_unlock(&rt->fence_mu);
   return n;
 }

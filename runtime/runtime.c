@@ -227,8 +227,12 @@ fail:
 GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   int rc = grt__runtime_check(rt, "grt_finalize");
   if (rc < 0) return rc;
+  /* After a divergence the job can only end in its abort (status 6): wait
+   * for it rather than free what rank 0's abort still uses. */
+  grt__comm_end_if_doomed(rt->comm);
   grt__wait_all(rt);
   int crc = grt__check_sync(rt, GRT_CHECK_FINALIZE, 0, NULL);
+  grt__comm_end_if_doomed(rt->comm);
   /* Attached stores never detached: their values go back to the buffers
    * (every rank alike), with a warning; then wait for the transfers. */
   int drc = grt__ops_detach_all(rt, crc == 0);

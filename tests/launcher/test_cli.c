@@ -493,6 +493,28 @@ static void test_cli_signals_forwarded(void **state) {
   assert_int_equal(access(dir, F_OK), -1);
 }
 
+/* grt killed by SIGKILL cannot forward anything nor clean up: the program
+ * it started must die with it (PR_SET_PDEATHSIG), and its run directory
+ * must not stay behind in TMPDIR. (Both stayed, before.) */
+static void test_cli_launcher_killed(void **state) {
+  (void)state;
+  char tmp[] = "/tmp/grt-test-tmpdir-XXXXXX";
+  assert_non_null(mkdtemp(tmp));
+  setenv("TMPDIR", tmp, 1);
+  setenv("GRT_TEST_SLEEP", "1", 1);
+  char mark[64];
+  snprintf(mark, sizeof mark, "grt-test-killed-%d", (int)getpid());
+  char *argv[] = {(char *)grt_bin, (char *)dump_bin, mark, NULL};
+  int rc = kill_launcher(argv, 1, mark, tmp, 5.0);
+  unsetenv("GRT_TEST_SLEEP");
+  kill_marked(mark);
+  remove_tree(tmp);
+  if (rc != 0)
+    fail_msg("%s", rc < 0 ? "the program never got ready"
+                   : rc == 1 ? "the program outlived grt by 5 s"
+                             : "the run directory outlived grt by 5 s");
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s GRT ARGV_DUMP\n", argv[0]);
@@ -512,6 +534,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(test_cli_exit_status, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cli_keep, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cli_signals_forwarded, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cli_launcher_killed, setup, teardown),
   };
   int rc = cmocka_run_group_tests_name("launcher cli", tests, NULL, NULL);
   unlink(marker);

@@ -1,4 +1,5 @@
-/* test_mpirun.c - a real `grt --ranks-per-node 2 cfgprog` run through mpirun. */
+/* test_mpirun.c - real `grt --ranks-per-node 2` runs through mpirun: the
+ * config reaches the ranks, a missing program, the launcher killed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +8,7 @@
 
 #include "run_util.h"
 
-static const char *grt_bin, *cfgprog_bin;
+static const char *grt_bin, *cfgprog_bin, *dump_bin;
 
 static int count(const char *hay, const char *needle) {
   int n = 0;
@@ -64,13 +65,52 @@ static void test_mpirun_two_ranks(void **state) {
   assert_int_equal(rmdir("/tmp/grt logs; $(x)"), 0);
 }
 
+/* A program that does not exist: 127 as documented, as for --launcher
+ * none (mpirun itself ended 132). */
+static void test_mpirun_missing_program(void **state) {
+  (void)state;
+  char *argv[] = {(char *)grt_bin, "--ranks-per-node", "2", "--launcher-extra", "--oversubscribe",
+                  "/nonexistent/grt-test-program", NULL};
+  char *out, *err;
+  int rc = run_capture(argv, &out, NULL, &err);
+  if (rc != 127 || !strstr(err, "/nonexistent/grt-test-program"))
+    fail_msg("grt exit %d\nstdout:\n%s\nstderr:\n%s", rc, out, err);
+  free(out);
+  free(err);
+}
+
+/* grt killed by SIGKILL while mpirun runs 2 ranks: mpirun and the ranks end
+ * within a few seconds, and nothing is left in TMPDIR. (Before, mpirun and
+ * the ranks ran on and the config file stayed.) */
+static void test_mpirun_launcher_killed(void **state) {
+  (void)state;
+  char tmp[] = "/tmp/grt-test-tmpdir-XXXXXX";
+  assert_non_null(mkdtemp(tmp));
+  setenv("TMPDIR", tmp, 1);
+  setenv("GRT_TEST_SLEEP", "1", 1);
+  char mark[64];
+  snprintf(mark, sizeof mark, "grt-test-mpirun-killed-%d", (int)getpid());
+  char *argv[] = {(char *)grt_bin, "--ranks-per-node", "2", "--launcher-extra", "--oversubscribe",
+                  (char *)dump_bin, mark, NULL};
+  int rc = kill_launcher(argv, 2, mark, tmp, 10.0);
+  unsetenv("GRT_TEST_SLEEP");
+  unsetenv("TMPDIR");
+  kill_marked(mark);
+  remove_tree(tmp);
+  if (rc != 0)
+    fail_msg("%s", rc < 0 ? "the ranks never got ready"
+                   : rc == 1 ? "mpirun or a rank outlived grt by 10 s"
+                             : "the run directory outlived grt by 10 s");
+}
+
 int main(int argc, char **argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s GRT CFGPROG\n", argv[0]);
+  if (argc < 4) {
+    fprintf(stderr, "usage: %s GRT CFGPROG ARGV_DUMP\n", argv[0]);
     return 2;
   }
   grt_bin = argv[1];
   cfgprog_bin = argv[2];
+  dump_bin = argv[3];
   /* The expected lines assume these come from the flags or the defaults. */
   static const char *const vars[] = {"GRT_CPUS", "GRT_SYSMEM", "GRT_LOGDIR", "GRT_PROFILE",
                                      "GRT_NODES", "GRT_RANKS_PER_NODE", "GRT_LAUNCHER",
@@ -81,6 +121,8 @@ int main(int argc, char **argv) {
     printf("mpirun not found: skipped\n");
     return 77;
   }
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_mpirun_two_ranks)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_mpirun_two_ranks),
+                                     cmocka_unit_test(test_mpirun_missing_program),
+                                     cmocka_unit_test(test_mpirun_launcher_killed)};
   return cmocka_run_group_tests_name("launcher mpirun", tests, NULL, NULL);
 }

@@ -1,10 +1,12 @@
 /* mpi_prog.c - programs the MPI job tests launch under mpirun (or as simulated
  * ranks): a stencil that reports its transfers, diverging ranks, a fatal
- * error on one rank, and a rank killed mid-run. */
+ * error on one rank, a rank killed mid-run, and ranks that leave without
+ * grt_finalize (return, exit in main or in a task). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "grt.h"
@@ -31,6 +33,27 @@ static void sum(grt_task_context_t *ctx) {
 }
 
 static void noop(grt_task_context_t *ctx) { (void)ctx; }
+
+/* This process's rank, for task bodies (which are not told it). */
+static int my_rank;
+
+/* Prints "leaving at T" (CLOCK_MONOTONIC seconds, which the test that
+ * started the job shares) before a rank leaves without grt_finalize, so the
+ * test can time the job's end from the leave. */
+static void say_leaving(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  printf("leaving at %.3f\n", (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec);
+  fflush(stdout);
+}
+
+/* "exit_task": the points that run on rank 1 call exit(3) from a worker. */
+static void quit_on_rank1(grt_task_context_t *ctx) {
+  (void)ctx;
+  if (my_rank != 1) return;
+  say_leaving();
+  exit(3);
+}
 
 #define CHECK(x)                                                                 \
   do {                                                                           \
@@ -152,7 +175,7 @@ static void sum_view(grt_task_context_t *ctx) {
  * "strided ok" on rank 0. */
 static int strided(grt_runtime_t *rt, grt_library_t *lib) {
   CHECK(grt_task_register(lib, 5, "write_index", &(grt_variants_t){.cpu = write_index}));
-  CHECK(grt_task_register(lib, 6, "sum_view", &(grt_variants_t){.cpu = sum_view}));
+  CHECK(grt_task_register(lib, 7, "sum_view", &(grt_variants_t){.cpu = sum_view}));
   const int64_t n = 3001, root_n = 2 * n, sizes[2] = {n, 2}, minus_one = -1;
   grt_store_t *root, *pairs, *even;
   CHECK(grt_store_create(rt, grt_type_int64(), 1, &root_n, &root));
@@ -164,7 +187,7 @@ static int strided(grt_runtime_t *rt, grt_library_t *lib) {
   CHECK(grt_launch_add_output(l, even));
   CHECK(grt_launch_submit(l, NULL));
   grt_future_t *f;
-  CHECK(grt_launch_create(lib, 6, &l));
+  CHECK(grt_launch_create(lib, 7, &l));
   CHECK(grt_launch_add_input(l, even));
   CHECK(grt_launch_reduce_result(l, grt_type_int64(), GRT_REDOP_SUM));
   CHECK(grt_launch_submit(l, &f));
@@ -212,9 +235,11 @@ int main(int argc, char **argv) {
   CHECK(grt_task_register(lib, 2, "sum", &(grt_variants_t){.cpu = sum}));
   CHECK(grt_task_register(lib, 3, "noop", &(grt_variants_t){.cpu = noop}));
   CHECK(grt_task_register(lib, 4, "noop2", &(grt_variants_t){.cpu = noop}));
+  CHECK(grt_task_register(lib, 6, "quit", &(grt_variants_t){.cpu = quit_on_rank1}));
   if (strcmp(mode, "stencil2d") == 0) return stencil2d(rt, lib);
   if (strcmp(mode, "strided") == 0) return strided(rt, lib);
   int rank = grt_rank(rt);
+  my_rank = rank;
   int64_t n = 4096;
   grt_store_t *a, *b;
   CHECK(grt_store_create(rt, grt_type_float64(), 1, &n, &a));
@@ -246,6 +271,19 @@ int main(int argc, char **argv) {
       grt__comm_abort(rt->comm, GRT_EINVAL, "mpi_prog: a deliberate fatal error on rank 1");
     if (it == 10 && rank == 1 && strcmp(mode, "kill") == 0) raise(SIGKILL);
     if (it == 10 && strcmp(mode, "kill") == 0) sleep(1);
+    if (it == 10 && rank == 1 && strcmp(mode, "segv") == 0) raise(SIGSEGV);
+    /* Rank 1 leaves while the others go on to wait for it in
+     * grt_future_get: by returning from main (status 0, so that mpirun
+     * would not end the job by itself), or by exit(3). */
+    if (it == 10 && rank == 1 && strcmp(mode, "leave") == 0) return say_leaving(), 0;
+    if (it == 10 && rank == 0 && strcmp(mode, "leave0") == 0) return say_leaving(), 0;
+    if (it == 10 && rank == 1 && strcmp(mode, "exit_main") == 0) say_leaving(), exit(3);
+  }
+  if (strcmp(mode, "exit_task") == 0) { /* a task on rank 1 calls exit(3) */
+    grt_launch_t *q;
+    CHECK(grt_launch_create(lib, 6, &q));
+    CHECK(grt_launch_add_input(q, a));
+    CHECK(grt_launch_submit(q, NULL));
   }
   grt_launch_t *l;
   grt_future_t *f;
@@ -262,6 +300,10 @@ int main(int argc, char **argv) {
   printf("rank %d sends %llu recvs %llu send_bytes %llu recv_bytes %llu sum %.17g\n", rank,
          (unsigned long long)st.sends, (unsigned long long)st.recvs,
          (unsigned long long)st.send_bytes, (unsigned long long)st.recv_bytes, s);
+  fflush(stdout);
+  /* "return S": every rank finished its work and returns S without
+   * grt_finalize; the job's status must be S. */
+  if (strcmp(mode, "return") == 0) return argc > 2 ? atoi(argv[2]) : 0;
   grt_store_destroy(a);
   grt_store_destroy(b);
   CHECK(grt_finalize(rt));

@@ -1,6 +1,7 @@
-/* test_mpi_jobs.c - whole MPI jobs: divergence, faults, and simulated ranks
- * checked against real runs. Each case starts `mpirun` (or the program alone
- * as a simulated rank) and checks its exit status, output and duration. */
+/* test_mpi_jobs.c - whole MPI jobs: divergence, faults, ranks that leave,
+ * and simulated ranks checked against real runs. Each case starts `mpirun`
+ * (or the program alone as a simulated rank) and checks its exit status,
+ * output and duration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 typedef struct job {
   int status;      /* exit status, or 128 + signal */
   double seconds;
+  double end;      /* CLOCK_MONOTONIC when it ended */
   char out[65536];
 } job_t;
 
@@ -59,7 +61,8 @@ static void run(job_t *j, char *const argv[], const char *const *env, double lim
     }
     usleep(20000);
   }
-  j->seconds = now() - t0;
+  j->end = now();
+  j->seconds = j->end - t0;
   ssize_t n = pread(fd, j->out, sizeof j->out - 1, 0);
   j->out[n > 0 ? n : 0] = '\0';
   close(fd);
@@ -81,15 +84,20 @@ static void mpirun(job_t *j, int np, const char *mode, double limit) {
   run(j, argv, mpi_env, limit);
 }
 
+/* Divergence ends the job with status 6 (-GRT_EDIVERGED) whatever the ranks
+ * do after their fence reported it (here they return 3): it used to end 3,
+ * 139 or 1 depending on the run. */
 static void test_mpi_jobs_divergence(void **state) {
   (void)state;
   static job_t j;
-  mpirun(&j, 2, "diverge", 30);
-  if (j.status == 0 || j.seconds > 10.0 || !strstr(j.out, "diverged at operation #2") ||
-      !strstr(j.out, "'mpi_prog.noop2'"))
-    fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
-  /* Every rank that waited learned it from its fence. */
-  assert_non_null(strstr(j.out, "fence returned ranks issued different operations"));
+  for (int run = 0; run < 2; run++) {
+    mpirun(&j, 2, "diverge", 30);
+    if (j.status != 6 || j.seconds > 10.0 || !strstr(j.out, "diverged at operation #2") ||
+        !strstr(j.out, "'mpi_prog.noop2'"))
+      fail_msg("run %d: status %d after %.1f s, output:\n%s", run, j.status, j.seconds, j.out);
+    /* Every rank that waited learned it from its fence. */
+    assert_non_null(strstr(j.out, "fence returned ranks issued different operations"));
+  }
 }
 
 static void test_mpi_jobs_fatal_error(void **state) {
@@ -100,12 +108,64 @@ static void test_mpi_jobs_fatal_error(void **state) {
     fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
 }
 
+/* A rank killed by SIGKILL or SIGSEGV mid-run: mpirun ends the job. */
 static void test_mpi_jobs_sigkill(void **state) {
   (void)state;
   static job_t j;
-  mpirun(&j, 2, "kill", 30);
-  if (j.status == 0 || j.seconds > 10.0)
-    fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
+  const char *modes[] = {"kill", "segv"};
+  for (int m = 0; m < 2; m++) {
+    mpirun(&j, 2, modes[m], 30);
+    if (j.status == 0 || j.status == -1 || j.seconds > 10.0)
+      fail_msg("%s: status %d after %.1f s, output:\n%s", modes[m], j.status, j.seconds, j.out);
+  }
+}
+
+/* Rank 1 leaves while the others wait for it in grt_future_get: by returning
+ * from main without grt_finalize (status 0), by exit(3) in main, or by
+ * exit(3) in a task on a worker thread; or rank 0 (the divergence check's
+ * collector) returns. The job must end within 10 s of the leave with a
+ * non-zero status and a message naming the rank. (It used to crash in the
+ * exit handler's MPI_Finalize, racing the progress thread, or hang forever
+ * there.) */
+static void test_mpi_jobs_rank_leaves(void **state) {
+  (void)state;
+  static const struct { const char *mode; const char *why; int maxnp; } cases[] = {
+      {"leave", "rank 1 left without grt_finalize (exit status 0)", 4},
+      {"exit_main", "rank 1 left without grt_finalize (exit status 3)", 2},
+      {"exit_task", "rank 1 left without grt_finalize (exit status 3)", 4},
+      {"leave0", "rank 0 left without grt_finalize (exit status 0)", 2}, /* the checker */
+  };
+  for (int np = 2; np <= 4; np += 2)
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+      if (np > cases[c].maxnp) continue;
+      static job_t j;
+      mpirun(&j, np, cases[c].mode, 30);
+      const char *p = strstr(j.out, "leaving at ");
+      double left = 0;
+      if (!p || sscanf(p, "leaving at %lf", &left) != 1 || j.status == 0 || j.status == -1 ||
+          j.end - left > 10.0 || !strstr(j.out, cases[c].why))
+        fail_msg("%s at %d ranks: status %d, %.1f s after the leave, output:\n%s", cases[c].mode,
+                 np, j.status, p ? j.end - left : -1.0, j.out);
+    }
+}
+
+/* Every rank finishes its work and returns from main without grt_finalize:
+ * the job's status is the program's own (it used to end 139, or hang). */
+static void test_mpi_jobs_return_without_finalize(void **state) {
+  (void)state;
+  for (int np = 2; np <= 4; np += 2)
+    for (int want = 0; want <= 5; want += 5) {
+      static job_t j;
+      char st[8], nps[8];
+      snprintf(st, sizeof st, "%d", want);
+      snprintf(nps, sizeof nps, "%d", np);
+      char *argv[] = {(char *)mpiexec(), "-np", nps, "--oversubscribe", (char *)prog(), "return",
+                      st, NULL};
+      run(&j, argv, mpi_env, 30);
+      if (j.status != want || j.seconds > 10.0 || !strstr(j.out, " sum 4091.8598018075973"))
+        fail_msg("return %d at %d ranks: status %d after %.1f s, output:\n%s", want, np, j.status,
+                 j.seconds, j.out);
+    }
 }
 
 /* Extracts "rank R sends ... recv_bytes ..." for rank r from a job's output. */
@@ -347,6 +407,8 @@ int main(void) {
       cmocka_unit_test(test_mpi_jobs_divergence),
       cmocka_unit_test(test_mpi_jobs_fatal_error),
       cmocka_unit_test(test_mpi_jobs_sigkill),
+      cmocka_unit_test(test_mpi_jobs_rank_leaves),
+      cmocka_unit_test(test_mpi_jobs_return_without_finalize),
       cmocka_unit_test(test_mpi_jobs_simulated_ranks),
       cmocka_unit_test(test_mpi_jobs_simulated_stencil2d),
       cmocka_unit_test(test_mpi_jobs_reproducible),
