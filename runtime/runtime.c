@@ -140,6 +140,7 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   grt_runtime_t *rt = calloc(1, sizeof *rt);
   if (!rt) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
   pthread_mutex_init(&rt->shell_lock, NULL);
+  grt__pools_init(rt);
   pthread_mutex_init(&rt->fence_mu, NULL);
   pthread_cond_init(&rt->fence_cv, NULL);
   pthread_mutex_init(&rt->fail_mu, NULL);
