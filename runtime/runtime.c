@@ -61,13 +61,6 @@ uint64_t grt__runtime_next_store_id(grt_runtime_t *rt) { return ++rt->next_store
 
 struct grt_type_registry *grt__runtime_types(grt_runtime_t *rt) { return rt->types; }
 
-void grt__runtime_keep_shell(grt_runtime_t *rt, grt_store_t *shell) {
-  pthread_mutex_lock(&rt->shell_lock);
-  shell->next_shell = rt->shells;
-  rt->shells = shell;
-  pthread_mutex_unlock(&rt->shell_lock);
-}
-
 void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root) {
   (void)rt;
   root->mem = NULL;
@@ -114,10 +107,6 @@ static void runtime_free(grt_runtime_t *rt) {
   grt__op_pool_free(rt);
   grt__libraries_free(rt);
   grt__redops_free(rt);
-  for (grt_store_t *s = rt->shells, *next; s; s = next) {
-    next = s->next_shell;
-    free(s);
-  }
   if (rt->types) grt__type_registry_destroy(rt->types);
   grt__distrib_free(rt);
   grt__alias_free(rt);
@@ -126,7 +115,6 @@ static void runtime_free(grt_runtime_t *rt) {
   grt__check_fini(rt);
   grt__machine_fini(rt);
   free(rt->table);
-  pthread_mutex_destroy(&rt->shell_lock);
   pthread_mutex_destroy(&rt->fence_mu);
   pthread_cond_destroy(&rt->fence_cv);
   pthread_mutex_destroy(&rt->fail_mu);
@@ -139,7 +127,6 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   *out = NULL;
   grt_runtime_t *rt = calloc(1, sizeof *rt);
   if (!rt) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
-  pthread_mutex_init(&rt->shell_lock, NULL);
   grt__pools_init(rt);
   pthread_mutex_init(&rt->fence_mu, NULL);
   pthread_cond_init(&rt->fence_cv, NULL);
