@@ -14,6 +14,8 @@ static int make(grt_store_t *h, const int64_t *tile, const int64_t *low, const i
   grt_store_t *s;
   int rc = grt__store_get(h, fn, "store", &s);
   if (rc < 0) return rc;
+  if (!grt__runtime_live(s->root->rt)) /* the pool went with it */
+    return grt__error(GRT_ESTATE, "%s: store: its runtime is already finalized", fn);
   grt_tiling_t t;
   if ((rc = grt__tiling_make(&t, s->ndim, s->shape, tile, low, high, fn)) < 0) return rc;
   bool fresh;
