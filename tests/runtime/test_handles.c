@@ -451,8 +451,10 @@ static void test_handles_million_stores_bounded(void **state) {
   printf("pooled: %zu stores; RSS %ld -> %ld KiB\n", grt__pool_objects(rt, GRT_HK_STORE), rss0,
          rss1);
 #endif
-  /* kept as shells, 2 * 10^5 handles took 17 MiB and 2 * 10^6 ten times that */
-  if (rss0 > 0 && rss1 > 0 && rss1 - rss0 > 8 * 1024)
+  /* Kept as shells, 2 * 10^5 handles took 17 MiB and 2 * 10^6 took 293 MiB.
+   * Slack for valgrind, whose queue of freed blocks (the roots) is 20 MB:
+   * in a short run the pool counter below is the tight check. */
+  if (rss0 > 0 && rss1 > 0 && rss1 - rss0 > 32 * 1024)
     fail_msg("RSS grew from %ld KiB to %ld KiB", rss0, rss1);
 #ifdef HAVE_POOL_COUNTERS
   assert_int_equal(grt__pool_objects(rt, GRT_HK_STORE), stores0);
