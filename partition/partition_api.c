@@ -7,12 +7,15 @@
 #include "error.h"
 #include "store.h"
 
-static int make(grt_store_t *s, const int64_t *tile, const int64_t *low, const int64_t *high,
+static int make(grt_store_t *h, const int64_t *tile, const int64_t *low, const int64_t *high,
                 grt_partition_t **out, const char *fn) {
   if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
   *out = NULL;
-  int rc = grt__store_check(s, "store");
-  if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  grt_store_t *s;
+  int rc = grt__store_get(h, fn, "store", &s);
+  if (rc < 0) return rc;
+  if (!grt__runtime_live(s->root->rt)) /* the pool went with it */
+    return grt__error(GRT_ESTATE, "%s: store: its runtime is already finalized", fn);
   grt_tiling_t t;
   if ((rc = grt__tiling_make(&t, s->ndim, s->shape, tile, low, high, fn)) < 0) return rc;
   bool fresh;

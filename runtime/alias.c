@@ -118,25 +118,24 @@ static bool images_meet(const images_t *im, int i, int j) {
  * of the same shape, filled by a copy launch ordered before @p l. */
 static int take_copy(grt_launch_t *l, int i) {
   grt_arg_t *a = &l->args[i];
-  grt_store_t *tmp;
+  grt_store_t *h;
   int rc = grt__store_create_named("grt_launch_submit", l->rt, a->root->type, a->ndim, a->shape,
-                                   &tmp);
+                                   &h);
   if (rc < 0) return rc;
-  grt_store_t view = {.magic = GRT_STORE_MAGIC, .root = a->root, .ndim = a->ndim, .tf = a->tf};
+  grt_store_t *tmp = grt__store_of(h);
+  grt_store_t view = {.root = a->root, .ndim = a->ndim, .tf = a->tf}; /* not a handle */
   memcpy(view.shape, a->shape, sizeof view.shape);
   rc = grt__copy_launch(tmp, &view);
   if (rc == 0) {
     grt__root_acquire(tmp->root);
     grt__root_release(a->root);
     a->root = tmp->root;
-    a->handle = NULL;
     grt__tf_identity(&a->tf, a->ndim); /* same shape: the tiling still applies */
     l->rt->alias_copies++;
   }
-  /* The handle never reached the application: free it outright (no shell);
-   * the launch (and the copy) keep the root alive. */
-  grt__root_release(tmp->root);
-  free(tmp);
+  /* The handle never reached the application: its object goes back to the
+   * pool; the launch (and the copy) keep the root alive. */
+  grt_store_destroy(h);
   return rc;
 }
 

@@ -6,9 +6,10 @@
 
 #include "runtime_internal.h"
 
-static const char *const kind_name[GRT_HK_COUNT] = {"launch", "future", "partition", "mapping"};
+static const char *const kind_name[GRT_HK_COUNT] = {"launch", "future", "partition", "mapping",
+                                                    "store"};
 static const char *const gone[GRT_HK_COUNT] = {"submitted or destroyed", "destroyed", "destroyed",
-                                               "unmapped"};
+                                               "unmapped", "destroyed"};
 
 /* Why grt__handle_get refused @p handle, in the order a reader wants it. */
 int grt__handle_fail(const void *handle, grt_handle_kind_t kind, const char *fn,
@@ -46,7 +47,11 @@ void *grt__pool_alloc(grt_pool_t *p, grt_handle_kind_t kind, size_t size) {
 }
 
 void *grt__pool_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh) {
-  return grt__pool_pop(&rt->pools[kind], kind, size, fresh);
+  grt_pool_t *p = &rt->pools[kind];
+  pthread_mutex_lock(&p->get_mu);
+  void *obj = grt__pool_pop(p, kind, size, fresh);
+  pthread_mutex_unlock(&p->get_mu);
+  return obj;
 }
 
 void grt__pool_put(grt_runtime_t *rt, void *obj) {
@@ -78,10 +83,16 @@ void grt__pool_free_one(void *obj) {
   free(obj);
 }
 
+void grt__pools_init(grt_runtime_t *rt) {
+  for (int k = 0; k < GRT_HK_COUNT; k++) pthread_mutex_init(&rt->pools[k].get_mu, NULL);
+}
+
 void grt__pools_free(grt_runtime_t *rt) {
-  for (int k = 0; k < GRT_HK_COUNT; k++)
+  for (int k = 0; k < GRT_HK_COUNT; k++) {
     for (grt_hdr_t *h = atomic_exchange(&rt->pools[k].free, NULL), *n; h; h = n) {
       n = h->next;
       grt__pool_free_one(h);
     }
+    pthread_mutex_destroy(&rt->pools[k].get_mu);
+  }
 }

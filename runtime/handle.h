@@ -2,6 +2,7 @@
 #ifndef GRT_HANDLE_H
 #define GRT_HANDLE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,8 +14,9 @@
 /* ---------------------------------------------------------------------------
  * Handles of recycled objects.
  *
- * Launches, futures, partitions and mappings begin with a grt_hdr_t and are
- * allocated from a pool per runtime and kind (handle.c). Their memory goes
+ * Launches, futures, partitions, mappings and stores (store and view
+ * handles, not their roots) begin with a grt_hdr_t and are allocated from a
+ * pool per runtime and kind (handle.c). Their memory goes
  * back to the pool, never to malloc, until grt_finalize, so decoding any
  * handle the runtime ever gave out reads valid memory while the runtime is
  * alive.
@@ -34,12 +36,15 @@
  * until its memory has been handed out again 2^21 (2,097,152) times; a
  * handle kept exactly that long would be taken for the newest one.
  *
- * Threads: gets happen on the application thread; puts (the memory is free
- * for reuse) on any thread. Each pool is a lock-free stack with one consumer
- * (no ABA), like the op pool.
+ * Threads: puts (the memory is free for reuse) happen on any thread. Each
+ * pool is a lock-free stack with one consumer at a time (no ABA), like the
+ * op pool: launches and futures are got (grt__pool_pop) on the application
+ * thread only; grt__pool_get (partitions, mappings, stores) takes the pool's
+ * lock, so stores and views may also be made and destroyed from several
+ * threads at once (tests/store/test_store.c), as before they were pooled.
  * ------------------------------------------------------------------------- */
 typedef enum {
-  GRT_HK_LAUNCH, GRT_HK_FUTURE, GRT_HK_PARTITION, GRT_HK_MAPPING, GRT_HK_COUNT
+  GRT_HK_LAUNCH, GRT_HK_FUTURE, GRT_HK_PARTITION, GRT_HK_MAPPING, GRT_HK_STORE, GRT_HK_COUNT
 } grt_handle_kind_t;
 
 typedef struct grt_hdr {
@@ -51,6 +56,7 @@ typedef struct grt_hdr {
 typedef struct grt_pool {
   _Atomic(grt_hdr_t *) free;     /* objects free for reuse */
   atomic_size_t objects;         /* allocated in all: live + free */
+  pthread_mutex_t get_mu;        /* serializes grt__pool_get's callers */
 } grt_pool_t;
 
 #define GRT_HANDLE_ALIGN 64u
@@ -129,7 +135,8 @@ static inline void grt__pool_push(grt_pool_t *p, void *obj) {
   }
 }
 
-/* The same for callers that do not see grt_runtime_t (partitions). */
+/* The same for callers that do not see grt_runtime_t (partitions, mappings,
+ * stores), with the pool's lock: any thread. */
 void *grt__pool_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh);
 void grt__pool_put(grt_runtime_t *rt, void *obj);
 /* Objects of @p kind allocated so far, free or not (tests). */
@@ -138,6 +145,8 @@ size_t grt__pool_objects(const grt_runtime_t *rt, grt_handle_kind_t kind);
  * launch's scalar buffer, a future's lock). Objects the application still
  * holds are left to it (their handles then report the finalized runtime). */
 void grt__pools_free(grt_runtime_t *rt);
+/* At init, before anything can fail: the pools' locks. */
+void grt__pools_init(grt_runtime_t *rt);
 /* Frees one released object directly (its runtime is already finalized). */
 void grt__pool_free_one(void *obj);
 

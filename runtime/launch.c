@@ -97,14 +97,12 @@ GRT_EXPORT void grt_launch_destroy(grt_launch_t *h) {
   grt__launch_free(l);
 }
 
-/* Adds store argument @p s to the (decoded) launch @p l. */
+/* Adds store argument @p s (an object: decoded, or built by the runtime)
+ * to the (decoded) launch @p l. The launch keeps a reference on the root
+ * and a copy of the view, never a pointer to @p s. */
 static int add_store(grt_launch_t *l, grt_store_t *s, grt_privilege_t priv, int redop,
                      const char *fn) {
   int rc;
-  if ((rc = grt__store_check(s, "store")) < 0) {
-    grt__error(rc, "%s: %s", fn, grt_last_error());
-    return launch_fail(l, rc);
-  }
   if (s->root->rt != l->rt)
     return launch_fail(l, grt__error(GRT_EINVAL, "%s: store belongs to another runtime", fn));
   if (l->nargs >= GRT_MAX_ARGS)
@@ -120,7 +118,6 @@ static int add_store(grt_launch_t *l, grt_store_t *s, grt_privilege_t priv, int 
   }
   grt_arg_t *a = &l->args[l->nargs];
   memset(a, 0, sizeof *a);
-  a->handle = s;
   a->root = s->root;
   grt__root_acquire(s->root);
   a->ndim = s->ndim;
@@ -133,11 +130,21 @@ static int add_store(grt_launch_t *l, grt_store_t *s, grt_privilege_t priv, int 
   return l->nargs++;
 }
 
-static int add_store_h(grt_launch_t *h, grt_store_t *s, grt_privilege_t priv, int redop,
+static int add_store_h(grt_launch_t *h, grt_store_t *sh, grt_privilege_t priv, int redop,
                        const char *fn) {
   grt_launch_t *l;
+  grt_store_t *s;
   int rc = grt__launch_get(h, fn, &l);
-  return rc < 0 ? rc : add_store(l, s, priv, redop, fn);
+  if (rc < 0) return rc;
+  if ((rc = grt__store_get(sh, fn, "store", &s)) < 0) return launch_fail(l, rc);
+  return add_store(l, s, priv, redop, fn);
+}
+
+int grt__launch_add_store(grt_launch_t *h, grt_store_t *s, grt_privilege_t priv,
+                          const char *fn) {
+  grt_launch_t *l;
+  int rc = grt__launch_get(h, fn, &l);
+  return rc < 0 ? rc : add_store(l, s, priv, 0, fn);
 }
 
 GRT_EXPORT int grt_launch_add_input(grt_launch_t *l, grt_store_t *s) {
@@ -308,10 +315,11 @@ GRT_EXPORT int grt_launch_reduce_result(grt_launch_t *h, const grt_type_t *t, gr
   return 0;
 }
 
-GRT_EXPORT int grt_launch_add_partitioned(grt_launch_t *h, grt_store_t *s, grt_partition_t *ph,
+GRT_EXPORT int grt_launch_add_partitioned(grt_launch_t *h, grt_store_t *sh, grt_partition_t *ph,
                                           grt_privilege_t priv) {
   const char *fn = "grt_launch_add_partitioned";
   grt_launch_t *l;
+  grt_store_t *s;
   const grt_partition_t *p;
   int rc = grt__launch_get(h, fn, &l);
   if (rc < 0) return rc;
@@ -323,10 +331,7 @@ GRT_EXPORT int grt_launch_add_partitioned(grt_launch_t *h, grt_store_t *s, grt_p
                                      "%s: priv %d must be GRT_READ, GRT_WRITE or GRT_READ_WRITE "
                                      "(use grt_launch_add_reduction for reductions)",
                                      fn, (int)priv));
-  if ((rc = grt__store_check(s, "store")) < 0) {
-    grt__error(rc, "%s: %s", fn, grt_last_error());
-    return launch_fail(l, rc);
-  }
+  if ((rc = grt__store_get(sh, fn, "store", &s)) < 0) return launch_fail(l, rc);
   const grt_tiling_t *t = &p->tiling;
   if (t->ndim != s->ndim || memcmp(t->shape, s->shape, sizeof(int64_t) * (size_t)s->ndim) != 0)
     return launch_fail(l, grt__error(GRT_EINVAL,

@@ -86,16 +86,17 @@ int grt__internal_library(grt_runtime_t *rt) {
                            &(grt_variants_t){.cpu = copy_task});
 }
 
-GRT_EXPORT int grt_fill(grt_store_t *s, const void *value) {
+GRT_EXPORT int grt_fill(grt_store_t *h, const void *value) {
   const char *fn = "grt_fill";
-  int rc = grt__store_check(s, "store");
-  if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  grt_store_t *s;
+  int rc = grt__store_get(h, fn, "store", &s);
+  if (rc < 0) return rc;
   if (!value) return grt__error(GRT_EINVAL, "%s: value is NULL", fn);
   grt_runtime_t *rt = s->root->rt;
   if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
   grt_launch_t *l;
   if ((rc = grt_launch_create(rt->internal_lib, TASK_FILL, &l)) < 0) return rc;
-  if ((rc = grt_launch_add_output(l, s)) < 0 ||
+  if ((rc = grt__launch_add_store(l, s, GRT_WRITE, fn)) < 0 ||
       (rc = grt_launch_add_scalar(l, s->root->type, value)) < 0) {
     grt_launch_destroy(l);
     return rc;
@@ -103,11 +104,12 @@ GRT_EXPORT int grt_fill(grt_store_t *s, const void *value) {
   return grt_launch_submit(l, NULL);
 }
 
-GRT_EXPORT int grt_copy(grt_store_t *dst, grt_store_t *src) {
+GRT_EXPORT int grt_copy(grt_store_t *dsth, grt_store_t *srch) {
   const char *fn = "grt_copy";
-  int rc = grt__store_check(dst, "dst");
-  if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
-  if ((rc = grt__store_check(src, "src")) < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  grt_store_t *dst, *src;
+  int rc = grt__store_get(dsth, fn, "dst", &dst);
+  if (rc < 0) return rc;
+  if ((rc = grt__store_get(srch, fn, "src", &src)) < 0) return rc;
   grt_runtime_t *rt = dst->root->rt;
   if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
   if (src->root->rt != rt) return grt__error(GRT_EINVAL, "%s: src belongs to another runtime", fn);
@@ -124,7 +126,8 @@ int grt__copy_launch(grt_store_t *dst, grt_store_t *src) {
   int rc;
   if ((rc = grt_launch_create(dst->root->rt->internal_lib, TASK_COPY, &l)) < 0) return rc;
   int a, b;
-  if ((a = rc = grt_launch_add_output(l, dst)) < 0 || (b = rc = grt_launch_add_input(l, src)) < 0 ||
+  if ((a = rc = grt__launch_add_store(l, dst, GRT_WRITE, "grt_copy")) < 0 ||
+      (b = rc = grt__launch_add_store(l, src, GRT_READ, "grt_copy")) < 0 ||
       (rc = grt_launch_align(l, a, b)) < 0) {
     grt_launch_destroy(l);
     return rc;
@@ -171,7 +174,7 @@ struct grt_mapping {
   grt_hdr_t hdr;                 /* first: pooled, generation-tagged handle */
   grt_runtime_t *rt;
   grt_node_t *wait;
-  grt_store_t view;              /* a copy of the mapped handle */
+  grt_store_t view;              /* a copy of the mapped view (not a handle) */
   grt_privilege_t priv;
   grt_store_root_t *root;
   void *ptr;
@@ -179,12 +182,13 @@ struct grt_mapping {
   int64_t strides[GRT_MAX_DIM];
 };
 
-GRT_EXPORT int grt_store_map(grt_store_t *s, grt_privilege_t priv, grt_mapping_t **out) {
+GRT_EXPORT int grt_store_map(grt_store_t *h, grt_privilege_t priv, grt_mapping_t **out) {
   const char *fn = "grt_store_map";
   if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
   *out = NULL;
-  int rc = grt__store_check(s, "store");
-  if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  grt_store_t *s;
+  int rc = grt__store_get(h, fn, "store", &s);
+  if (rc < 0) return rc;
   if ((int)priv < GRT_READ || priv > GRT_READ_WRITE)
     return grt__error(GRT_EINVAL, "%s: priv %d must be GRT_READ, GRT_WRITE or GRT_READ_WRITE", fn,
                       (int)priv);
@@ -246,10 +250,11 @@ GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *h) {
   return rc;
 }
 
-GRT_EXPORT int grt_store_detach(grt_store_t *s) {
+GRT_EXPORT int grt_store_detach(grt_store_t *h) {
   const char *fn = "grt_store_detach";
-  int rc = grt__store_check(s, "store");
-  if (rc < 0) return grt__error(rc, "%s: %s", fn, grt_last_error());
+  grt_store_t *s;
+  int rc = grt__store_get(h, fn, "store", &s);
+  if (rc < 0) return rc;
   if (!s->root->attached)
     return grt__error(GRT_EINVAL, "%s: store was not made by grt_store_attach", fn);
   grt_runtime_t *rt = s->root->rt;
@@ -271,13 +276,13 @@ GRT_EXPORT int grt_store_detach(grt_store_t *s) {
 int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
   int rc = 0;
   for (;;) { /* no node is left: nothing releases a root meanwhile */
-    pthread_mutex_lock(&rt->shell_lock);
+    pthread_mutex_lock(&rt->attached_lock);
     grt_store_root_t *root = rt->attached;
     if (root) {
       rt->attached = root->next_attached;
       root->next_attached = NULL;
     }
-    pthread_mutex_unlock(&rt->shell_lock);
+    pthread_mutex_unlock(&rt->attached_lock);
     if (!root) break;
     if (write_back && !root->detached) {
       if (rt->rank == 0)
@@ -287,7 +292,6 @@ int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
                 (unsigned long long)root->id);
       grt_store_t whole;
       memset(&whole, 0, sizeof whole);
-      whole.magic = GRT_STORE_MAGIC;
       whole.root = root;
       whole.ndim = root->ndim;
       memcpy(whole.shape, root->shape, sizeof whole.shape);

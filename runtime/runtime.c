@@ -61,35 +61,28 @@ uint64_t grt__runtime_next_store_id(grt_runtime_t *rt) { return ++rt->next_store
 
 struct grt_type_registry *grt__runtime_types(grt_runtime_t *rt) { return rt->types; }
 
-void grt__runtime_keep_shell(grt_runtime_t *rt, grt_store_t *shell) {
-  pthread_mutex_lock(&rt->shell_lock);
-  shell->next_shell = rt->shells;
-  rt->shells = shell;
-  pthread_mutex_unlock(&rt->shell_lock);
-}
-
 void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root) {
   root->mem = NULL;
   root->rt_state = NULL;
   root->release = NULL;
   root->next_attached = NULL;
   if (root->attached) { /* see grt_runtime.attached */
-    pthread_mutex_lock(&rt->shell_lock);
+    pthread_mutex_lock(&rt->attached_lock);
     root->next_attached = rt->attached;
     rt->attached = root;
-    pthread_mutex_unlock(&rt->shell_lock);
+    pthread_mutex_unlock(&rt->attached_lock);
   }
 }
 
 void grt__runtime_forget_root(grt_runtime_t *rt, grt_store_root_t *root) {
   if (!root->attached) return;
-  pthread_mutex_lock(&rt->shell_lock);
+  pthread_mutex_lock(&rt->attached_lock);
   for (grt_store_root_t **p = &rt->attached; *p; p = &(*p)->next_attached)
     if (*p == root) {
       *p = root->next_attached;
       break;
     }
-  pthread_mutex_unlock(&rt->shell_lock);
+  pthread_mutex_unlock(&rt->attached_lock);
 }
 
 /* GPUs are asked for but not built yet: say so rather than run on CPUs only.
@@ -131,10 +124,6 @@ static void runtime_free(grt_runtime_t *rt) {
   grt__op_pool_free(rt);
   grt__libraries_free(rt);
   grt__redops_free(rt);
-  for (grt_store_t *s = rt->shells, *next; s; s = next) {
-    next = s->next_shell;
-    free(s);
-  }
   if (rt->types) grt__type_registry_destroy(rt->types);
   grt__distrib_free(rt);
   grt__alias_free(rt);
@@ -143,10 +132,10 @@ static void runtime_free(grt_runtime_t *rt) {
   grt__check_fini(rt);
   grt__machine_fini(rt);
   free(rt->table);
-  pthread_mutex_destroy(&rt->shell_lock);
   pthread_mutex_destroy(&rt->fence_mu);
   pthread_cond_destroy(&rt->fence_cv);
   pthread_mutex_destroy(&rt->fail_mu);
+  pthread_mutex_destroy(&rt->attached_lock);
   free(rt);
 }
 
@@ -156,10 +145,11 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   *out = NULL;
   grt_runtime_t *rt = calloc(1, sizeof *rt);
   if (!rt) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
-  pthread_mutex_init(&rt->shell_lock, NULL);
+  grt__pools_init(rt);
   pthread_mutex_init(&rt->fence_mu, NULL);
   pthread_cond_init(&rt->fence_cv, NULL);
   pthread_mutex_init(&rt->fail_mu, NULL);
+  pthread_mutex_init(&rt->attached_lock, NULL);
   rt->nranks = 1;
   int rc = grt__settings_load(&rt->settings, cfg);
   if (rc < 0) goto fail;

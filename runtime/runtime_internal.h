@@ -118,7 +118,6 @@ struct grt_library {
 #define GRT_MAX_SCALARS 32
 
 typedef struct grt_arg {
-  grt_store_t *handle;           /* the user's handle (not owned) */
   grt_store_root_t *root;        /* referenced while the launch/op lives */
   int ndim;
   int64_t shape[GRT_MAX_DIM];
@@ -288,8 +287,7 @@ struct grt_runtime {
   grt_type_registry_t *types;
   uint64_t next_store_id;          /* sequence numbers: equal on every rank */
   uint64_t next_seq;               /* node sequence numbers */
-  pthread_mutex_t shell_lock;      /* guards shells and attached */
-  grt_store_t *shells;             /* destroyed handles, freed at finalize */
+  pthread_mutex_t attached_lock;   /* guards attached */
   /* Live attached roots, newest first, linked by next_attached: a root
    * joins when attached and leaves when its last reference goes (a root
    * may be released on any thread, hence the lock). grt_finalize writes
@@ -320,7 +318,7 @@ struct grt_runtime {
   atomic_int fence_waiters;
   atomic_int task_failed;          /* a task failed since the last fence */
   void *plan;                      /* distrib.c scratch (app thread) */
-  grt_pool_t pools[GRT_HK_COUNT]; /* launches, futures, partitions, mappings (handle.h) */
+  grt_pool_t pools[GRT_HK_COUNT]; /* launches, futures, partitions, mappings, stores (handle.h) */
 #define GRT_OP_CLASSES 8               /* op blocks of 1 KiB .. 128 KiB are pooled */
   _Atomic(struct op_block *) op_pool[GRT_OP_CLASSES];
   atomic_int op_pool_n[GRT_OP_CLASSES];
@@ -426,8 +424,12 @@ static inline bool grt__arg_gathers(const grt_arg_t *a, int npoints) {
 }
 
 /* ---- fill and copy (ops.c) ---- */
-/* grt_copy after its argument checks: a launch of the internal copy task. */
+/* grt_copy after its argument checks: a launch of the internal copy task.
+ * @p dst and @p src are store objects (decoded, or built on the stack). */
 int grt__copy_launch(grt_store_t *dst, grt_store_t *src);
+/* grt_launch_add_input/output/inout (by @p priv) for runtime code: @p s is
+ * a store object, not a handle (launch.c). */
+int grt__launch_add_store(grt_launch_t *h, grt_store_t *s, grt_privilege_t priv, const char *fn);
 
 /* ---- distribution across ranks (distrib.c) ---- */
 /* Materialized point @p p of @p op (p0 <= p < p0 + nmat). */

@@ -4,7 +4,8 @@
 
 #include <stdlib.h>
 
-/* The array owns both handles: grt_array_destroy destroys them. A validity
+/* The array owns both handles: grt_array_destroy destroys them, and copies
+ * the application got from grt_array_data/validity go stale (GRT_ESTATE). A validity
  * element is true where the data element is valid (not null); a new array's
  * validity store reads all false until it is written, like any new store. */
 GRT_EXPORT int grt_array_create(grt_runtime_t *rt, const grt_type_t *type, int ndim,

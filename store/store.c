@@ -46,16 +46,9 @@ int grt__root_ensure_instance(grt_store_root_t *root, grt_memory_t *mem) {
 
 /* ---- handles ---- */
 
-int grt__store_check(const grt_store_t *s, const char *argname) {
-  int rc = grt__task_guard(argname); /* before touching the handle */
-  if (rc < 0) return rc;
-  if (!s) return grt__error(GRT_EINVAL, "%s is NULL", argname);
-  if (s->magic != GRT_STORE_MAGIC)
-    return grt__error(GRT_ESTATE, "%s was destroyed (or is not a store)", argname);
-  if (s->root->detached)
-    return grt__error(GRT_ESTATE, "%s: its root store %llu was detached", argname,
-                      (unsigned long long)s->root->id);
-  return 0;
+int grt__store_detached(const grt_store_t *s, const char *fn, const char *argname) {
+  return grt__error(GRT_ESTATE, "%s: %s: its root store %llu was detached", fn, argname,
+                    (unsigned long long)s->root->id);
 }
 
 bool grt__store_covers_root(const grt_store_t *s) {
@@ -109,13 +102,17 @@ static int check_create_args(const char *fn, grt_runtime_t *rt, const grt_type_t
   return 0;
 }
 
-static grt_store_t *handle_new(grt_store_root_t *root, int ndim, const int64_t *shape,
-                               const grt_transform_t *tf) {
-  grt_store_t *s = calloc(1, sizeof *s);
+/* A live store object from @p rt's pool (its handle: grt__handle_of), or
+ * NULL when out of memory. Every field is set: a recycled object keeps its
+ * old contents. */
+static grt_store_t *handle_new(grt_runtime_t *rt, grt_store_root_t *root, int ndim,
+                               const int64_t *shape, const grt_transform_t *tf) {
+  bool fresh;
+  grt_store_t *s = grt__pool_get(rt, GRT_HK_STORE, sizeof *s, &fresh);
   if (!s) return NULL;
-  s->magic = GRT_STORE_MAGIC;
   s->root = root;
   s->ndim = ndim;
+  memset(s->shape, 0, sizeof s->shape);
   memcpy(s->shape, shape, (size_t)ndim * sizeof *shape);
   s->tf = *tf;
   return s;
@@ -130,7 +127,7 @@ static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, 
   grt_store_root_t *root = calloc(1, sizeof *root);
   grt_transform_t tf;
   grt__tf_identity(&tf, ndim);
-  grt_store_t *s = root ? handle_new(root, ndim, shape, &tf) : NULL;
+  grt_store_t *s = root ? handle_new(rt, root, ndim, shape, &tf) : NULL;
   if (!s) {
     free(root);
     return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
@@ -154,7 +151,7 @@ static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, 
     root->bytes = (size_t)volume * type->size;
   }
   grt__runtime_init_root(rt, root); /* after `attached`: the runtime tracks those */
-  *out = s;
+  *out = grt__handle_of(s);
   return 0;
 }
 
@@ -189,29 +186,37 @@ GRT_EXPORT int grt_store_attach(grt_runtime_t *rt, const grt_type_t *type, int n
   return store_new("grt_store_attach", rt, type, ndim, shape, volume, true, buffer, out);
 }
 
-/* The handle becomes a shell owned by the runtime (freed at finalize), so a
- * later use reports GRT_ESTATE; the root loses one reference. A detached
- * store's handle is destroyed the same way. */
-GRT_EXPORT void grt_store_destroy(grt_store_t *s) {
-  if (!s || grt__task_guard("grt_store_destroy") < 0) return;
-  if (s->magic != GRT_STORE_MAGIC) {
-    grt__error(GRT_ESTATE, "grt_store_destroy: s was already destroyed (or is not a store)");
+/* Every copy of the handle goes stale now and the object goes back to the
+ * pool (nothing else points at it, see store.h); the root loses one
+ * reference. A stale handle only sets the message. A detached store's
+ * handle is destroyed the same way. After grt_finalize the object goes back
+ * to malloc and the root is left alone (its memory's accounting went with
+ * the runtime): destroy stores before grt_finalize. */
+GRT_EXPORT void grt_store_destroy(grt_store_t *h) {
+  void *obj;
+  if (!h || grt__handle_get(h, GRT_HK_STORE, "grt_store_destroy", "s", &obj) < 0) return;
+  grt_store_t *s = obj;
+  grt_store_root_t *root = s->root;
+  grt_runtime_t *rt = root->rt;
+  s->root = NULL;
+  grt__handle_release(s);
+  if (!grt__runtime_live(rt)) {
+    grt__pool_free_one(s);
     return;
   }
-  grt_store_root_t *root = s->root;
-  s->magic = 0;
-  s->root = NULL;
-  grt__runtime_keep_shell(root->rt, s);
+  grt__pool_put(rt, s);
   grt__root_release(root);
 }
 
-GRT_EXPORT int grt_store_ndim(const grt_store_t *s) {
-  int rc = grt__store_check(s, "grt_store_ndim: s");
+GRT_EXPORT int grt_store_ndim(const grt_store_t *h) {
+  grt_store_t *s;
+  int rc = grt__store_get(h, "grt_store_ndim", "s", &s);
   return rc < 0 ? rc : s->ndim;
 }
 
-GRT_EXPORT void grt_store_shape(const grt_store_t *s, int64_t *shape) {
-  if (grt__store_check(s, "grt_store_shape: s") < 0) return;
+GRT_EXPORT void grt_store_shape(const grt_store_t *h, int64_t *shape) {
+  grt_store_t *s;
+  if (grt__store_get(h, "grt_store_shape", "s", &s) < 0) return;
   if (!shape) {
     grt__error(GRT_EINVAL, "grt_store_shape: shape is NULL");
     return;
@@ -219,36 +224,41 @@ GRT_EXPORT void grt_store_shape(const grt_store_t *s, int64_t *shape) {
   memcpy(shape, s->shape, (size_t)s->ndim * sizeof *shape);
 }
 
-GRT_EXPORT const grt_type_t *grt_store_type(const grt_store_t *s) {
-  if (grt__store_check(s, "grt_store_type: s") < 0) return NULL;
+GRT_EXPORT const grt_type_t *grt_store_type(const grt_store_t *h) {
+  grt_store_t *s;
+  if (grt__store_get(h, "grt_store_type", "s", &s) < 0) return NULL;
   return s->root->type;
 }
 
 /* ---- views ---- */
 
-/* Makes the view handle; a new reference on the root. */
+/* Makes the view and its handle; a new reference on the root. */
 static int view_new(const char *fn, grt_store_t *s, int ndim, const int64_t *shape,
                     const grt_transform_t *tf, grt_store_t **out) {
-  grt_store_t *v = handle_new(s->root, ndim, shape, tf);
+  grt_store_t *v = handle_new(s->root->rt, s->root, ndim, shape, tf);
   if (!v) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   grt__root_acquire(s->root);
-  *out = v;
+  *out = grt__handle_of(v);
   return 0;
 }
 
-/* Common prologue of every view call: out, then s. */
-static int view_prologue(const char *fn, grt_store_t *s, grt_store_t **out) {
+/* Common prologue of every view call: out, then the handle @p h (the
+ * object in *s), then its runtime (a view comes from the runtime's pool). */
+static int view_prologue(const char *fn, grt_store_t *h, grt_store_t **s, grt_store_t **out) {
+  *s = NULL;
   if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
   *out = NULL;
-  char what[64];
-  snprintf(what, sizeof what, "%s: s", fn);
-  return grt__store_check(s, what);
+  int rc = grt__store_get(h, fn, "s", s);
+  if (rc == 0 && !grt__runtime_live((*s)->root->rt))
+    rc = grt__error(GRT_ESTATE, "%s: s: its runtime is already finalized", fn);
+  return rc;
 }
 
-GRT_EXPORT int grt_store_slice(grt_store_t *s, int dim, int64_t start, int64_t stop,
+GRT_EXPORT int grt_store_slice(grt_store_t *h, int dim, int64_t start, int64_t stop,
                                grt_store_t **out) {
   static const char fn[] = "grt_store_slice";
-  int rc = view_prologue(fn, s, out);
+  grt_store_t *s;
+  int rc = view_prologue(fn, h, &s, out);
   if (rc < 0) return rc;
   if (dim < 0 || dim >= s->ndim)
     return grt__error(GRT_EINVAL, "%s: dim %d out of range for a %d-D store", fn, dim, s->ndim);
@@ -266,9 +276,10 @@ GRT_EXPORT int grt_store_slice(grt_store_t *s, int dim, int64_t start, int64_t s
   return view_new(fn, s, s->ndim, shape, &tf, out);
 }
 
-GRT_EXPORT int grt_store_transpose(grt_store_t *s, const int *perm, grt_store_t **out) {
+GRT_EXPORT int grt_store_transpose(grt_store_t *h, const int *perm, grt_store_t **out) {
   static const char fn[] = "grt_store_transpose";
-  int rc = view_prologue(fn, s, out);
+  grt_store_t *s;
+  int rc = view_prologue(fn, h, &s, out);
   if (rc < 0) return rc;
   if (!perm) return grt__error(GRT_EINVAL, "%s: perm is NULL", fn);
   bool seen[GRT_MAX_DIM] = {false};
@@ -288,9 +299,10 @@ GRT_EXPORT int grt_store_transpose(grt_store_t *s, const int *perm, grt_store_t 
   return view_new(fn, s, s->ndim, shape, &tf, out);
 }
 
-GRT_EXPORT int grt_store_promote(grt_store_t *s, int dim, int64_t size, grt_store_t **out) {
+GRT_EXPORT int grt_store_promote(grt_store_t *h, int dim, int64_t size, grt_store_t **out) {
   static const char fn[] = "grt_store_promote";
-  int rc = view_prologue(fn, s, out);
+  grt_store_t *s;
+  int rc = view_prologue(fn, h, &s, out);
   if (rc < 0) return rc;
   if (s->ndim >= GRT_MAX_DIM)
     return grt__error(GRT_EINVAL, "%s: s already has %d dims (max %d)", fn, s->ndim,
@@ -316,9 +328,10 @@ GRT_EXPORT int grt_store_promote(grt_store_t *s, int dim, int64_t size, grt_stor
   return view_new(fn, s, s->ndim + 1, shape, &tf, out);
 }
 
-GRT_EXPORT int grt_store_project(grt_store_t *s, int dim, int64_t index, grt_store_t **out) {
+GRT_EXPORT int grt_store_project(grt_store_t *h, int dim, int64_t index, grt_store_t **out) {
   static const char fn[] = "grt_store_project";
-  int rc = view_prologue(fn, s, out);
+  grt_store_t *s;
+  int rc = view_prologue(fn, h, &s, out);
   if (rc < 0) return rc;
   if (dim < 0 || dim >= s->ndim)
     return grt__error(GRT_EINVAL, "%s: dim %d out of range for a %d-D store", fn, dim, s->ndim);
@@ -336,10 +349,11 @@ GRT_EXPORT int grt_store_project(grt_store_t *s, int dim, int64_t index, grt_sto
   return view_new(fn, s, s->ndim - 1, shape, &tf, out);
 }
 
-GRT_EXPORT int grt_store_delinearize(grt_store_t *s, int dim, int n, const int64_t *sizes,
+GRT_EXPORT int grt_store_delinearize(grt_store_t *h, int dim, int n, const int64_t *sizes,
                                      grt_store_t **out) {
   static const char fn[] = "grt_store_delinearize";
-  int rc = view_prologue(fn, s, out);
+  grt_store_t *s;
+  int rc = view_prologue(fn, h, &s, out);
   if (rc < 0) return rc;
   if (dim < 0 || dim >= s->ndim)
     return grt__error(GRT_EINVAL, "%s: dim %d out of range for a %d-D store", fn, dim, s->ndim);

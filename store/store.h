@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "grt.h"
+#include "handle.h"
 #include "memory.h"
 #include "transform.h"
 
@@ -39,30 +40,64 @@ typedef struct grt_store_root {
   void (*release)(struct grt_store_root *root); /* runtime hook, may be NULL */
 } grt_store_root_t;
 
-#define GRT_STORE_MAGIC 0x67727453u  /* "grtS" */
-
-/* A handle: a root seen through a view transform. Destroyed handles are kept
- * as shells (magic cleared) until the runtime is finalized, so that a use
- * after destroy is reported as GRT_ESTATE instead of touching freed memory. */
+/* A store or view object: a root seen through a view transform.
+ *
+ * Pooled per runtime (handle.h, GRT_HK_STORE): the application holds a
+ * generation-tagged handle, never the address; every public entry decodes
+ * it with grt__store_get. grt_store_destroy makes every copy of the handle
+ * stale (GRT_ESTATE) and gives the object back to the pool at once, so
+ * handle memory is bounded by the most handles alive at once. That is safe
+ * because nothing else points at a grt_store_t object: launches, partitions
+ * and mappings keep a reference on the root and their own copy of the view
+ * (ndim, shape, tf). Runtime code may build a grt_store_t on the stack (a
+ * whole-root view, a copy of an argument's view) and pass its address to
+ * internal functions only, never to a public one (it is not a handle). */
 struct grt_store {
-  uint32_t magic;
-  grt_store_root_t *root;
+  grt_hdr_t hdr;                    /* first: pooled, generation-tagged handle */
+  grt_store_root_t *root;           /* one reference, dropped at destroy */
   int ndim;
   int64_t shape[GRT_MAX_DIM];
   grt_transform_t tf;               /* view coordinates -> root coordinates */
-  struct grt_store *next_shell;     /* runtime's list of destroyed handles */
 };
 
+/* An array owns its two store handles (tagged, as the application sees
+ * them): they go stale when the array is destroyed. */
 struct grt_array {
   grt_store_t *data;
   grt_store_t *validity;            /* NULL when not nullable */
 };
 
-/* Validates a handle from the user: GRT_EINVAL for NULL (naming @p argname),
- * GRT_ESTATE for a destroyed handle or a detached root. */
-int grt__store_check(const grt_store_t *s, const char *argname);
+/* The message of grt__store_get for a live handle on a detached root. */
+int grt__store_detached(const grt_store_t *s, const char *fn, const char *argname);
 
-/* grt_store_create, naming @p fn (the public caller) in error messages. */
+/* The store behind the application's handle @p h, given to @p fn as
+ * argument @p argname: 0 and *out, or (*out NULL) GRT_EINVAL for NULL or a
+ * handle of another kind, GRT_ESTATE for a stale handle (its store or view
+ * was destroyed), a detached root, or a call from inside a task body, with
+ * a message naming @p fn and @p argname. Inline: every launch argument
+ * goes through it. */
+static inline int grt__store_get(const grt_store_t *h, const char *fn, const char *argname,
+                                 grt_store_t **out) {
+  void *obj;
+  int rc = grt__handle_get(h, GRT_HK_STORE, fn, argname, &obj);
+  *out = obj;
+  if (__builtin_expect(rc == 0 && (*out)->root->detached, 0)) {
+    *out = NULL;
+    return grt__store_detached(obj, fn, argname);
+  }
+  return rc;
+}
+
+/* The object behind a handle the runtime made itself and still holds
+ * (no check): internal callers of grt__store_create_named, tests. */
+static inline grt_store_t *grt__store_of(const grt_store_t *h) {
+  uint32_t gen;
+  return (grt_store_t *)(void *)grt__handle_decode(h, &gen);
+}
+
+/* grt_store_create, naming @p fn (the public caller) in error messages. The
+ * result is a handle, as the application would get it: destroy it with
+ * grt_store_destroy; grt__store_of gives the object. */
 int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
                             int ndim, const int64_t *shape, grt_store_t **out);
 
@@ -78,13 +113,14 @@ void grt__root_release(grt_store_root_t *root);
  * GRT_ENOMEM (message names the memory and sizes). */
 int grt__root_ensure_instance(grt_store_root_t *root, grt_memory_t *mem);
 
-/* Hooks the runtime provides to the store layer (runtime/runtime.c). */
+/* Hooks the runtime provides to the store layer (runtime/runtime.c). Store
+ * objects come from the runtime's pools through handle.h (runtime/handle.c),
+ * as partitions do. */
 
 /* Takes an attached root off the runtime's list of live attached roots (its
  * last reference is going); a no-op for other roots. Any thread. */
 void grt__runtime_forget_root(grt_runtime_t *rt, grt_store_root_t *root);
 uint64_t grt__runtime_next_store_id(grt_runtime_t *rt);
-void grt__runtime_keep_shell(grt_runtime_t *rt, grt_store_t *shell);
 int grt__runtime_check(const grt_runtime_t *rt, const char *argname);
 void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root);
 struct grt_type_registry *grt__runtime_types(grt_runtime_t *rt);

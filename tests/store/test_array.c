@@ -34,7 +34,7 @@ static void test_array_nullable_has_bool_validity(void **state) {
   grt_store_shape(v, sv);
   assert_memory_equal(sd, shape, sizeof shape);
   assert_memory_equal(sv, shape, sizeof shape);
-  assert_ptr_not_equal(d->root, v->root);   /* two roots: writing one never aliases the other */
+  assert_ptr_not_equal(grt__store_of(d)->root, grt__store_of(v)->root);   /* two roots: writing one never aliases the other */
   grt_array_destroy(a);
 }
 
@@ -69,7 +69,7 @@ static void test_array_view_outlives_array(void **state) {
   /* The array's handles are destroyed; the view keeps the validity root. */
   assert_int_equal(grt_store_ndim(data), GRT_ESTATE);
   assert_int_equal(grt_store_ndim(v), 1);
-  assert_int_equal(atomic_load(&v->root->refs), 1);
+  assert_int_equal(atomic_load(&grt__store_of(v)->root->refs), 1);
   grt_store_destroy(v);
 }
 

@@ -25,7 +25,7 @@ static int setup_rt(void **state) {
 
 static int teardown_rt(void **state) { return grt_finalize(*state); }
 
-static int refs(const grt_store_t *s) { return atomic_load(&s->root->refs); }
+static int refs(const grt_store_t *s) { return atomic_load(&grt__store_of(s)->root->refs); }
 
 static void test_store_create_reports_shape_type_ndim(void **state) {
   grt_runtime_t *rt = *state;
@@ -38,7 +38,7 @@ static void test_store_create_reports_shape_type_ndim(void **state) {
   grt_store_shape(s, got);
   assert_memory_equal(got, shape, sizeof shape);
   assert_ptr_equal(grt_store_type(s), grt_type_float64());
-  const grt_store_root_t *root = s->root;
+  const grt_store_root_t *root = grt__store_of(s)->root;
   assert_int_equal(root->volume, 24);
   assert_int_equal(root->strides[0], 12);
   assert_int_equal(root->strides[1], 4);
@@ -46,7 +46,7 @@ static void test_store_create_reports_shape_type_ndim(void **state) {
   assert_null(root->data);          /* no placement until first use */
   assert_false(root->attached);
   assert_int_equal(refs(s), 1);
-  assert_true(grt__tf_is_identity(&s->tf));
+  assert_true(grt__tf_is_identity(&grt__store_of(s)->tf));
   grt_store_destroy(s);
 }
 
@@ -56,16 +56,16 @@ static void test_store_covers_root_needs_whole_shape(void **state) {
   grt_store_t *s = NULL, *prefix = NULL, *full = NULL, *tt = NULL, *t = NULL;
   const int perm[2] = {1, 0};
   assert_int_equal(grt_store_create(rt, grt_type_int32(), 2, shape, &s), 0);
-  assert_true(grt__store_covers_root(s));
+  assert_true(grt__store_covers_root(grt__store_of(s)));
   assert_int_equal(grt_store_slice(s, 1, 0, 3, &prefix), 0);
-  assert_true(grt__tf_is_identity(&prefix->tf));   /* same map ... */
-  assert_false(grt__store_covers_root(prefix));    /* ... but half the store */
+  assert_true(grt__tf_is_identity(&grt__store_of(prefix)->tf));   /* same map ... */
+  assert_false(grt__store_covers_root(grt__store_of(prefix)));    /* ... but half the store */
   assert_int_equal(grt_store_slice(s, 0, 0, 4, &full), 0);
-  assert_true(grt__store_covers_root(full));
+  assert_true(grt__store_covers_root(grt__store_of(full)));
   assert_int_equal(grt_store_transpose(s, perm, &t), 0);
-  assert_false(grt__store_covers_root(t));
+  assert_false(grt__store_covers_root(grt__store_of(t)));
   assert_int_equal(grt_store_transpose(t, perm, &tt), 0);
-  assert_true(grt__store_covers_root(tt));         /* transposed back */
+  assert_true(grt__store_covers_root(grt__store_of(tt)));         /* transposed back */
   grt_store_destroy(tt);
   grt_store_destroy(t);
   grt_store_destroy(full);
@@ -81,10 +81,10 @@ static void test_store_ids_are_sequence_numbers(void **state) {
   /* A failed create takes no id (ids must agree across ranks). */
   assert_int_equal(grt_store_create(rt, grt_type_int8(), 0, shape, &b), GRT_EINVAL);
   assert_int_equal(grt_store_create(rt, grt_type_int8(), 1, shape, &b), 0);
-  assert_int_equal(b->root->id, a->root->id + 1);
+  assert_int_equal(grt__store_of(b)->root->id, grt__store_of(a)->root->id + 1);
   /* A view is not a new store. */
   assert_int_equal(grt_store_slice(a, 0, 1, 3, &c), 0);
-  assert_int_equal(c->root->id, a->root->id);
+  assert_int_equal(grt__store_of(c)->root->id, grt__store_of(a)->root->id);
   grt_store_destroy(c);
   grt_store_destroy(b);
   grt_store_destroy(a);
@@ -95,7 +95,7 @@ static void test_store_zero_extent_is_legal(void **state) {
   const int64_t shape[2] = {4, 0};
   grt_store_t *s = NULL, *v = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_int32(), 2, shape, &s), 0);
-  assert_int_equal(s->root->volume, 0);
+  assert_int_equal(grt__store_of(s)->root->volume, 0);
   assert_int_equal(grt_store_slice(s, 0, 1, 3, &v), 0);
   grt_store_destroy(v);
   assert_int_equal(grt_store_project(s, 0, 2, &v), 0);
@@ -106,8 +106,8 @@ static void test_store_zero_extent_is_legal(void **state) {
   const int64_t sizes[2] = {0, 7};
   assert_int_equal(grt_store_delinearize(s, 1, 2, sizes, &v), 0);
   grt_store_destroy(v);
-  assert_int_equal(grt__root_ensure_instance(s->root, &g_mem), 0);
-  assert_non_null(s->root->data);
+  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &g_mem), 0);
+  assert_non_null(grt__store_of(s)->root->data);
   grt_store_destroy(s);
 }
 
@@ -172,17 +172,17 @@ static void test_store_views_alias_root(void **state) {
   const int perm[2] = {1, 0};
   assert_int_equal(grt_store_transpose(s, perm, &t), 0);     /* (5, 4) */
   assert_int_equal(grt_store_project(t, 0, 3, &col), 0);     /* column 3 of s */
-  assert_ptr_equal(col->root, s->root);
+  assert_ptr_equal(grt__store_of(col)->root, grt__store_of(s)->root);
   assert_int_equal(refs(s), 3);
   /* Write element 2 of the column through its layout; read it through s. */
   int64_t vstride[1];
   int64_t p[1] = {2};
-  int32_t *data = s->root->data;
-  data[grt__tf_layout(&col->tf, s->root->strides, p, vstride)] = 42;
+  int32_t *data = grt__store_of(s)->root->data;
+  data[grt__tf_layout(&grt__store_of(col)->tf, grt__store_of(s)->root->strides, p, vstride)] = 42;
   assert_int_equal(vstride[0], 5);
   assert_int_equal(buf[2][3], 42);
   int64_t q[2] = {3, 2};
-  assert_int_equal(data[grt__tf_layout(&t->tf, s->root->strides, q, NULL)], 42);
+  assert_int_equal(data[grt__tf_layout(&grt__store_of(t)->tf, grt__store_of(s)->root->strides, q, NULL)], 42);
   grt_store_destroy(col);
   grt_store_destroy(t);
   assert_int_equal(refs(s), 1);
@@ -196,12 +196,12 @@ static void test_store_attach_uses_app_buffer(void **state) {
   const int64_t shape[2] = {2, 3};
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_attach(rt, grt_type_float64(), 2, shape, buf, &s), 0);
-  assert_ptr_equal(s->root->data, buf);
-  assert_true(s->root->attached);
-  assert_int_equal(s->root->bytes, 6 * sizeof(double));
+  assert_ptr_equal(grt__store_of(s)->root->data, buf);
+  assert_true(grt__store_of(s)->root->attached);
+  assert_int_equal(grt__store_of(s)->root->bytes, 6 * sizeof(double));
   size_t used0 = atomic_load(&g_mem.used);
-  assert_int_equal(grt__root_ensure_instance(s->root, &g_mem), 0);
-  assert_ptr_equal(s->root->data, buf);   /* no instance made: the buffer is the data */
+  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &g_mem), 0);
+  assert_ptr_equal(grt__store_of(s)->root->data, buf);   /* no instance made: the buffer is the data */
   assert_int_equal(atomic_load(&g_mem.used), used0);
   grt_store_destroy(s);
   free(buf);                               /* still ours: a double free would be caught */
@@ -212,8 +212,8 @@ static void test_store_attach_empty_null_buffer(void **state) {
   const int64_t shape[2] = {0, 3};
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_attach(rt, grt_type_uint8(), 2, shape, NULL, &s), 0);
-  assert_true(s->root->attached);
-  assert_int_equal(grt__root_ensure_instance(s->root, &g_mem), 0);
+  assert_true(grt__store_of(s)->root->attached);
+  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &g_mem), 0);
   grt_store_destroy(s);
 }
 
@@ -224,16 +224,16 @@ static void test_store_instance_zeroed_and_budgeted(void **state) {
   size_t used0 = atomic_load(&g_mem.used);
   assert_int_equal(grt_store_create(rt, grt_type_int64(), 2, shape, &s), 0);
   assert_int_equal(grt_store_slice(s, 1, 2, 4, &v), 0);
-  assert_int_equal(grt__root_ensure_instance(v->root, &g_mem), 0);
-  void *data = s->root->data;
+  assert_int_equal(grt__root_ensure_instance(grt__store_of(v)->root, &g_mem), 0);
+  void *data = grt__store_of(s)->root->data;
   assert_non_null(data);
-  assert_int_equal(s->root->bytes, 800);
-  assert_ptr_equal(s->root->mem, &g_mem);
+  assert_int_equal(grt__store_of(s)->root->bytes, 800);
+  assert_ptr_equal(grt__store_of(s)->root->mem, &g_mem);
   for (int k = 0; k < 100; k++) assert_int_equal(((int64_t *)data)[k], 0);
   assert_int_equal(atomic_load(&g_mem.used), used0 + 800);
   /* Idempotent. */
-  assert_int_equal(grt__root_ensure_instance(s->root, &g_mem), 0);
-  assert_ptr_equal(s->root->data, data);
+  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &g_mem), 0);
+  assert_ptr_equal(grt__store_of(s)->root->data, data);
   grt_store_destroy(s);
   assert_int_equal(atomic_load(&g_mem.used), used0 + 800);  /* the view still holds the root */
   grt_store_destroy(v);
@@ -247,14 +247,14 @@ static void test_store_instance_over_budget(void **state) {
   const int64_t shape[1] = {200};
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_float64(), 1, shape, &s), 0);
-  assert_int_equal(grt__root_ensure_instance(s->root, &small), GRT_ENOMEM);
+  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &small), GRT_ENOMEM);
   assert_non_null(strstr(grt_last_error(), "sysmem"));
   assert_non_null(strstr(grt_last_error(), "1600"));
-  assert_null(s->root->data);
-  assert_int_equal(grt__root_ensure_instance(s->root, NULL), GRT_EINVAL);
+  assert_null(grt__store_of(s)->root->data);
+  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, NULL), GRT_EINVAL);
   grt_memory_t big;
   grt__mem_init(&big, GRT_MEM_SYSMEM, 4096);
-  assert_int_equal(grt__root_ensure_instance(s->root, &big), 0);
+  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &big), 0);
   assert_int_equal(atomic_load(&big.used), 1600);
   grt_store_destroy(s);
   assert_int_equal(atomic_load(&big.used), 0);
@@ -272,10 +272,10 @@ static void test_store_release_hook_runs_at_last_reference(void **state) {
   const int64_t shape[1] = {8};
   grt_store_t *s = NULL, *v = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_int32(), 1, shape, &s), 0);
-  uint64_t id = s->root->id;
-  s->root->release = count_release;
+  uint64_t id = grt__store_of(s)->root->id;
+  grt__store_of(s)->root->release = count_release;
   hook_calls = 0;
-  grt_store_root_t *root = s->root;
+  grt_store_root_t *root = grt__store_of(s)->root;
   assert_int_equal(grt_store_promote(s, 0, 3, &v), 0);
   grt__root_acquire(root);           /* an in-flight operation */
   grt_store_destroy(s);
@@ -313,8 +313,11 @@ static void test_store_detached_root_is_estate(void **state) {
   grt_store_t *s = NULL, *v = NULL;
   assert_int_equal(grt_store_attach(rt, grt_type_int16(), 1, shape, buf, &s), 0);
   assert_int_equal(grt_store_slice(s, 0, 1, 2, &v), 0);
-  s->root->detached = true;          /* what grt_store_detach does */
-  assert_int_equal(grt__store_check(v, "grt_test: v"), GRT_ESTATE);
+  grt__store_of(s)->root->detached = true;          /* what grt_store_detach does */
+  grt_store_t *obj = (grt_store_t *)&obj;
+  assert_int_equal(grt__store_get(v, "grt_test", "v", &obj), GRT_ESTATE);
+  assert_null(obj);
+  assert_non_null(strstr(grt_last_error(), "grt_test: v: its root store"));
   assert_non_null(strstr(grt_last_error(), "detached"));
   assert_int_equal(grt_store_ndim(s), GRT_ESTATE);
   grt_store_destroy(v);              /* handles of a detached store are still destroyed */
@@ -331,8 +334,8 @@ static void test_store_struct_and_binary_element_types(void **state) {
   assert_int_equal(grt_store_create(rt, st, 1, shape, &a), 0);
   assert_int_equal(grt_store_create(rt, bin, 1, shape, &b), 0);
   assert_ptr_equal(grt_store_type(a), st);
-  assert_int_equal(grt__root_ensure_instance(b->root, &g_mem), 0);
-  assert_int_equal(b->root->bytes, 130);
+  assert_int_equal(grt__root_ensure_instance(grt__store_of(b)->root, &g_mem), 0);
+  assert_int_equal(grt__store_of(b)->root->bytes, 130);
   grt_store_destroy(a);
   grt_store_destroy(b);
 }
@@ -361,7 +364,7 @@ static void test_store_refcount_is_thread_safe(void **state) {
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_int32(), 1, shape, &s), 0);
   pthread_t th[8];
-  race_arg_t arg = {s->root, s};
+  race_arg_t arg = {grt__store_of(s)->root, s};
   for (int i = 0; i < 8; i++) assert_int_equal(pthread_create(&th[i], NULL, race, &arg), 0);
   for (int i = 0; i < 8; i++) pthread_join(th[i], NULL);
   assert_int_equal(refs(s), 1);
@@ -374,7 +377,7 @@ static void test_store_max_extent_accepted_for_bytes(void **state) {
   const int64_t shape[1] = {INT64_MAX};
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_int8(), 1, shape, &s), 0);
-  assert_int_equal(s->root->volume, INT64_MAX);
+  assert_int_equal(grt__store_of(s)->root->volume, INT64_MAX);
   grt_store_destroy(s);
   const int64_t shape2[2] = {INT64_MAX / 8, 1};
   assert_int_equal(grt_store_create(rt, grt_type_int64(), 2, shape2, &s), 0);

@@ -209,10 +209,10 @@ static const row_t rows[] = {
     {"attach: ndim 9", a_ndim, GRT_EINVAL, "grt_store_attach", "ndim 9"},
     {"attach: rt NULL", a_rt_null, GRT_EINVAL, "grt_store_attach", "rt"},
     {"ndim: s NULL", q_ndim_null, GRT_EINVAL, "grt_store_ndim", "s"},
-    {"ndim: s destroyed", q_ndim_dead, GRT_ESTATE, "grt_store_ndim", "s was destroyed"},
-    {"type: s destroyed", q_type_dead, GRT_ESTATE, "grt_store_type", "s was destroyed"},
+    {"ndim: s destroyed", q_ndim_dead, GRT_ESTATE, "grt_store_ndim", "s is stale"},
+    {"type: s destroyed", q_type_dead, GRT_ESTATE, "grt_store_type", "s is stale"},
     {"slice: s NULL", s_null, GRT_EINVAL, "grt_store_slice", "s is NULL"},
-    {"slice: s destroyed", s_dead, GRT_ESTATE, "grt_store_slice", "s was destroyed"},
+    {"slice: s destroyed", s_dead, GRT_ESTATE, "grt_store_slice", "s is stale"},
     {"slice: dim -1", s_dim_neg, GRT_EINVAL, "grt_store_slice", "dim -1"},
     {"slice: dim 2 of 2-D", s_dim_big, GRT_EINVAL, "grt_store_slice", "dim 2"},
     {"slice: start -1", s_start_neg, GRT_EINVAL, "grt_store_slice", "start -1"},
@@ -224,7 +224,7 @@ static const row_t rows[] = {
     {"transpose: perm entry too big", t_perm_big, GRT_EINVAL, "grt_store_transpose", "perm[1]"},
     {"transpose: perm entry negative", t_perm_neg, GRT_EINVAL, "grt_store_transpose", "perm[0]"},
     {"transpose: not a permutation", t_perm_repeat, GRT_EINVAL, "grt_store_transpose", "perm[1]"},
-    {"transpose: s destroyed", t_dead, GRT_ESTATE, "grt_store_transpose", "s was destroyed"},
+    {"transpose: s destroyed", t_dead, GRT_ESTATE, "grt_store_transpose", "s is stale"},
     {"promote: dim past ndim", p_dim_big, GRT_EINVAL, "grt_store_promote", "dim 3"},
     {"promote: dim -1", p_dim_neg, GRT_EINVAL, "grt_store_promote", "dim -1"},
     {"promote: size -2", p_size_neg, GRT_EINVAL, "grt_store_promote", "size"},
@@ -284,8 +284,8 @@ static void check_store_intact(const char *row) {
   int64_t got[2] = {0};
   grt_store_shape(fx.s, got);
   if (got[0] != 3 || got[1] != 4) fail_msg("%s: s's shape changed", row);
-  if (atomic_load(&fx.s->root->refs) != 1) fail_msg("%s: s's references changed", row);
-  if (!grt__tf_is_identity(&fx.s->tf)) fail_msg("%s: s's transform changed", row);
+  if (atomic_load(&grt__store_of(fx.s)->root->refs) != 1) fail_msg("%s: s's references changed", row);
+  if (!grt__tf_is_identity(&grt__store_of(fx.s)->tf)) fail_msg("%s: s's transform changed", row);
   grt_store_t *v = NULL;
   if (grt_store_slice(fx.s, 1, 1, 3, &v) != 0) fail_msg("%s: s no longer slices", row);
   grt_store_destroy(v);
@@ -318,7 +318,7 @@ static void test_store_bad_input_queries_are_graceful(void **state) {
   grt_store_shape(NULL, shape);
   assert_non_null(strstr(grt_last_error(), "grt_store_shape: s is NULL"));
   grt_store_shape(fx.dead, shape);
-  assert_non_null(strstr(grt_last_error(), "grt_store_shape: s was destroyed"));
+  assert_non_null(strstr(grt_last_error(), "grt_store_shape: s is stale"));
   grt_store_shape(fx.s, NULL);
   assert_non_null(strstr(grt_last_error(), "grt_store_shape: shape is NULL"));
   assert_int_equal(shape[0], -7);

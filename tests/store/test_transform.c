@@ -388,8 +388,8 @@ static int64_t linear(int ndim, const int64_t *shape, const int64_t *p) {
  * images of random rectangles. */
 static void check_view(test_rng_t *r, const chain_t *ch, const grt_store_t *view,
                        const char *desc) {
-  const grt_transform_t *tf = &view->tf;
-  const grt_store_root_t *root = view->root;
+  const grt_transform_t *tf = &grt__store_of(view)->tf;
+  const grt_store_root_t *root = grt__store_of(view)->root;
   CHECK(tf->view_ndim == ch->ndim && tf->root_ndim == ch->root_ndim, "%s: ndims", desc);
   int64_t shape[GRT_MAX_DIM];
   grt_store_shape(view, shape);
