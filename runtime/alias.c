@@ -107,10 +107,46 @@ static int image_of(const grt_arg_t *a, grt_rects_t *out) {
   return 0;
 }
 
+static void bbox(const grt_rect_t *r, int n, grt_rect_t *out) {
+  *out = r[0];
+  for (int k = 1; k < n; k++)
+    for (int d = 0; d < r[k].ndim; d++) {
+      if (r[k].lo[d] < out->lo[d]) out->lo[d] = r[k].lo[d];
+      if (r[k].hi[d] > out->hi[d]) out->hi[d] = r[k].hi[d];
+    }
+}
+
+static void on_meet(void *ctx, int i, uint64_t earlier) {
+  (void)i, (void)earlier;
+  *(bool *)ctx = true;
+}
+
+/* True when some rectangle of argument @p i's image meets one of @p j's.
+ * Images of strided views are many small rectangles (every other element:
+ * one per element), so past a few thousand pairs the test goes through a
+ * scratch analyzer (an R-tree: O((n + m) log n)) instead of every pair; it
+ * falls back to the pairs only if the analyzer cannot get memory. */
 static bool images_meet(const images_t *im, int i, int j) {
-  for (int x = im->start[i]; x < im->start[i + 1]; x++)
-    for (int y = im->start[j]; y < im->start[j + 1]; y++)
-      if (grt_rect_overlaps(&im->img->v[x], &im->img->v[y])) return true;
+  const grt_rect_t *a = &im->img->v[im->start[i]], *b = &im->img->v[im->start[j]];
+  int na = im->start[i + 1] - im->start[i], nb = im->start[j + 1] - im->start[j];
+  if (na == 0 || nb == 0) return false;
+  if ((int64_t)na * nb > 4096) {
+    grt_rect_t ba, bb; /* bounding boxes first */
+    bbox(a, na, &ba);
+    bbox(b, nb, &bb);
+    if (!grt_rect_overlaps(&ba, &bb)) return false;
+    grt_dg_t *dg = grt__dg_create(a[0].ndim);
+    bool meet = false;
+    grt_dg_access_t wa = {.id = 1, .priv = GRT_DG_WRITE, .rects = a, .nrects = na};
+    grt_dg_access_t rb = {.id = 2, .priv = GRT_DG_READ, .rects = b, .nrects = nb};
+    int rc = dg ? grt__dg_add(dg, &wa, 1, on_meet, &meet) : -2;
+    if (rc == 0) rc = grt__dg_add(dg, &rb, 1, on_meet, &meet);
+    grt__dg_destroy(dg);
+    if (rc == 0) return meet;
+  }
+  for (int x = 0; x < na; x++)
+    for (int y = 0; y < nb; y++)
+      if (grt_rect_overlaps(&a[x], &b[y])) return true;
   return false;
 }
 
