@@ -51,12 +51,15 @@ case "${1:-}" in
     # addressing error, leak or undefined behaviour fails its test.
     build build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
     meson test -C build-asan --setup asan --print-errorlogs --num-processes 2
+    tok=0 tbad=0 tskip=0
     for log in build-test/meson-logs/testlog.json build-asan/meson-logs/testlog-asan.json; do
       ok=$(grep -c '"result": "OK"' "$log" || true)
       skip=$(grep -c '"result": "SKIP"' "$log" || true)
       bad=$(grep -c -E '"result": "(FAIL|ERROR|TIMEOUT|UNEXPECTEDPASS)"' "$log" || true)
-      echo "tests (${log%%/*}): $ok passed, $bad failed, $skip skipped"
+      echo "${log%%/*}: $ok ok, $bad bad, $skip skipped"
+      tok=$((tok + ok)) tbad=$((tbad + bad)) tskip=$((tskip + skip))
     done
+    echo "tests: $tok passed, $tbad failed, $tskip skipped"
     ;;
   *)
     echo "usage: $0 run|test" >&2
