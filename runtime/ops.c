@@ -273,6 +273,39 @@ GRT_EXPORT int grt_store_detach(grt_store_t *h) {
   return rc;
 }
 
+void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root) {
+  if (!root->attached || root->detached) return;
+  /* Its values are on their way back: finalize does not write it back again,
+   * and nothing can name the root any more (no handle is left). */
+  root->detached = true;
+  grt__check_op(rt, GRT_CHECK_DETACH, root->id);
+  if (rt->rank == 0)
+    fprintf(stderr,
+            "grt_store_destroy: warning: attached store %llu destroyed without grt_store_detach; "
+            "its values are written back to the application's buffer once pending work "
+            "completes (by the next grt_fence or grt_finalize)\n",
+            (unsigned long long)root->id);
+  /* One rank: its instance is the buffer; the tasks still writing it are
+   * waited for by the next fence or finalize. */
+  if (rt->nranks == 1 || root->volume == 0) return;
+  /* Several: the same transfers a detach plans (every rank alike), not
+   * waited for. Their nodes come after every earlier writer of the root,
+   * hold it until done, and count as outstanding for grt_fence. */
+  grt__drain_completed(rt);
+  grt_store_t whole;
+  memset(&whole, 0, sizeof whole);
+  whole.root = root;
+  whole.ndim = root->ndim;
+  memcpy(whole.shape, root->shape, sizeof whole.shape);
+  grt__tf_identity(&whole.tf, root->ndim);
+  int rc = grt__plan_whole(rt, &whole);
+  if (rc == 0) rc = grt__xfers_analyze(rt, root);
+  grt__xfers_release(rt);
+  if (rc < 0)
+    fprintf(stderr, "grt_store_destroy: rank %d: attached store %llu: writing back failed: %s\n",
+            rt->rank, (unsigned long long)root->id, grt_last_error());
+}
+
 int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
   int rc = 0;
   for (;;) { /* no node is left: nothing releases a root meanwhile */

@@ -143,6 +143,7 @@ static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, 
   }
   root->volume = volume;
   atomic_init(&root->refs, 1);
+  atomic_init(&root->handles, 1);
   /* Taken only on success, so ids stay equal on every rank. */
   root->id = grt__runtime_next_store_id(rt);
   if (attached) {
@@ -191,7 +192,9 @@ GRT_EXPORT int grt_store_attach(grt_runtime_t *rt, const grt_type_t *type, int n
  * reference. A stale handle only sets the message. A detached store's
  * handle is destroyed the same way. After grt_finalize the object goes back
  * to malloc and the root is left alone (its memory's accounting went with
- * the runtime): destroy stores before grt_finalize. */
+ * the runtime): destroy stores before grt_finalize. The last handle of an
+ * attached store never detached writes its values back to every rank's
+ * buffer, as a detach would, but without waiting (see grt.h). */
 GRT_EXPORT void grt_store_destroy(grt_store_t *h) {
   void *obj;
   if (!h || grt__handle_get(h, GRT_HK_STORE, "grt_store_destroy", "s", &obj) < 0) return;
@@ -205,6 +208,10 @@ GRT_EXPORT void grt_store_destroy(grt_store_t *h) {
     return;
   }
   grt__pool_put(rt, s);
+  /* The last handle of an attached root never detached: its values go back
+   * to every rank's buffer (transfers that hold the root), without waiting. */
+  if (atomic_fetch_sub_explicit(&root->handles, 1, memory_order_acq_rel) == 1)
+    grt__runtime_root_orphaned(rt, root);
   grt__root_release(root);
 }
 
@@ -238,6 +245,7 @@ static int view_new(const char *fn, grt_store_t *s, int ndim, const int64_t *sha
   grt_store_t *v = handle_new(s->root->rt, s->root, ndim, shape, tf);
   if (!v) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   grt__root_acquire(s->root);
+  atomic_fetch_add_explicit(&s->root->handles, 1, memory_order_relaxed);
   *out = grt__handle_of(v);
   return 0;
 }

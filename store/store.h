@@ -14,7 +14,10 @@
 /* A root store: the data every view of it aliases.
  *
  * Lifetime: `refs` counts live handles (the store and its views) plus one per
- * in-flight operation using it (grt__root_acquire/release). When it drops to
+ * in-flight operation using it (grt__root_acquire/release). `handles` counts
+ * the live handles alone: when it drops to zero on an attached root never
+ * detached, grt_store_destroy has the runtime write its values back to
+ * every rank's buffer (grt__runtime_root_orphaned). When it drops to
  * zero the root calls its `release` hook (set by the runtime: it frees the
  * runtime's per-root state) and then frees its instance and itself.
  *
@@ -30,6 +33,7 @@ typedef struct grt_store_root {
   int64_t strides[GRT_MAX_DIM];     /* row-major, in elements */
   int64_t volume;                   /* elements */
   atomic_int refs;
+  atomic_int handles;               /* live store and view handles (the application's) */
   void *data;                       /* NULL until allocated */
   size_t bytes;                     /* size of the instance when allocated */
   grt_memory_t *mem;                /* where data lives (NULL if attached) */
@@ -121,6 +125,13 @@ int grt__root_ensure_instance(grt_store_root_t *root, grt_memory_t *mem);
  * last reference is going); a no-op for other roots. Any thread. */
 void grt__runtime_forget_root(grt_runtime_t *rt, grt_store_root_t *root);
 uint64_t grt__runtime_next_store_id(grt_runtime_t *rt);
+/* The last application handle of @p root is being destroyed (the caller
+ * still holds its reference). For an attached root never detached: warns
+ * (rank 0) and issues, without waiting, the transfers that leave every
+ * value in every rank's buffer; they hold the root until done. Replicated
+ * (grt_store_destroy runs on every rank in the same order): the
+ * application thread. A no-op for other roots. */
+void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root);
 int grt__runtime_check(const grt_runtime_t *rt, const char *argname);
 void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root);
 struct grt_type_registry *grt__runtime_types(grt_runtime_t *rt);

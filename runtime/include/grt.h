@@ -151,16 +151,27 @@ typedef struct grt_store grt_store_t;
 GRT_EXPORT int  grt_store_create(grt_runtime_t *rt, const grt_type_t *type, int ndim,
                                  const int64_t *shape, grt_store_t **out);
 /** Uses the application's row-major @p buffer (same on every rank) as the
- *  store's memory until grt_store_detach(). A store still alive at
- *  grt_finalize and never detached is detached there: every value is
- *  written back into the buffer on every rank, with a warning on stderr. */
+ *  store's memory until grt_store_detach(). The buffer must stay valid until
+ *  the store is detached, or, if it never is, until the next grt_fence() or
+ *  grt_finalize() after its last handle (store or view) is destroyed. A
+ *  store still alive at grt_finalize and never detached is detached there:
+ *  every value is written back into the buffer on every rank, with a
+ *  warning on stderr. */
 GRT_EXPORT int  grt_store_attach(grt_runtime_t *rt, const grt_type_t *type, int ndim,
                                  const int64_t *shape, void *buffer, grt_store_t **out);
 /** Waits for the tasks using the store, writes the latest values back into the
  *  buffer. The store can no longer be used afterwards (GRT_ESTATE); the handle
  *  must still be destroyed. */
 GRT_EXPORT GRT_NODISCARD int grt_store_detach(grt_store_t *s);
-GRT_EXPORT void grt_store_destroy(grt_store_t *s);   /* NULL is a no-op; deferred until tasks using it finish */
+/** Releases a store or view handle (NULL is a no-op); the data is freed once
+ *  the last handle is gone and the tasks using it finish (not waited for).
+ *  Destroying the last handle of an attached store that was never detached
+ *  does what grt_store_detach() does without waiting, with a warning on
+ *  stderr (rank 0): after the next grt_fence() or grt_finalize() the buffer
+ *  holds every value on every rank; until then tasks and transfers may still
+ *  write into it. Replicated like other calls on several ranks: every rank
+ *  destroys the same handles in the same order. */
+GRT_EXPORT void grt_store_destroy(grt_store_t *s);
 GRT_EXPORT int  grt_store_ndim(const grt_store_t *s);
 GRT_EXPORT void grt_store_shape(const grt_store_t *s, int64_t *shape);
 GRT_EXPORT const grt_type_t *grt_store_type(const grt_store_t *s);

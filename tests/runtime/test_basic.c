@@ -392,11 +392,120 @@ static void test_basic_finalize_writes_back(void **state) {
     fail_msg("rank 0: expected one warning on stderr, got \"%s\"", text);
 }
 
+/* Runs @p fn with stderr going to a file; returns what it wrote (static). */
+static const char *capture_stderr(void (*fn)(void *), void *arg) {
+  static char text[8192];
+  char path[] = "/tmp/grt-test-stderr-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  fflush(stderr);
+  int saved = dup(2);
+  dup2(fd, 2);
+  fn(arg);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  ssize_t len = pread(fd, text, sizeof text - 1, 0);
+  text[len > 0 ? len : 0] = '\0';
+  close(fd);
+  unlink(path);
+  return text;
+}
+
+static int count_of(const char *text, const char *what) {
+  int c = 0;
+  for (const char *p = strstr(text, what); p; p = strstr(p + 1, what)) c++;
+  return c;
+}
+
+enum { DW_STORE, DW_VIEW_FIRST, DW_STORE_FIRST, DW_DETACHED, DW_CASES };
+
+typedef struct {
+  grt_runtime_t *rt;
+  grt_library_t *lib;
+  int64_t n;
+  int64_t *buf[DW_CASES];
+  int rc;
+} dw_t;
+
+/* Per case: attach, a tiled launch writes i + 1 everywhere, then the
+ * handles go without a detach (the store alone; a view first; the store
+ * first), or after one (no warning, no transfer), then one fence. */
+static void dw_body(void *arg) {
+  dw_t *d = arg;
+  for (int k = 0; k < DW_CASES; k++) {
+    grt_store_t *s, *v = NULL;
+    assert_int_equal(grt_store_attach(d->rt, grt_type_int64(), 1, &d->n, d->buf[k], &s), 0);
+    if (k == DW_VIEW_FIRST || k == DW_STORE_FIRST)
+      assert_int_equal(grt_store_slice(s, 0, 1, d->n - 1, &v), 0);
+    grt_launch_t *l;
+    assert_int_equal(grt_launch_create(d->lib, T_IOTA, &l), 0);
+    assert_int_equal(grt_launch_add_output(l, s), 0);
+    assert_int_equal(grt_launch_submit(l, NULL), 0);
+    switch (k) {
+    case DW_STORE: grt_store_destroy(s); break;
+    case DW_VIEW_FIRST: grt_store_destroy(v); grt_store_destroy(s); break;
+    case DW_STORE_FIRST: grt_store_destroy(s); grt_store_destroy(v); break;
+    case DW_DETACHED:
+      assert_int_equal(grt_store_detach(s), 0);
+      grt_store_destroy(s);
+      break;
+    }
+  }
+  d->rc = grt_fence(d->rt);
+}
+
+static void dw_finalize(void *arg) {
+  dw_t *d = arg;
+  d->rc = grt_finalize(d->rt);
+}
+
+/* Issue 14: an attached store whose handles all go without grt_store_detach
+ * keeps its values: by the next fence every rank's buffer holds every
+ * value (each rank's instance is its own buffer, which holds only what its
+ * own tasks wrote until then). One warning per such store, from rank 0. */
+static void test_basic_destroy_writes_back(void **state) {
+  (void)state;
+  dw_t d = {.rt = start(2)};
+  d.lib = lib_of(d.rt);
+  d.n = getenv("GRT_TEST_SHORT") ? 10000 : 1000000;
+  for (int k = 0; k < DW_CASES; k++) {
+    d.buf[k] = calloc((size_t)d.n, sizeof *d.buf[k]);
+    assert_non_null(d.buf[k]);
+  }
+  int rank = grt_rank(d.rt);
+  const char *text = capture_stderr(dw_body, &d);
+  assert_int_equal(d.rc, 0);
+  for (int k = 0; k < DW_CASES; k++) {
+    int64_t stale = 0;
+    for (int64_t i = 0; i < d.n; i++) stale += d.buf[k][i] != i + 1;
+    if (stale)
+      fail_msg("rank %d, case %d: %lld of %lld values stale after the fence", rank, k,
+               (long long)stale, (long long)d.n);
+  }
+  int warned = count_of(text, "destroyed without grt_store_detach");
+  if (rank == 0 && (warned != 3 || count_of(text, "warning") != 3))
+    fail_msg("rank 0: expected 3 warnings on stderr, got \"%s\"", text);
+  if (rank != 0 && warned != 0) fail_msg("rank %d: expected no warning, got \"%s\"", rank, text);
+  /* The buffers are the application's again: finalize neither warns nor
+   * writes into them. */
+  for (int k = 0; k < DW_CASES; k++) memset(d.buf[k], 0xff, (size_t)d.n * sizeof *d.buf[k]);
+  text = capture_stderr(dw_finalize, &d);
+  assert_int_equal(d.rc, 0);
+  if (strstr(text, "warning")) fail_msg("rank %d: finalize warned: \"%s\"", rank, text);
+  for (int k = 0; k < DW_CASES; k++) {
+    for (int64_t i = 0; i < d.n; i++)
+      if (d.buf[k][i] != -1) fail_msg("rank %d, case %d: finalize wrote into the buffer", rank, k);
+    free(d.buf[k]);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basic_mapper_shard),
       cmocka_unit_test(test_basic_map_behind_tasks),
       cmocka_unit_test(test_basic_finalize_writes_back),
+      cmocka_unit_test(test_basic_destroy_writes_back),
       cmocka_unit_test(test_basic_chain_and_sum),
       cmocka_unit_test(test_basic_task_fail),
       cmocka_unit_test(test_basic_views_and_scalars),
