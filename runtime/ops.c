@@ -250,6 +250,15 @@ GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *h) {
   return rc;
 }
 
+/* @p out: a view (not a handle) of all of @p root through the identity. */
+static void whole_view(grt_store_root_t *root, grt_store_t *out) {
+  memset(out, 0, sizeof *out);
+  out->root = root;
+  out->ndim = root->ndim;
+  memcpy(out->shape, root->shape, sizeof out->shape);
+  grt__tf_identity(&out->tf, root->ndim);
+}
+
 GRT_EXPORT int grt_store_detach(grt_store_t *h) {
   const char *fn = "grt_store_detach";
   grt_store_t *s;
@@ -261,10 +270,8 @@ GRT_EXPORT int grt_store_detach(grt_store_t *h) {
   if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
   if ((rc = grt__check_sync(rt, GRT_CHECK_DETACH, s->root->id, NULL)) < 0) return rc;
   /* Every task touching the root, through any view, must be done. */
-  grt_store_t whole = *s;
-  whole.ndim = s->root->ndim;
-  memcpy(whole.shape, s->root->shape, sizeof whole.shape);
-  grt__tf_identity(&whole.tf, s->root->ndim);
+  grt_store_t whole;
+  whole_view(s->root, &whole);
   grt_node_t *n = wait_for_store(rt, &whole, GRT_DG_READ_WRITE, &rc);
   if (!n) return rc;
   /* One rank's instance is the application's buffer: nothing to copy. */
@@ -293,11 +300,7 @@ void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root) {
    * hold it until done, and count as outstanding for grt_fence. */
   grt__drain_completed(rt);
   grt_store_t whole;
-  memset(&whole, 0, sizeof whole);
-  whole.root = root;
-  whole.ndim = root->ndim;
-  memcpy(whole.shape, root->shape, sizeof whole.shape);
-  grt__tf_identity(&whole.tf, root->ndim);
+  whole_view(root, &whole);
   int rc = grt__plan_whole(rt, &whole);
   if (rc == 0) rc = grt__xfers_analyze(rt, root);
   grt__xfers_release(rt);
@@ -324,11 +327,7 @@ int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
                 "written back to the application's buffer (call grt_store_detach)\n",
                 (unsigned long long)root->id);
       grt_store_t whole;
-      memset(&whole, 0, sizeof whole);
-      whole.root = root;
-      whole.ndim = root->ndim;
-      memcpy(whole.shape, root->shape, sizeof whole.shape);
-      grt__tf_identity(&whole.tf, root->ndim);
+      whole_view(root, &whole);
       int wrc;
       grt_node_t *n = wait_for_store(rt, &whole, GRT_DG_READ_WRITE, &wrc);
       if (n) {
