@@ -253,6 +253,34 @@ static int cmp_kitem(const void *a, const void *b) {
   return (x->id > y->id) - (x->id < y->id);
 }
 
+static void kswap(kitem_t *a, kitem_t *b) {
+  kitem_t t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Quickselect: it[m] gets the item of rank m - b in [b, e) (by key, then
+ * id), the smaller ones before it, the larger after: O(e - b) expected, so
+ * a tree costs O(n log n) to build. */
+static void kd_select(kitem_t *it, int b, int e, int m) {
+  while (e - b > 1) {
+    int mid = b + (e - b) / 2, last = e - 1;
+    /* median of three as the pivot, moved to the end */
+    if (cmp_kitem(&it[mid], &it[b]) < 0) kswap(&it[mid], &it[b]);
+    if (cmp_kitem(&it[last], &it[b]) < 0) kswap(&it[last], &it[b]);
+    if (cmp_kitem(&it[mid], &it[last]) < 0) kswap(&it[mid], &it[last]);
+    int s = b;
+    for (int i = b; i < last; i++)
+      if (cmp_kitem(&it[i], &it[last]) < 0) kswap(&it[i], &it[s++]);
+    kswap(&it[s], &it[last]);
+    if (s == m) return;
+    if (m < s)
+      e = s;
+    else
+      b = s + 1;
+  }
+}
+
 static void kd_build_at(kd_t *t, int node, int b, int e) {
   grt_rect_t box = t->it[b].r;
   int mn = t->it[b].id;
@@ -268,8 +296,8 @@ static void kd_build_at(kd_t *t, int node, int b, int e) {
   for (int d = 0; d < box.ndim; d++)
     if (box.hi[d] - box.lo[d] > w) w = box.hi[d] - box.lo[d], dim = d;
   for (int i = b; i < e; i++) t->it[i].key = t->it[i].r.lo[dim] + t->it[i].r.hi[dim];
-  qsort(t->it + b, (size_t)(e - b), sizeof *t->it, cmp_kitem);
   int m = b + (e - b) / 2;
+  kd_select(t->it, b, e, m);
   kd_build_at(t, 2 * node, b, m);
   kd_build_at(t, 2 * node + 1, m, e);
 }
