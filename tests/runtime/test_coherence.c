@@ -314,18 +314,21 @@ static void test_coherence_subtract_many(void **state) {
   grt__coh_scratch_free();
 }
 
+enum { XLOG = 60000 };
 typedef struct xlog {
   int n;
-  grt_rect_t r[8000];
-  int src[8000], k[8000];
+  grt_rect_t r[XLOG];
+  int src[XLOG], dst[XLOG], k[XLOG];
+  int64_t c[XLOG];
 } xlog_t;
 
 static void on_log(void *ctx, int src, int dst, const grt_rect_t *r, int64_t c, int k) {
   xlog_t *s = ctx;
-  (void)dst, (void)c;
-  assert_true(s->n < 8000);
+  assert_true(s->n < XLOG);
   s->r[s->n] = *r;
   s->src[s->n] = src;
+  s->dst[s->n] = dst;
+  s->c[s->n] = c;
   s->k[s->n++] = k;
 }
 
@@ -386,12 +389,100 @@ static void test_coherence_read_many_pieces(void **state) {
   grt__coh_scratch_free();
 }
 
+/* The tiled layer with thousands of held / sent parts (3 ranks, a tile
+ * each): every rank reads strided elements, runs and sometimes whole
+ * ranges; the reader's transfers must be each tile's part minus what it
+ * held, cut one at a time (the reference), and the owner must plan the
+ * same transfers in the same order from what it sent. */
+static void test_coherence_tiled_many_held(void **state) {
+  (void)state;
+  enum { NR = 3, T = 3000 };
+  xlog_t *lg = malloc(sizeof *lg * NR);
+  assert_non_null(lg);
+  grt_rects_t want = {0}, frag = {0};
+  for (uint64_t seed = 1; seed <= 4; seed++) {
+    rng = seed * 0x9e3779b97f4a7c15ull + 7;
+    grt_coh_t c[NR];
+    grt_rects_t ref_held[NR] = {{0}};
+    grt_tiling_t t = {.kind = GRT_PART_TILED, .ndim = 1, .shape = {NR * T}, .tile = {T},
+                      .colors = {NR}};
+    grt_sharding_t sh = {.ndim = 1, .shape = {NR}, .npoints = NR, .nranks = NR};
+    for (int i = 0; i < NR; i++) {
+      grt__coh_init(&c[i], NR, i);
+      grt__coh_set_tiled(&c[i], &t, &sh);
+    }
+    for (int op = 0; op < 2500; op++) {
+      int q = (int)(next() % NR);
+      grt_rect_t r = {1, {0}, {0}};
+      uint64_t kind = next() % 100;
+      if (kind < 85) { /* one element, stride 2 or 3 */
+        r.lo[0] = r.hi[0] = (int64_t)((next() % (NR * T / 2)) * (seed % 2 ? 2 : 3) % (NR * T));
+      } else if (kind < 99) { /* a short run */
+        r.lo[0] = (int64_t)(next() % (NR * T));
+        r.hi[0] = r.lo[0] + (int64_t)(next() % 40);
+      } else { /* most of the root */
+        r.lo[0] = (int64_t)(next() % 100);
+        r.hi[0] = NR * T - 1 - (int64_t)(next() % 100);
+      }
+      for (int i = 0; i < NR; i++) {
+        lg[i].n = 0;
+        assert_int_equal(grt__coh_read_tiled(&c[i], &r, q, on_log, &lg[i]), 0);
+      }
+      /* The reference, tile by tile in colour order. */
+      want.n = 0;
+      int wn0[NR + 1];
+      for (int lin = 0; lin < NR; lin++) {
+        wn0[lin] = want.n;
+        grt_rect_t tile = {1, {(int64_t)lin * T}, {(int64_t)lin * T + T - 1}}, part;
+        if (lin == q || !grt_rect_intersect(&tile, &r, &part)) continue;
+        ref_subtract(&frag, &part, ref_held[q].v, ref_held[q].n);
+        for (int k = 0; k < frag.n; k++) {
+          assert_true(grt__rects_push(&want, &frag.v[k]) >= 0);
+          assert_true(grt__rects_push(&ref_held[q], &frag.v[k]) >= 0);
+        }
+      }
+      wn0[NR] = want.n;
+      const xlog_t *rd = &lg[q];
+      if (rd->n != want.n)
+        fail_msg("seed %llu op %d: reader %d planned %d transfers, want %d",
+                 (unsigned long long)seed, op, q, rd->n, want.n);
+      for (int x = 0; x < rd->n; x++)
+        if (!same_rect(&rd->r[x], &want.v[x]) || rd->dst[x] != q || rd->src[x] != rd->c[x])
+          fail_msg("seed %llu op %d: transfer %d differs", (unsigned long long)seed, op, x);
+      /* Each owner: its tile's transfers, the same, in the same order. */
+      for (int o = 0; o < NR; o++) {
+        if (o == q) continue;
+        const xlog_t *ow = &lg[o];
+        int m = wn0[o + 1] - wn0[o];
+        if (ow->n != m)
+          fail_msg("seed %llu op %d: owner %d planned %d transfers, want %d",
+                   (unsigned long long)seed, op, o, ow->n, m);
+        for (int x = 0; x < m; x++)
+          if (!same_rect(&ow->r[x], &want.v[wn0[o] + x]) || ow->k[x] != rd->k[wn0[o] + x] ||
+              ow->src[x] != o || ow->dst[x] != q)
+            fail_msg("seed %llu op %d: owner %d transfer %d differs", (unsigned long long)seed,
+                     op, o, x);
+      }
+    }
+    assert_true(c[0].held.n > 32 && c[0].nsent > 32); /* the indexes were used */
+    for (int i = 0; i < NR; i++) {
+      grt__coh_free(&c[i]);
+      grt__rects_free(&ref_held[i]);
+    }
+  }
+  free(lg);
+  grt__rects_free(&want);
+  grt__rects_free(&frag);
+  grt__coh_scratch_free();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_coherence_pieces_oracle),
       cmocka_unit_test(test_coherence_many_rows),
       cmocka_unit_test(test_coherence_subtract_many),
       cmocka_unit_test(test_coherence_read_many_pieces),
+      cmocka_unit_test(test_coherence_tiled_many_held),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
