@@ -2,6 +2,7 @@
  * tiled layer (one record, local holdings) and the replicated pieces over it. */
 #include "coherence.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,16 @@ typedef struct frags {
  * was a tenth of the planning cost of a halo; 32 bytes fit the static TLS
  * surplus even when libgrt is dlopen'ed. */
 static _Thread_local frags_t scratch __attribute__((tls_model("initial-exec")));
+/* The parts of pieces a read meets, in slot order; the stack of fragments
+ * of an indexed subtraction (the default TLS model: used once per call). */
+static _Thread_local grt_rects_t scratch_cuts;
+typedef struct sub_stack {
+  grt_rect_t *v;
+  int n, cap;
+} sub_stack_t;
+static _Thread_local sub_stack_t sub_stack;
+typedef struct grt_rix rix_t;
+static void rix_free(rix_t *x);
 
 void grt__coh_init(grt_coh_t *c, int nranks, int rank) {
   memset(c, 0, sizeof *c);
@@ -38,12 +49,17 @@ void grt__coh_free(grt_coh_t *c) {
   free(c->box2);
   grt__rects_free(&c->held);
   free(c->sent);
+  rix_free(c->held_ix);
+  rix_free(c->sent_ix);
   memset(c, 0, sizeof *c);
 }
 
 void grt__coh_scratch_free(void) {
   grt__rects_free(&scratch.a);
   grt__rects_free(&scratch.b);
+  grt__rects_free(&scratch_cuts);
+  free(sub_stack.v);
+  memset(&sub_stack, 0, sizeof sub_stack);
 }
 
 /* A piece's holders: inline up to 64 ranks, else on the heap. */
@@ -196,6 +212,246 @@ static int frags_start(frags_t *fs, const grt_rect_t *r) {
                                         : 0;
 }
 
+/* ---- an index over many rectangles: the earliest one meeting a query ----
+ *
+ * A k-d tree over rectangles, each with an id (its position in the list it
+ * indexes) and a tag (the destination of a sent part; -1 otherwise). Each
+ * node keeps the box of its rectangles and their least id, so that "the
+ * least id among those meeting q (with tag t)" prunes the nodes that miss q
+ * and those that cannot beat the best found. An appendable index (`rix`)
+ * keeps trees of decreasing sizes (the logarithmic method: equal sizes are
+ * merged, so each rectangle is rebuilt O(log n) times) and a short unsorted
+ * tail. */
+
+#define KD_LEAF 8
+#define RIX_TAIL 32
+
+typedef struct kitem {
+  grt_rect_t r;
+  int64_t key; /* centre (times 2) in the dimension being split */
+  int id, tag;
+} kitem_t;
+
+typedef struct kd {
+  kitem_t *it;
+  int n;
+  grt_rect_t *box; /* per node (heap numbering: children 2i, 2i + 1) */
+  int *mn;         /* per node: least id */
+} kd_t;
+
+struct grt_rix {
+  kd_t t[48];
+  int nt;
+  kitem_t tail[RIX_TAIL];
+  int ntail;
+  int covered; /* entries of the indexed list already in */
+};
+
+static int cmp_kitem(const void *a, const void *b) {
+  const kitem_t *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+static void kswap(kitem_t *a, kitem_t *b) {
+  kitem_t t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Quickselect: it[m] gets the item of rank m - b in [b, e) (by key, then
+ * id), the smaller ones before it, the larger after: O(e - b) expected, so
+ * a tree costs O(n log n) to build. */
+static void kd_select(kitem_t *it, int b, int e, int m) {
+  while (e - b > 1) {
+    int mid = b + (e - b) / 2, last = e - 1;
+    /* median of three as the pivot, moved to the end */
+    if (cmp_kitem(&it[mid], &it[b]) < 0) kswap(&it[mid], &it[b]);
+    if (cmp_kitem(&it[last], &it[b]) < 0) kswap(&it[last], &it[b]);
+    if (cmp_kitem(&it[mid], &it[last]) < 0) kswap(&it[mid], &it[last]);
+    int s = b;
+    for (int i = b; i < last; i++)
+      if (cmp_kitem(&it[i], &it[last]) < 0) kswap(&it[i], &it[s++]);
+    kswap(&it[s], &it[last]);
+    if (s == m) return;
+    if (m < s)
+      e = s;
+    else
+      b = s + 1;
+  }
+}
+
+static void kd_build_at(kd_t *t, int node, int b, int e) {
+  grt_rect_t box = t->it[b].r;
+  int mn = t->it[b].id;
+  for (int i = b + 1; i < e; i++) {
+    widen(&box, &t->it[i].r, false);
+    if (t->it[i].id < mn) mn = t->it[i].id;
+  }
+  t->box[node] = box;
+  t->mn[node] = mn;
+  if (e - b <= KD_LEAF) return;
+  int dim = 0;
+  int64_t w = -1;
+  for (int d = 0; d < box.ndim; d++)
+    if (box.hi[d] - box.lo[d] > w) w = box.hi[d] - box.lo[d], dim = d;
+  for (int i = b; i < e; i++) t->it[i].key = t->it[i].r.lo[dim] + t->it[i].r.hi[dim];
+  int m = b + (e - b) / 2;
+  kd_select(t->it, b, e, m);
+  kd_build_at(t, 2 * node, b, m);
+  kd_build_at(t, 2 * node + 1, m, e);
+}
+
+static void kd_free(kd_t *t) {
+  free(t->it);
+  free(t->box);
+  free(t->mn);
+  memset(t, 0, sizeof *t);
+}
+
+/* Builds @p t over @p it[0 .. n) (n > 0), taking the array. */
+static int kd_build(kd_t *t, kitem_t *it, int n) {
+  int depth = 0;
+  for (int64_t s = n; s > KD_LEAF; s = (s + 1) / 2) depth++;
+  size_t nodes = (size_t)2 << depth;
+  t->it = it;
+  t->n = n;
+  t->box = malloc(sizeof *t->box * nodes);
+  t->mn = malloc(sizeof *t->mn * nodes);
+  if (!t->box || !t->mn) {
+    kd_free(t);
+    return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+  }
+  kd_build_at(t, 1, 0, n);
+  return 0;
+}
+
+static void kd_query_at(const kd_t *t, int node, int b, int e, const grt_rect_t *q, int tag,
+                        int *best) {
+  if (t->mn[node] >= *best || !grt_rect_overlaps(&t->box[node], q)) return;
+  if (e - b <= KD_LEAF) {
+    for (int i = b; i < e; i++)
+      if (t->it[i].id < *best && (tag < 0 || t->it[i].tag == tag) &&
+          grt_rect_overlaps(&t->it[i].r, q))
+        *best = t->it[i].id;
+    return;
+  }
+  int m = b + (e - b) / 2;
+  if (t->mn[2 * node + 1] < t->mn[2 * node]) {
+    kd_query_at(t, 2 * node + 1, m, e, q, tag, best);
+    kd_query_at(t, 2 * node, b, m, q, tag, best);
+  } else {
+    kd_query_at(t, 2 * node, b, m, q, tag, best);
+    kd_query_at(t, 2 * node + 1, m, e, q, tag, best);
+  }
+}
+
+static void rix_reset(rix_t *x) {
+  for (int i = 0; i < x->nt; i++) kd_free(&x->t[i]);
+  x->nt = 0;
+  x->ntail = 0;
+  x->covered = 0;
+}
+
+static void rix_free(rix_t *x) {
+  if (!x) return;
+  rix_reset(x);
+  free(x);
+}
+
+static int rix_add(rix_t *x, const grt_rect_t *r, int id, int tag) {
+  x->tail[x->ntail++] = (kitem_t){.r = *r, .id = id, .tag = tag};
+  x->covered++;
+  if (x->ntail < RIX_TAIL) return 0;
+  int n = x->ntail;
+  kitem_t *it = malloc(sizeof *it * (size_t)n);
+  if (!it) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+  memcpy(it, x->tail, sizeof *it * (size_t)n);
+  x->ntail = 0;
+  while (x->nt > 0 && x->t[x->nt - 1].n <= n) { /* merge equal (or smaller) sizes */
+    kd_t *t = &x->t[x->nt - 1];
+    kitem_t *m = realloc(it, sizeof *it * (size_t)(n + t->n));
+    if (!m) {
+      free(it);
+      return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+    }
+    it = m;
+    memcpy(it + n, t->it, sizeof *it * (size_t)t->n);
+    n += t->n;
+    kd_free(t);
+    x->nt--;
+  }
+  int rc = kd_build(&x->t[x->nt], it, n);
+  if (rc < 0) return rc;
+  x->nt++;
+  return 0;
+}
+
+/* The least id (with tag @p tag, unless < 0) of the rectangles meeting @p q;
+ * INT_MAX if none. */
+static int rix_first(const rix_t *x, const grt_rect_t *q, int tag) {
+  int best = INT_MAX;
+  for (int i = 0; i < x->nt; i++) kd_query_at(&x->t[i], 1, 0, x->t[i].n, q, tag, &best);
+  for (int i = 0; i < x->ntail; i++)
+    if (x->tail[i].id < best && (tag < 0 || x->tail[i].tag == tag) &&
+        grt_rect_overlaps(&x->tail[i].r, q))
+      best = x->tail[i].id;
+  return best;
+}
+
+/* out += @p r minus the rectangles @p cut(id) the index holds, as the
+ * one-at-a-time subtraction in id order gives them: a fragment is left
+ * alone by every cut before the first one meeting it, then replaced by its
+ * slabs outside that cut, each of which the cuts up to that one miss. */
+
+static int subtract_ix(grt_rects_t *out, const grt_rect_t *r, const rix_t *x, int tag,
+                       const grt_rect_t *(*cut)(const void *, int), const void *ctx) {
+  sub_stack_t *st = &sub_stack;
+  st->n = 0;
+  grt_rect_t slabs[2 * GRT_RECT_MAX_DIM];
+  int ns;
+  grt_rect_t cur = *r;
+  for (;;) {
+    int id = rix_first(x, &cur, tag);
+    if (id == INT_MAX) {
+      if (grt__rects_push(out, &cur) < 0)
+        return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+    } else {
+      grt_rect_t in;
+      grt_rect_intersect(&cur, cut(ctx, id), &in);
+      ns = 0;
+      FOR_EACH_SLAB(&cur, &in, slab, slabs[ns++] = slab);
+      if (st->cap - st->n < ns) {
+        int cap = st->cap ? st->cap * 2 : 64;
+        while (cap - st->n < ns) cap *= 2;
+        grt_rect_t *v = realloc(st->v, sizeof *v * (size_t)cap);
+        if (!v) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+        st->v = v;
+        st->cap = cap;
+      }
+      for (int i = ns - 1; i >= 0; i--) st->v[st->n++] = slabs[i];
+    }
+    if (st->n == 0) return 0;
+    cur = st->v[--st->n];
+  }
+}
+
+static const grt_rect_t *cut_of_array(const void *ctx, int id) {
+  return &((const grt_rect_t *)ctx)[id];
+}
+
+int grt__rects_subtract(grt_rects_t *out, const grt_rect_t *r, const grt_rect_t *cuts, int n) {
+  if (grt_rect_empty(r)) return 0;
+  rix_t *x = calloc(1, sizeof *x);
+  if (!x) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
+  int rc = 0;
+  for (int i = 0; i < n && rc == 0; i++)
+    if (!grt_rect_empty(&cuts[i])) rc = rix_add(x, &cuts[i], i, -1);
+  if (rc == 0) rc = subtract_ix(out, r, x, -1, cut_of_array, cuts);
+  rix_free(x);
+  return rc;
+}
+
 bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
   FOR_EACH_NEAR(c, c->n, r, i, {
     if (grt_rect_overlaps(&c->v[i].r, r)) return true;
@@ -203,11 +459,17 @@ bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
   return false;
 }
 
+/* Subtractions by up to this many rectangles are done one at a time; more
+ * go through an index (the same fragments, in the same order). */
+#define SUBTRACT_DIRECT 32
+
 int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                          void *ctx, grt_rects_t *rest) {
   if (grt_rect_empty(r)) return 0;
   frags_t *fs = &scratch;
-  int rc = rest ? frags_start(fs, r) : 0;
+  grt_rects_t *cuts = &scratch_cuts;
+  int rc = 0;
+  cuts->n = 0;
   /* In place: a piece meeting r shrinks to the intersection (which gains
    * `rank`) and its outside parts are appended; they are disjoint from r, so
    * the scan over the original pieces need not see them. */
@@ -216,7 +478,10 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
     if (rc != 0) break;
     grt_rect_t in;
     if (!grt_rect_intersect(&c->v[i].r, r, &in)) continue;
-    if (rest && (rc = frags_cut(fs, &in)) < 0) break;
+    if (rest && grt__rects_push(cuts, &in) < 0) {
+      rc = grt__error(GRT_ENOMEM, "coherence: out of host memory");
+      break;
+    }
     if (has(c, &c->v[i], rank)) continue;
     fn(ctx, c->v[i].owner, rank, &in, -1, k++);
     grt_piece_t p = c->v[i]; /* push may move the array */
@@ -224,7 +489,14 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
     c->v[i].r = in; /* shrinks: its chunk's box still holds it */
     bits_of(c, &c->v[i])[rank / 64] |= (uint64_t)1 << (rank % 64);
   })
-  for (int i = 0; rest && rc == 0 && i < fs->a.n; i++)
+  if (!rest || rc != 0) return rc;
+  /* The parts of r in no piece: r minus the pieces one at a time, in slot
+   * order, or the same through an index when they are many (a strided
+   * write leaves thousands). */
+  if (cuts->n > SUBTRACT_DIRECT) return grt__rects_subtract(rest, r, cuts->v, cuts->n);
+  rc = frags_start(fs, r);
+  for (int i = 0; i < cuts->n && rc == 0; i++) rc = frags_cut(fs, &cuts->v[i]);
+  for (int i = 0; rc == 0 && i < fs->a.n; i++)
     if (grt__rects_push(rest, &fs->a.v[i]) < 0)
       rc = grt__error(GRT_ENOMEM, "coherence: out of host memory");
   return rc;
@@ -289,6 +561,33 @@ static int held_push(grt_coh_t *c, int dst, const grt_rect_t *r) {
 
 int grt__coh_record(grt_coh_t *c, int dst, const grt_rect_t *r) { return held_push(c, dst, r); }
 
+/* The index over `held` (@p sent false) or `sent`, brought up to date;
+ * NULL while the list is short enough to scan. */
+static rix_t *ix_of(grt_coh_t *c, bool sent, int *rc) {
+  int n = sent ? c->nsent : c->held.n;
+  rix_t **px = sent ? &c->sent_ix : &c->held_ix;
+  *rc = 0;
+  if (n <= SUBTRACT_DIRECT) return NULL;
+  if (!*px && !(*px = calloc(1, sizeof **px))) {
+    *rc = grt__error(GRT_ENOMEM, "coherence: out of host memory");
+    return NULL;
+  }
+  rix_t *x = *px;
+  if (x->covered > n) rix_reset(x);
+  for (int i = x->covered; i < n && *rc == 0; i++)
+    *rc = sent ? rix_add(x, &c->sent[i].r, i, c->sent[i].dst) : rix_add(x, &c->held.v[i], i, -1);
+  if (*rc < 0) rix_reset(x);
+  return *rc < 0 ? NULL : x;
+}
+
+static const grt_rect_t *cut_of_held(const void *ctx, int id) {
+  return &((const grt_coh_t *)ctx)->held.v[id];
+}
+
+static const grt_rect_t *cut_of_sent(const void *ctx, int id) {
+  return &((const grt_coh_t *)ctx)->sent[id].r;
+}
+
 /* The part of tile @p lin (colour @p col, owner @p src: the caller has
  * them) that @p rank reads in @p r, minus what it holds already (reader:
  * `held`; owner: what it sent to that rank). */
@@ -297,10 +596,16 @@ static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin,
   grt_rect_t tile, part;
   grt__tiling_rect(&c->t, col, &tile);
   if (!grt_rect_intersect(&tile, r, &part)) return 0;
+  bool mine = rank == c->rank;
+  int rc;
+  rix_t *x = ix_of(c, !mine, &rc);
+  if (rc < 0) return rc;
   /* Nothing held (or sent) meets the part, as for a halo read once after
    * each write: it is the one fragment. */
   bool seen = false;
-  if (rank == c->rank) {
+  if (x) {
+    seen = rix_first(x, &part, mine ? -1 : rank) != INT_MAX;
+  } else if (mine) {
     for (int i = 0; i < c->held.n && !seen; i++) seen = grt_rect_overlaps(&c->held.v[i], &part);
   } else {
     for (int i = 0; i < c->nsent && !seen; i++)
@@ -311,14 +616,19 @@ static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin,
     return held_push(c, rank, &part);
   }
   frags_t *fs = &scratch;
-  int rc = frags_start(fs, &part);
-  if (rank == c->rank) {
-    for (int i = 0; i < c->held.n && rc == 0 && fs->a.n; i++)
-      if (grt_rect_overlaps(&c->held.v[i], &part)) rc = frags_cut(fs, &c->held.v[i]);
+  if (x) {
+    fs->a.n = 0;
+    rc = subtract_ix(&fs->a, &part, x, mine ? -1 : rank, mine ? cut_of_held : cut_of_sent, c);
   } else {
-    for (int i = 0; i < c->nsent && rc == 0 && fs->a.n; i++)
-      if (c->sent[i].dst == rank && grt_rect_overlaps(&c->sent[i].r, &part))
-        rc = frags_cut(fs, &c->sent[i].r);
+    rc = frags_start(fs, &part);
+    if (mine) {
+      for (int i = 0; i < c->held.n && rc == 0 && fs->a.n; i++)
+        if (grt_rect_overlaps(&c->held.v[i], &part)) rc = frags_cut(fs, &c->held.v[i]);
+    } else {
+      for (int i = 0; i < c->nsent && rc == 0 && fs->a.n; i++)
+        if (c->sent[i].dst == rank && grt_rect_overlaps(&c->sent[i].r, &part))
+          rc = frags_cut(fs, &c->sent[i].r);
+    }
   }
   for (int k = 0; k < fs->a.n && rc == 0; k++) {
     fn(ctx, src, rank, &fs->a.v[k], lin, k);
@@ -423,6 +733,8 @@ void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_
   c->sh = *sh;
   c->held.n = 0;
   c->nsent = 0;
+  if (c->held_ix) rix_reset(c->held_ix);
+  if (c->sent_ix) rix_reset(c->sent_ix);
 }
 
 /* ---- coalescing ---- */

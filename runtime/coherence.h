@@ -98,6 +98,8 @@ typedef struct grt_coh {
   grt_rects_t held;                /* this rank's copies of others' tiles */
   grt_coh_sent_t *sent;            /* parts of this rank's tiles it sent */
   int nsent, capsent;
+  struct grt_rix *held_ix;         /* indexes over held / sent (built lazily, */
+  struct grt_rix *sent_ix;         /* only once they are long): O(log) lookups */
 } grt_coh_t;
 
 /* Reports one needed transfer: the values of @p r go from @p src to @p dst.
@@ -146,6 +148,14 @@ int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r);
 void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_t *sh);
 /* The owner of linear colour @p lin of the tiled layer. */
 int grt__coh_owner(const grt_coh_t *c, int64_t lin);
+
+/* Appends to @p out the parts of @p r outside every @p cuts[0 .. n), exactly
+ * the fragments (and their order) that subtracting the cuts one at a time
+ * gives (each fragment a cut meets replaced, in place, by its slabs outside
+ * it: dimension 0 first, low before high), in O(n log n) for the usual
+ * layouts instead of O(n * fragments): a fragment's fate depends only on the
+ * earliest cut meeting it, found through a k-d tree. */
+int grt__rects_subtract(grt_rects_t *out, const grt_rect_t *r, const grt_rect_t *cuts, int n);
 
 /* Appends to @p out rectangles whose union is exactly that of @p v[0 .. n)
  * (empty ones dropped): one contained in another is dropped, two differing

@@ -396,6 +396,11 @@ static void test_mpi_jobs_strided_view(void **state) {
   mpirun(&j, 2, "strided", 60);
   if (j.status != 0 || !strstr(j.out, "strided ok"))
     fail_msg("2 ranks: status %d, output:\n%s", j.status, j.out);
+  /* 4 ranks: each reads the others' elements through the held / sent
+   * indexes (thousands of single-element parts). */
+  mpirun(&j, 4, "strided", 120);
+  if (j.status != 0 || !strstr(j.out, "strided ok"))
+    fail_msg("4 ranks: status %d, output:\n%s", j.status, j.out);
 }
 
 int main(void) {
