@@ -86,13 +86,15 @@ static void mpirun(job_t *j, int np, const char *mode, double limit) {
 
 /* Divergence ends the job with status 6 (-GRT_EDIVERGED) whatever the ranks
  * do after their fence reported it (here they return 3): it used to end 3,
- * 139 or 1 depending on the run. */
+ * 139 or 1 depending on the run. The time bound is loose (the whole job,
+ * mpirun's start included, with rank 0's 3 s grace): on a loaded 2-core
+ * machine a run took 10.3 s; the status is what this test pins down. */
 static void test_mpi_jobs_divergence(void **state) {
   (void)state;
   static job_t j;
   for (int run = 0; run < 2; run++) {
     mpirun(&j, 2, "diverge", 30);
-    if (j.status != 6 || j.seconds > 10.0 || !strstr(j.out, "diverged at operation #2") ||
+    if (j.status != 6 || j.seconds > 20.0 || !strstr(j.out, "diverged at operation #2") ||
         !strstr(j.out, "'mpi_prog.noop2'"))
       fail_msg("run %d: status %d after %.1f s, output:\n%s", run, j.status, j.seconds, j.out);
     /* Every rank that waited learned it from its fence. */
