@@ -135,10 +135,18 @@ static int push_recs(rq_t *q, const rec_t *recs, size_t n) {
   return 0;
 }
 
+/* What the abort thread needs, copied: by the time it wakes, the checker's
+ * `why` may be rewritten by the verdict's receiver on this rank (a data race
+ * TSan saw) and the checker itself may be gone. */
+typedef struct abort_arg {
+  grt_comm_t *comm;
+  char why[400];
+} abort_arg_t;
+
 static void *abort_thread(void *arg) {
-  checker_t *c = arg;
+  abort_arg_t *a = arg;
   sleep(3);
-  grt__comm_abort(c->rt->comm, GRT_EDIVERGED, c->why);
+  grt__comm_abort(a->comm, GRT_EDIVERGED, a->why); /* does not return: a is never freed */
 }
 
 /* Gives the waiting ranks a moment to report the error, then stops the job
@@ -149,11 +157,15 @@ static void abort_later(checker_t *c) {
   fprintf(stderr, "grt: %s\n", c->why);
   fflush(stderr);
   grt__comm_doom(c->rt->comm, GRT_EDIVERGED, c->why);
+  abort_arg_t *a = malloc(sizeof *a);
+  if (!a) grt__comm_abort(c->rt->comm, GRT_EDIVERGED, c->why);
+  a->comm = c->rt->comm;
+  snprintf(a->why, sizeof a->why, "%s", c->why);
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  if (pthread_create(&t, &attr, abort_thread, c) != 0) grt__comm_abort(c->rt->comm, GRT_EDIVERGED, c->why);
+  if (pthread_create(&t, &attr, abort_thread, a) != 0) grt__comm_abort(a->comm, GRT_EDIVERGED, a->why);
   pthread_attr_destroy(&attr);
 }
 
