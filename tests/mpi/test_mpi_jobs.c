@@ -74,6 +74,17 @@ static void run(job_t *j, char *const argv[], const char *const *env, double lim
 static const char *const mpi_env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
                                       "ASAN_OPTIONS=detect_leaks=0", NULL};
 
+/* A time bound of @p secs in a plain build; the asan and tsan test setups
+ * set GRT_TEST_TIME_SCALE (3), since their processes start, abort and exit
+ * several times slower (an ASan run on a loaded machine ended a job 13.7 s
+ * after a leave that the plain build ends in 3-6 s). The plain build is
+ * where the issue's bounds are held. */
+static double bound(double secs) {
+  const char *e = getenv("GRT_TEST_TIME_SCALE");
+  double k = e ? atof(e) : 1.0;
+  return secs * (k >= 1.0 ? k : 1.0);
+}
+
 static const char *mpiexec(void) { return getenv("GRT_TEST_MPIEXEC"); }
 static const char *prog(void) { return getenv("GRT_TEST_MPI_PROG"); }
 
@@ -81,7 +92,7 @@ static void mpirun(job_t *j, int np, const char *mode, double limit) {
   char nps[8];
   snprintf(nps, sizeof nps, "%d", np);
   char *argv[] = {(char *)mpiexec(), "-np", nps, "--oversubscribe", (char *)prog(), (char *)mode, NULL};
-  run(j, argv, mpi_env, limit);
+  run(j, argv, mpi_env, bound(limit));
 }
 
 /* Divergence ends the job with status 6 (-GRT_EDIVERGED) whatever the ranks
@@ -94,7 +105,7 @@ static void test_mpi_jobs_divergence(void **state) {
   static job_t j;
   for (int run = 0; run < 2; run++) {
     mpirun(&j, 2, "diverge", 30);
-    if (j.status != 6 || j.seconds > 20.0 || !strstr(j.out, "diverged at operation #2") ||
+    if (j.status != 6 || j.seconds > bound(20.0) || !strstr(j.out, "diverged at operation #2") ||
         !strstr(j.out, "'mpi_prog.noop2'"))
       fail_msg("run %d: status %d after %.1f s, output:\n%s", run, j.status, j.seconds, j.out);
     /* Every rank that waited learned it from its fence. */
@@ -106,7 +117,7 @@ static void test_mpi_jobs_fatal_error(void **state) {
   (void)state;
   static job_t j;
   mpirun(&j, 2, "abort", 30);
-  if (j.status == 0 || j.seconds > 10.0 || !strstr(j.out, "a deliberate fatal error on rank 1"))
+  if (j.status == 0 || j.seconds > bound(10.0) || !strstr(j.out, "a deliberate fatal error on rank 1"))
     fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
 }
 
@@ -117,7 +128,7 @@ static void test_mpi_jobs_sigkill(void **state) {
   const char *modes[] = {"kill", "segv"};
   for (int m = 0; m < 2; m++) {
     mpirun(&j, 2, modes[m], 30);
-    if (j.status == 0 || j.status == -1 || j.seconds > 10.0)
+    if (j.status == 0 || j.status == -1 || j.seconds > bound(10.0))
       fail_msg("%s: status %d after %.1f s, output:\n%s", modes[m], j.status, j.seconds, j.out);
   }
 }
@@ -145,7 +156,7 @@ static void test_mpi_jobs_rank_leaves(void **state) {
       const char *p = strstr(j.out, "leaving at ");
       double left = 0;
       if (!p || sscanf(p, "leaving at %lf", &left) != 1 || j.status == 0 || j.status == -1 ||
-          j.end - left > 10.0 || !strstr(j.out, cases[c].why))
+          j.end - left > bound(10.0) || !strstr(j.out, cases[c].why))
         fail_msg("%s at %d ranks: status %d, %.1f s after the leave, output:\n%s", cases[c].mode,
                  np, j.status, p ? j.end - left : -1.0, j.out);
     }
@@ -164,7 +175,7 @@ static void test_mpi_jobs_return_without_finalize(void **state) {
       char *argv[] = {(char *)mpiexec(), "-np", nps, "--oversubscribe", (char *)prog(), "return",
                       st, NULL};
       run(&j, argv, mpi_env, 30);
-      if (j.status != want || j.seconds > 10.0 || !strstr(j.out, " sum 4091.8598018075973"))
+      if (j.status != want || j.seconds > bound(10.0) || !strstr(j.out, " sum 4091.8598018075973"))
         fail_msg("return %d at %d ranks: status %d after %.1f s, output:\n%s", want, np, j.status,
                  j.seconds, j.out);
     }
@@ -365,7 +376,7 @@ static void test_mpi_jobs_start_fails_on_one_rank(void **state) {
     unlink(path);
   }
   rmdir(dir);
-  if (j.status == 0 || j.status == -1 || j.seconds > 20.0 ||
+  if (j.status == 0 || j.status == -1 || j.seconds > bound(20.0) ||
       !strstr(j.out, "cannot create '/proc/grt-no-such-dir/x/grt_profile_1.json'") ||
       !strstr(j.out, "grt_init: rank 1 of 3 failed to start, so the job cannot"))
     fail_msg("status %d after %.1f s, output:\n%s", j.status, j.seconds, j.out);
