@@ -3,6 +3,7 @@
 #define GRT_TEST_RUN_UTIL_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -57,8 +58,10 @@ static inline int run_capture(char *const argv[], char **out, size_t *outlen, ch
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* How many processes have an argument equal to @p marker (from /proc). */
-static inline int count_marked(const char *marker) {
+/* Visits every process that has an argument equal to @p marker (from
+ * /proc): counts them, and SIGKILLs them when @p kill_them. -1 if /proc
+ * cannot be read. */
+static inline int walk_marked(const char *marker, bool kill_them) {
   DIR *d = opendir("/proc");
   if (!d) return -1;
   int n = 0;
@@ -77,6 +80,7 @@ static inline int count_marked(const char *marker) {
     for (char *a = buf; a < buf + len; a += strlen(a) + 1)
       if (strcmp(a, marker) == 0) {
         n++;
+        if (kill_them) kill((pid_t)atoi(e->d_name), SIGKILL);
         break;
       }
   }
@@ -84,31 +88,12 @@ static inline int count_marked(const char *marker) {
   return n;
 }
 
+/* How many processes have an argument equal to @p marker. */
+static inline int count_marked(const char *marker) { return walk_marked(marker, false); }
+
 /* SIGKILLs every process that has an argument equal to @p marker (the
  * leftovers of a failed test; the marker is unique to it). */
-static inline void kill_marked(const char *marker) {
-  DIR *d = opendir("/proc");
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    char path[300];
-    snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) continue;
-    char buf[8192];
-    ssize_t len = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (len <= 0) continue;
-    buf[len] = '\0';
-    for (char *a = buf; a < buf + len; a += strlen(a) + 1)
-      if (strcmp(a, marker) == 0) {
-        kill((pid_t)atoi(e->d_name), SIGKILL);
-        break;
-      }
-  }
-  closedir(d);
-}
+static inline void kill_marked(const char *marker) { (void)walk_marked(marker, true); }
 
 static inline int remove_one_(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
   (void)st, (void)ftw;
