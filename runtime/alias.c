@@ -32,10 +32,14 @@
  * the same stores (ids) and submit the same copies (the divergence check's
  * record), in the same order.
  */
-#include "runtime_internal.h"
+#include "alias.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "depgraph.h"
+#include "error.h"
+#include "runtime.h"
 
 uint64_t grt__alias_copies(const grt_runtime_t *rt) { return rt->alias_copies; }
 
@@ -152,7 +156,7 @@ static bool images_meet(const images_t *im, int i, int j) {
 
 /* Replaces input @p i of @p l by a copy of its view taken now: a fresh root
  * of the same shape, filled by a copy launch ordered before @p l. */
-static int take_copy(grt_launch_t *l, int i) {
+static int take_copy(grt_launch_t *l, int i, grt_alias_copy_fn copy_fn) {
   grt_arg_t *a = &l->args[i];
   grt_store_t *h;
   int rc = grt__store_create_named("grt_launch_submit", l->rt, a->root->type, a->ndim, a->shape,
@@ -161,7 +165,7 @@ static int take_copy(grt_launch_t *l, int i) {
   grt_store_t *tmp = grt__store_of(h);
   grt_store_t view = {.root = a->root, .ndim = a->ndim, .tf = a->tf}; /* not a handle */
   memcpy(view.shape, a->shape, sizeof view.shape);
-  rc = grt__copy_launch(tmp, &view);
+  rc = copy_fn(tmp, &view);
   if (rc == 0) {
     grt__root_acquire(tmp->root);
     grt__root_release(a->root);
@@ -177,7 +181,7 @@ static int take_copy(grt_launch_t *l, int i) {
 
 /* The pairs of arguments on one root, one of them writing (see the top of
  * the file). Errors first: nothing is submitted when one is found. */
-static __attribute__((noinline)) int resolve_shared(grt_launch_t *l) {
+static __attribute__((noinline)) int resolve_shared(grt_launch_t *l, grt_alias_copy_fn copy_fn) {
   const char *fn = "grt_launch_submit";
   int n = l->nargs;
   images_t im; /* filled when first needed: the normal case never is */
@@ -230,13 +234,13 @@ static __attribute__((noinline)) int resolve_shared(grt_launch_t *l) {
   }
   for (int i = 0; i < n; i++)
     if (copy & (1u << i)) {
-      int rc = take_copy(l, i);
+      int rc = take_copy(l, i, copy_fn);
       if (rc < 0) return rc;
     }
   return 0;
 }
 
-int grt__alias_resolve(grt_launch_t *l) {
+int grt__alias_resolve(grt_launch_t *l, grt_alias_copy_fn copy_fn) {
   int n = l->nargs;
   bool shared = false;
   for (int i = 0; i < n; i++) {
@@ -253,5 +257,5 @@ int grt__alias_resolve(grt_launch_t *l) {
     for (int j = i + 1; j < n && !shared; j++)
       shared = l->args[j].root == a->root && (a->priv != GRT_READ || l->args[j].priv != GRT_READ);
   }
-  return shared ? resolve_shared(l) : 0;
+  return shared ? resolve_shared(l, copy_fn) : 0;
 }

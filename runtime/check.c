@@ -11,7 +11,9 @@
  * reports GRT_ETASK on every rank alike). On a mismatch rank 0 sends
  * "diverged" to the ranks that wait, prints the operation, and aborts the job
  * a moment later. */
-#include "runtime_internal.h"
+#include "check.h"
+
+#include "runtime.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -6,7 +6,15 @@
  * rank plans the same transfers with the same tags: the writer sends when its
  * values are final, the reader receives before its task starts, and no rank
  * ever asks another what happened. */
-#include "runtime_internal.h"
+#include <stdatomic.h>
+
+#include "analysis.h"
+#include "comm.h"
+#include "distrib.h"
+#include "error.h"
+#include "graph.h"
+#include "op.h"
+#include "runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +42,6 @@ typedef struct grt_xfer {
   int nrects;
   grt_rect_t rects[];
 } grt_xfer_t;
-
-bool grt__xfer_is_send(const grt_node_t *n) { return ((const grt_xfer_t *)n)->is_send; }
 
 /* Copies the root rect @p r between the row-major instance and a packed
  * buffer (pack: instance -> buf). Returns the bytes moved. */
@@ -78,8 +84,9 @@ static void free_after_send(void *arg, size_t bytes) {
   if (atomic_fetch_sub_explicit(&sb->left, 1, memory_order_acq_rel) == 1) free(sb);
 }
 
-static void run_xfer(grt_runtime_t *rt, grt_node_t *n) {
+static void run_xfer(grt_node_t *n, grt_worker_t *w) {
   grt_xfer_t *x = (grt_xfer_t *)n;
+  grt_runtime_t *rt = x->root->rt;
   if (x->is_send) {
     send_buf_t *sb = malloc(sizeof *sb + (x->bytes ? x->bytes : 1));
     if (!sb) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory packing a transfer");
@@ -96,12 +103,14 @@ static void run_xfer(grt_runtime_t *rt, grt_node_t *n) {
     x->buf = NULL;
   }
   grt__root_release(x->root);
+  grt__graph_prof_end(w, x->is_send ? GRT_PROF_SEND : GRT_PROF_RECEIVE, NULL, -1);
+  grt__graph_complete(&rt->graph, n);
 }
 
 static void xfer_arrived(void *arg, size_t bytes) {
   grt_xfer_t *x = arg;
   (void)bytes;
-  grt__node_release(x->root->rt, &x->node);
+  grt__graph_release(&x->root->rt->graph, &x->node);
 }
 
 /* ---- planning ----
@@ -242,7 +251,7 @@ static int slot_of(plan_t *pl, grt_store_root_t *root) {
 }
 
 static grt_coh_t *coh_of(grt_runtime_t *rt, grt_store_root_t *root) {
-  grt_root_state_t *st = grt__root_state(rt, root);
+  grt_root_state_t *st = grt__analysis_root_state(rt, root);
   if (!st) return NULL;
   if (st->coh.nranks == 0) grt__coh_init(&st->coh, rt->nranks, rt->rank);
   return &st->coh;
@@ -256,16 +265,9 @@ static int image_into(grt_rects_t *out, const grt_transform_t *tf, const grt_rec
   return grt__tf_image(tf, r, out);
 }
 
-static void color_of(int ndim, const int64_t *shape, int64_t p, int64_t *color) {
-  for (int d = ndim - 1; d >= 0; d--) {
-    color[d] = p % shape[d];
-    p /= shape[d];
-  }
-}
-
 static void point_rect(const grt_op_t *op, int p, int arg, grt_rect_t *r) {
   int64_t color[GRT_MAX_DIM] = {0};
-  color_of(op->launch_ndim, op->launch_shape, p, color);
+  grt__op_color_of(op->launch_ndim, op->launch_shape, p, color);
   grt__tiling_rect(&op->args[arg].tiling, color, r);
 }
 
@@ -586,9 +588,8 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
       free(x);
       return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
     }
-    grt__node_init(rt, &x->node, GRT_NODE_XFER, NULL);
+    grt__graph_node_init(&rt->graph, &x->node, GRT_NODE_ANY, run_xfer, NULL);
     pl->nodes_made++;
-    x->node.run = run_xfer;
     x->root = root;
     grt__root_acquire(root);
     x->is_send = pl->v[i].send;
@@ -605,8 +606,8 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
       x->msgs[x->nmsgs - 1].bytes += b;
       x->bytes += b;
     }
-    atomic_fetch_add(&rt->outstanding, 1);
-    if (grt__table_insert(rt, &x->node) < 0) abort();
+    grt__graph_expect(&rt->graph, 1);
+    if (grt__graph_insert(&rt->graph, &x->node) < 0) abort();
     if (!x->is_send) {
       x->buf = malloc(x->bytes ? x->bytes : 1);
       if (!x->buf) return grt__error(GRT_ENOMEM, "grt: out of host memory for a receive");
@@ -631,7 +632,7 @@ static void plan_reset(grt_runtime_t *rt, plan_t *pl) {
 }
 
 static bool is_gather(const grt_op_t *op, const grt_arg_t *a) {
-  return grt__arg_gathers(a, op->npoints);
+  return grt__op_arg_gathers(a, op->npoints);
 }
 
 static void whole_view(int ndim, const int64_t *shape, grt_rect_t *r) {
@@ -748,7 +749,7 @@ static int coalesce_memo(plan_t *pl, const grt_rect_t *v, int n) {
 int grt__xfers_analyze(grt_runtime_t *rt, grt_store_root_t *root) {
   plan_t *pl = rt->plan;
   if (!pl || pl->nmine == 0) return 0;
-  grt_root_state_t *st = grt__root_state(rt, root);
+  grt_root_state_t *st = grt__analysis_root_state(rt, root);
   int n = 0;
   for (int i = 0; i < pl->nmine; i++) n += pl->mine[i]->root == root;
   if (!n) return 0;
@@ -782,13 +783,13 @@ int grt__xfers_analyze(grt_runtime_t *rt, grt_store_root_t *root) {
   }
   /* The rects array may have moved while growing: set pointers last. */
   for (int i = 0; i < k; i++) pl->acc[i].rects = pl->ana.v + pl->astart[i];
-  return grt__dg_add_targets(rt, st, pl->acc, n, pl->tgt);
+  return grt__analysis_add_targets(rt, st, pl->acc, n, pl->tgt);
 }
 
 void grt__xfers_release(grt_runtime_t *rt) {
   plan_t *pl = rt->plan;
   if (!pl) return;
-  for (int i = 0; i < pl->nmine; i++) grt__node_release(rt, &pl->mine[i]->node);
+  for (int i = 0; i < pl->nmine; i++) grt__graph_release(&rt->graph, &pl->mine[i]->node);
   pl->nmine = 0;
 }
 
@@ -813,7 +814,7 @@ static void red_arrived(void *arg, size_t bytes) {
   grt_runtime_t *rt = op->rt;
   free(ra);
   /* Last: once released, the fold may run and the op be freed at once. */
-  if (fold) grt__node_release(rt, fold);
+  if (fold) grt__graph_release(&rt->graph, fold);
 }
 
 int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f) {
@@ -837,292 +838,6 @@ int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f) {
       return GRT_ECOMM;
   }
   return 0;
-}
-
-typedef struct red_sent {
-  grt_runtime_t *rt;
-  void *buf;
-  size_t bytes;
-} red_sent_t;
-
-static void red_sent_done(void *arg, size_t bytes) {
-  red_sent_t *rs = arg;
-  (void)bytes;
-  grt__mem_free(&rs->rt->mems[GRT_MEM_SYSMEM], rs->buf, rs->bytes);
-  free(rs);
-}
-
-void grt__send_redbuf(grt_runtime_t *rt, grt_op_t *op, int p, int arg) {
-  grt_point_t *pt = grt__op_point(op, p);
-  red_sent_t *rs = malloc(sizeof *rs);
-  if (!rs) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory");
-  *rs = (red_sent_t){rt, pt->redbuf[arg], pt->redbytes[arg]};
-  pt->redbuf[arg] = NULL;
-  if (grt__comm_send(rt->comm, GRT_CHAN_DATA, 0, op->red_tag + (uint64_t)p, rs->buf, rs->bytes,
-                     red_sent_done, rs) < 0)
-    grt__comm_abort(rt->comm, GRT_ECOMM, grt_last_error());
-}
-
-/* ---- futures: every rank gets every point's result, folds in point order ----
- *
- * An allgather by dissemination (Bruck): each rank's block holds its points'
- * results; in round k = 0 .. ceil(log2 R) - 1 (d = 2^k) a rank sends the
- * blocks of ranks me .. me + d - 1 it has to rank me - d and receives those
- * of me + d .. me + 2d - 1 from rank me + d (fewer in the last round). After
- * the last round every rank has every block: O(log R) messages per rank, not
- * R. Every rank then folds the results in point order, so all get the same
- * value, bitwise, whatever R.
- *
- * Block: int32 failed, int32 count, then count x (int32 point, value); for a
- * launch without a result reduction only the single point's owner has an
- * entry: int32 0, uint64 size, bytes. Message: int32 nblocks, then per block
- * int32 rank, uint32 length, the block. */
-#define FUT_MAX_RET 65536
-
-typedef struct grt_futx {
-  grt_runtime_t *rt;
-  grt_op_t *op;
-  atomic_flag lock;
-  int nranks, me, rounds;
-  bool local_done, finished;
-  int sent;                       /* rounds sent */
-  uint32_t arrived;               /* rounds received (bit k) */
-  uint64_t tag;                   /* round k uses tag + k */
-  unsigned char **blk;            /* per rank: its block (into own or rbuf) */
-  uint32_t *blen;
-  unsigned char *own;             /* this rank's block */
-  unsigned char *rbuf[32];
-} grt_futx_t;
-
-static int fut_count(const grt_futx_t *fx, int k) {
-  int d = 1 << k;
-  return d < fx->nranks - d ? d : fx->nranks - d;
-}
-
-/* Bytes a message of @p nblocks blocks may need: the points of distinct
- * ranks are distinct, so their entries add up to at most every point's. */
-static size_t fut_msg_cap(const grt_op_t *op, int nblocks) {
-  size_t rsize = op->result_type ? grt_type_size(op->result_type) : 0;
-  size_t entries = op->result_type ? (size_t)op->npoints * (4 + rsize) : 4 + 8 + FUT_MAX_RET;
-  return 4 + (size_t)nblocks * (8 + 8) + entries;
-}
-
-void grt__futx_free(grt_op_t *op) {
-  grt_futx_t *fx = op->futx;
-  if (!fx) return;
-  for (int k = 0; k < fx->rounds; k++) free(fx->rbuf[k]);
-  free(fx->own);
-  free(fx->blk);
-  free(fx->blen);
-  free(fx);
-  op->futx = NULL;
-}
-
-static void fut_lock(grt_futx_t *fx) {
-  while (atomic_flag_test_and_set_explicit(&fx->lock, memory_order_acquire)) {
-  }
-}
-static void fut_unlock(grt_futx_t *fx) { atomic_flag_clear_explicit(&fx->lock, memory_order_release); }
-
-static void fut_sent(void *arg, size_t bytes) {
-  (void)bytes;
-  free(arg);
-}
-
-/* Reads every block into the op: results, failure, the single return. */
-static void fut_absorb(grt_futx_t *fx) {
-  grt_op_t *op = fx->op;
-  size_t rsize = op->result_type ? grt_type_size(op->result_type) : 0;
-  for (int r = 0; r < fx->nranks; r++) {
-    const unsigned char *m = fx->blk[r];
-    uint32_t len = fx->blen[r];
-    if (!m || len < 8 || r == fx->me) continue; /* own results are in place */
-    int32_t failed, count;
-    memcpy(&failed, m, 4);
-    memcpy(&count, m + 4, 4);
-    if (failed) atomic_store(&op->failed, true);
-    size_t off = 8;
-    if (op->result_type) {
-      for (int32_t i = 0; i < count && off + 4 + rsize <= len; i++) {
-        int32_t p;
-        memcpy(&p, m + off, 4);
-        if (p >= 0 && p < op->npoints) {
-          memcpy(op->results + (size_t)p * rsize, m + off + 4, rsize);
-          op->has_result[p] = 1;
-        }
-        off += 4 + rsize;
-      }
-    } else if (count == 1 && len >= 20) {
-      uint64_t size;
-      memcpy(&size, m + 12, 8);
-      if (size <= len - 20) {
-        free(op->ret);
-        op->ret = malloc(sizeof(size_t) + size);
-        if (op->ret) {
-          *(size_t *)op->ret = (size_t)size;
-          memcpy((char *)op->ret + sizeof(size_t), m + 20, size);
-        }
-      }
-    }
-  }
-}
-
-/* Sends every round that can go, under the lock; true when the exchange is
- * complete (the caller then finishes the future, once). */
-static bool fut_advance_locked(grt_futx_t *fx) {
-  grt_runtime_t *rt = fx->rt;
-  while (fx->local_done && fx->sent < fx->rounds &&
-         (fx->sent == 0 || (fx->arrived >> (fx->sent - 1)) & 1)) {
-    int k = fx->sent, d = 1 << k, cnt = fut_count(fx, k);
-    size_t bytes = 4;
-    for (int i = 0; i < cnt; i++) bytes += 8 + fx->blen[(fx->me + i) % fx->nranks];
-    unsigned char *m = malloc(bytes);
-    if (!m) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory");
-    int32_t nb = cnt;
-    memcpy(m, &nb, 4);
-    size_t off = 4;
-    for (int i = 0; i < cnt; i++) {
-      int32_t r = (fx->me + i) % fx->nranks;
-      uint32_t len = fx->blen[r];
-      memcpy(m + off, &r, 4);
-      memcpy(m + off + 4, &len, 4);
-      if (len) memcpy(m + off + 8, fx->blk[r], len);
-      off += 8 + len;
-    }
-    fx->sent++;
-    if (grt__comm_send(rt->comm, GRT_CHAN_FUTURE, (fx->me - d + fx->nranks) % fx->nranks,
-                       fx->tag + (uint64_t)k, m, bytes, fut_sent, m) < 0)
-      grt__comm_abort(rt->comm, GRT_ECOMM, grt_last_error());
-  }
-  uint32_t all = fx->rounds >= 32 ? UINT32_MAX : ((uint32_t)1 << fx->rounds) - 1;
-  if (fx->finished || !fx->local_done || fx->sent < fx->rounds || (fx->arrived & all) != all)
-    return false;
-  fx->finished = true;
-  return true;
-}
-
-static void fut_advance(grt_futx_t *fx) {
-  fut_lock(fx);
-  bool done = fut_advance_locked(fx);
-  fut_unlock(fx);
-  if (!done) return;
-  grt_op_t *op = fx->op;
-  fut_absorb(fx);
-  grt__op_finish_future(fx->rt, op);
-  grt__op_unref(op); /* the exchange's reference */
-}
-
-typedef struct fut_in {
-  grt_futx_t *fx;
-  int k;
-} fut_in_t;
-
-static void fut_received(void *arg, size_t bytes) {
-  fut_in_t *fi = arg;
-  grt_futx_t *fx = fi->fx;
-  int k = fi->k;
-  free(fi);
-  const unsigned char *m = fx->rbuf[k];
-  fut_lock(fx);
-  if (bytes >= 4) {
-    int32_t nb;
-    memcpy(&nb, m, 4);
-    size_t off = 4;
-    for (int32_t i = 0; i < nb && off + 8 <= bytes; i++) {
-      int32_t r;
-      uint32_t len;
-      memcpy(&r, m + off, 4);
-      memcpy(&len, m + off + 4, 4);
-      if (r < 0 || r >= fx->nranks || len > bytes - off - 8) break;
-      fx->blk[r] = fx->rbuf[k] + off + 8;
-      fx->blen[r] = len;
-      off += 8 + len;
-    }
-  }
-  fx->arrived |= (uint32_t)1 << k;
-  fut_unlock(fx);
-  fut_advance(fx);
-}
-
-int grt__post_future_exchange(grt_runtime_t *rt, grt_op_t *op) {
-  grt_futx_t *fx = calloc(1, sizeof *fx);
-  if (!fx) return grt__error(GRT_ENOMEM, "grt: out of host memory");
-  op->futx = fx;
-  fx->rt = rt;
-  fx->op = op;
-  atomic_flag_clear(&fx->lock);
-  fx->nranks = rt->nranks;
-  fx->me = rt->rank;
-  while ((1 << fx->rounds) < rt->nranks) fx->rounds++;
-  fx->tag = (rt->future_seq + 1) * 32;
-  rt->future_seq++;
-  fx->blk = calloc((size_t)rt->nranks, sizeof *fx->blk);
-  fx->blen = calloc((size_t)rt->nranks, sizeof *fx->blen);
-  if (!fx->blk || !fx->blen) return grt__error(GRT_ENOMEM, "grt: out of host memory");
-  atomic_fetch_add(&op->refs, 1); /* the exchange's, dropped when it completes */
-  for (int k = 0; k < fx->rounds; k++) {
-    size_t cap = fut_msg_cap(op, fut_count(fx, k));
-    fx->rbuf[k] = calloc(1, cap);
-    fut_in_t *fi = malloc(sizeof *fi);
-    if (!fx->rbuf[k] || !fi) {
-      free(fi);
-      return grt__error(GRT_ENOMEM, "grt: out of host memory");
-    }
-    *fi = (fut_in_t){fx, k};
-    /* In simulated mode this completes at once (with nothing in it). */
-    if (grt__comm_recv(rt->comm, GRT_CHAN_FUTURE, (fx->me + (1 << k)) % fx->nranks,
-                       fx->tag + (uint64_t)k, fx->rbuf[k], cap, fut_received, fi) < 0)
-      return GRT_ECOMM;
-  }
-  return 0;
-}
-
-void grt__op_local_done(grt_runtime_t *rt, grt_op_t *op) {
-  if (!op->result) return;
-  if (rt->nranks == 1) {
-    grt__op_finish_future(rt, op);
-    return;
-  }
-  grt_futx_t *fx = op->futx;
-  if (!fx) return; /* the exchange could not be posted: the op is aborted */
-  size_t cap = 8 + (op->result_type ? (size_t)op->nlocal * (4 + grt_type_size(op->result_type))
-                                    : 4 + 8 + FUT_MAX_RET);
-  unsigned char *m = calloc(1, cap);
-  if (!m) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory");
-  int32_t failed = atomic_load(&op->failed) || op->aborted, count = 0;
-  size_t off = 8;
-  if (op->result_type) {
-    size_t rsize = grt_type_size(op->result_type);
-    for (int p = op->l0; p < op->l1; p++)
-      if (op->has_result[p] && grt__op_local(op, p)) {
-        int32_t pi = p;
-        memcpy(m + off, &pi, 4);
-        memcpy(m + off + 4, op->results + (size_t)p * rsize, rsize);
-        off += 4 + rsize;
-        count++;
-      }
-  } else if (op->npoints == 1 && grt__op_shard(op, 0) == rt->rank && op->ret) {
-    uint64_t size = *(size_t *)op->ret;
-    if (size > FUT_MAX_RET) {
-      failed = 1;
-    } else {
-      int32_t zero = 0;
-      memcpy(m + off, &zero, 4);
-      memcpy(m + off + 4, &size, 8);
-      memcpy(m + off + 12, (char *)op->ret + sizeof(size_t), size);
-      off += 12 + size;
-      count = 1;
-    }
-  }
-  memcpy(m, &failed, 4);
-  memcpy(m + 4, &count, 4);
-  fut_lock(fx);
-  fx->own = m;
-  fx->blk[fx->me] = m;
-  fx->blen[fx->me] = (uint32_t)off;
-  fx->local_done = true;
-  fut_unlock(fx);
-  fut_advance(fx);
 }
 
 int grt__coh_everywhere_store(grt_runtime_t *rt, grt_store_t *s) {

@@ -1,8 +1,13 @@
 /* future.c - futures: values produced by operations, waited on by the application. */
-#include "runtime_internal.h"
+#include "future.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "check.h"
+#include "error.h"
+#include "graph.h"
+#include "runtime.h"
 
 /* Pooled (handle.h): a recycled future keeps its lock and condition. */
 grt_future_t *grt__future_new(grt_runtime_t *rt) {
@@ -13,7 +18,7 @@ grt_future_t *grt__future_new(grt_runtime_t *rt) {
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
   }
-  grt__node_init(rt, &f->node, GRT_NODE_FUTURE, NULL);
+  grt__graph_node_init(&rt->graph, &f->node, GRT_NODE_FUTURE, NULL, NULL);
   f->rt = rt;
   atomic_init(&f->refs, 1);
   atomic_init(&f->ready, false);
@@ -56,7 +61,7 @@ void grt__future_set(grt_future_t *f, const void *value, size_t size, int error)
   atomic_store_explicit(&f->ready, true, memory_order_release);
   if (f->waiters) pthread_cond_broadcast(&f->cv);
   pthread_mutex_unlock(&f->mu);
-  grt__node_complete(f->rt, &f->node);
+  grt__graph_complete(&f->rt->graph, &f->node);
 }
 
 int grt__future_get_handle(grt_future_t *h, const char *fn, grt_future_t **out) {

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime_internal.h"
+#include "future.h"
+#include "launch.h"
+#include "runtime.h"
 
 static const char *const kind_name[GRT_HK_COUNT] = {"launch", "future", "partition", "mapping",
                                                     "store"};

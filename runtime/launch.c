@@ -1,9 +1,15 @@
 /* launch.c - building launches: arguments, scalars, constraints, validation. */
-#include "runtime_internal.h"
+#include "launch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "error.h"
+#include "future.h"
+#include "library.h"
+#include "redop.h"
+#include "runtime.h"
 
 
 /* Records the first error of a launch so that submit reports it too. */

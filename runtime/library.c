@@ -1,8 +1,12 @@
 /* library.c - libraries by name, task registration and mappers. */
-#include "runtime_internal.h"
+#include "library.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "check.h"
+#include "error.h"
+#include "runtime.h"
 
 GRT_EXPORT int grt_library_find(grt_runtime_t *rt, const char *name, grt_library_t **out) {
   const char *fn = "grt_library_find";

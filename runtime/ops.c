@@ -1,11 +1,20 @@
 /* ops.c - fill, copy, inline mapping and detach, built on launches and wait nodes. */
-#include "runtime_internal.h"
+#include "ops.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { TASK_FILL = 0, TASK_COPY = 1 };
+#include "analysis.h"
+#include "check.h"
+#include "distrib.h"
+#include "error.h"
+#include "graph.h"
+#include "launch.h"
+#include "library.h"
+#include "op.h"
+#include "runtime.h"
+#include "submit.h"
 
 /* Calls fn on every element address of buffer @p b (N-D, any strides). */
 static void for_each_elem2(const grt_buffer_t *a, const grt_buffer_t *b, size_t esize,
@@ -79,10 +88,10 @@ static void copy_task(grt_task_context_t *ctx) {
 int grt__internal_library(grt_runtime_t *rt) {
   int rc = grt_library_create(rt, "grt.internal", &rt->internal_lib);
   if (rc < 0) return rc;
-  if ((rc = grt_task_register(rt->internal_lib, TASK_FILL, "grt.fill",
+  if ((rc = grt_task_register(rt->internal_lib, GRT_INTERNAL_FILL, "grt.fill",
                               &(grt_variants_t){.cpu = fill_task})) < 0)
     return rc;
-  return grt_task_register(rt->internal_lib, TASK_COPY, "grt.copy",
+  return grt_task_register(rt->internal_lib, GRT_INTERNAL_COPY, "grt.copy",
                            &(grt_variants_t){.cpu = copy_task});
 }
 
@@ -95,7 +104,7 @@ GRT_EXPORT int grt_fill(grt_store_t *h, const void *value) {
   grt_runtime_t *rt = s->root->rt;
   if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
   grt_launch_t *l;
-  if ((rc = grt_launch_create(rt->internal_lib, TASK_FILL, &l)) < 0) return rc;
+  if ((rc = grt_launch_create(rt->internal_lib, GRT_INTERNAL_FILL, &l)) < 0) return rc;
   if ((rc = grt__launch_add_store(l, s, GRT_WRITE, fn)) < 0 ||
       (rc = grt_launch_add_scalar(l, s->root->type, value)) < 0) {
     grt_launch_destroy(l);
@@ -118,21 +127,7 @@ GRT_EXPORT int grt_copy(grt_store_t *dsth, grt_store_t *srch) {
                       grt_type_format(dst->root->type), grt_type_format(src->root->type));
   if (dst->ndim != src->ndim || memcmp(dst->shape, src->shape, sizeof(int64_t) * (size_t)dst->ndim))
     return grt__error(GRT_EINVAL, "%s: dst and src have different shapes", fn);
-  return grt__copy_launch(dst, src);
-}
-
-int grt__copy_launch(grt_store_t *dst, grt_store_t *src) {
-  grt_launch_t *l;
-  int rc;
-  if ((rc = grt_launch_create(dst->root->rt->internal_lib, TASK_COPY, &l)) < 0) return rc;
-  int a, b;
-  if ((a = rc = grt__launch_add_store(l, dst, GRT_WRITE, "grt_copy")) < 0 ||
-      (b = rc = grt__launch_add_store(l, src, GRT_READ, "grt_copy")) < 0 ||
-      (rc = grt_launch_align(l, a, b)) < 0) {
-    grt_launch_destroy(l);
-    return rc;
-  }
-  return grt_launch_submit(l, NULL);
+  return grt__submit_copy(dst, src);
 }
 
 /* ---- waiting for exactly the tasks that touch a store ---- */
@@ -142,14 +137,14 @@ int grt__copy_launch(grt_store_t *dst, grt_store_t *src) {
  * its predecessors are done. Returns the node (owned by the runtime once
  * completed) or NULL with an error. */
 static grt_node_t *wait_for_store(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv_t priv, int *rc) {
-  grt__drain_completed(rt);
+  grt__op_drain(rt);
   grt_node_t *n = malloc(sizeof *n);
   if (!n) {
     *rc = grt__error(GRT_ENOMEM, "out of host memory");
     return NULL;
   }
-  grt__node_init(rt, n, GRT_NODE_WAIT, NULL);
-  if ((*rc = grt__table_insert(rt, n)) < 0) {
+  grt__graph_node_init(&rt->graph, n, GRT_NODE_WAIT, NULL, NULL);
+  if ((*rc = grt__graph_insert(&rt->graph, n)) < 0) {
     free(n);
     return NULL;
   }
@@ -158,14 +153,10 @@ static grt_node_t *wait_for_store(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv
     *rc = grt__plan_whole(rt, s);
     if (*rc == 0) *rc = grt__xfers_analyze(rt, s->root);
   }
-  if (*rc == 0) *rc = grt__access_whole(rt, s, priv, n, n->seq);
+  if (*rc == 0) *rc = grt__analysis_access_whole(rt, s, priv, n, n->seq);
   grt__xfers_release(rt);
-  grt__node_release(rt, n); /* drop the hold; its edges decide now */
-  pthread_mutex_lock(&rt->fence_mu);
-  grt__comm_blocked(rt->comm, 1); /* a peer that left is noticed */
-  while (atomic_load(&n->pending) > 0) pthread_cond_wait(&rt->fence_cv, &rt->fence_mu);
-  grt__comm_blocked(rt->comm, -1);
-  pthread_mutex_unlock(&rt->fence_mu);
+  grt__graph_release(&rt->graph, n); /* drop the hold; its edges decide now */
+  grt__graph_wait_ready(&rt->graph, n);
   return n;
 }
 
@@ -243,7 +234,7 @@ GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *h) {
   grt__check_op(m->rt, GRT_CHECK_UNMAP, m->root->id);
   /* Every rank wrote the same values through its mapping (one program). */
   if (m->rt->nranks > 1 && m->priv != GRT_READ) rc = grt__coh_everywhere_store(m->rt, &m->view);
-  grt__node_complete(m->rt, m->wait);
+  grt__graph_complete(&m->rt->graph, m->wait);
   grt__root_release(m->root);
   grt__handle_release(m);
   grt__pool_put(m->rt, m);
@@ -276,7 +267,7 @@ GRT_EXPORT int grt_store_detach(grt_store_t *h) {
   if (!n) return rc;
   /* One rank's instance is the application's buffer: nothing to copy. */
   s->root->detached = true;
-  grt__node_complete(rt, n);
+  grt__graph_complete(&rt->graph, n);
   return rc;
 }
 
@@ -298,7 +289,7 @@ void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root) {
   /* Several: the same transfers a detach plans (every rank alike), not
    * waited for. Their nodes come after every earlier writer of the root,
    * hold it until done, and count as outstanding for grt_fence. */
-  grt__drain_completed(rt);
+  grt__op_drain(rt);
   grt_store_t whole;
   whole_view(root, &whole);
   int rc = grt__plan_whole(rt, &whole);
@@ -332,7 +323,7 @@ int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
       grt_node_t *n = wait_for_store(rt, &whole, GRT_DG_READ_WRITE, &wrc);
       if (n) {
         root->detached = true;
-        grt__node_complete(rt, n);
+        grt__graph_complete(&rt->graph, n);
       } else if (rc == 0) {
         rc = wrc;
       }

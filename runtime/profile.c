@@ -19,16 +19,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "profile.h"
+
 #include "error.h"
-#include "runtime_internal.h"
 
 typedef struct grt_prof_ev {
   uint64_t t0, t1;  /* ns, CLOCK_MONOTONIC */
   const char *name; /* the task's name (lives as long as its library) or NULL */
   uint64_t seq;     /* the node's sequence number */
   int32_t point;    /* the point's index in its launch, or -1 */
-  uint8_t kind;     /* grt_node_kind_t */
-  bool send;        /* GRT_NODE_XFER: a send (else a receive) */
+  uint8_t kind;     /* grt_prof_kind_t */
 } grt_prof_ev_t;
 
 struct grt_prof_buf {
@@ -41,6 +41,9 @@ struct grt_prof {
   FILE *f;
   char path[4200];
   uint64_t t_start;
+  int nbufs;                /* the workers' buffers, in worker order */
+  grt_prof_buf_t **bufs;
+  bool *omp;                /* per buffer: an OpenMP group's worker */
 };
 
 uint64_t grt__prof_now(void) {
@@ -65,28 +68,38 @@ static int make_dirs(const char *dir) {
   return 0;
 }
 
-int grt__prof_open(grt_runtime_t *rt) {
-  if (!rt->settings.profile) return 0;
+int grt__prof_open(const grt_settings_t *s, int rank, grt_prof_t **out) {
+  *out = NULL;
+  if (!s->profile) return 0;
   grt_prof_t *p = calloc(1, sizeof *p);
   if (!p) return grt__error(GRT_ENOMEM, "grt_init: out of host memory for the profile");
-  const char *dir = rt->settings.logdir[0] ? rt->settings.logdir : ".";
-  snprintf(p->path, sizeof p->path, "%s/grt_profile_%d.json", dir, rt->rank);
-  (void)make_dirs(rt->settings.logdir); /* a failure shows in the fopen below */
+  const char *dir = s->logdir[0] ? s->logdir : ".";
+  snprintf(p->path, sizeof p->path, "%s/grt_profile_%d.json", dir, rank);
+  (void)make_dirs(s->logdir); /* a failure shows in the fopen below */
   p->f = fopen(p->path, "w");
   if (!p->f) {
     int e = errno;
     int rc = grt__error(GRT_EINVAL, "grt_init: profile: cannot create '%s' (setting logdir = '%s'): %s",
-                      p->path, rt->settings.logdir, strerror(e));
+                      p->path, s->logdir, strerror(e));
     free(p);
     return rc;
   }
   p->t_start = grt__prof_now();
-  rt->prof = p;
+  *out = p;
   return 0;
 }
 
-grt_prof_buf_t *grt__prof_buf_new(grt_runtime_t *rt) {
-  return rt->prof ? calloc(1, sizeof(grt_prof_buf_t)) : NULL;
+grt_prof_buf_t *grt__prof_buf_new(grt_prof_t *p, bool omp) {
+  if (!p) return NULL;
+  grt_prof_buf_t **v = realloc(p->bufs, sizeof *v * (size_t)(p->nbufs + 1));
+  if (v) p->bufs = v;
+  bool *o = realloc(p->omp, sizeof *o * (size_t)(p->nbufs + 1));
+  if (o) p->omp = o;
+  grt_prof_buf_t *b = v && o ? calloc(1, sizeof *b) : NULL;
+  if (!b) return NULL;
+  p->bufs[p->nbufs] = b;
+  p->omp[p->nbufs++] = omp;
+  return b;
 }
 
 void grt__prof_record(grt_prof_buf_t *b, const grt_prof_mark_t *m, uint64_t t1) {
@@ -100,7 +113,7 @@ void grt__prof_record(grt_prof_buf_t *b, const grt_prof_mark_t *m, uint64_t t1) 
     b->v = v;
     b->cap = cap;
   }
-  b->v[b->n++] = (grt_prof_ev_t){m->t0, t1, m->name, m->seq, m->point, m->kind, m->send};
+  b->v[b->n++] = (grt_prof_ev_t){m->t0, t1, m->name, m->seq, m->point, m->kind};
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
@@ -119,32 +132,38 @@ static void put_str(FILE *f, const char *s) {
 }
 
 static const char *kind_name(const grt_prof_ev_t *e) {
-  switch ((grt_node_kind_t)e->kind) {
-  case GRT_NODE_TASK: return "task";
-  case GRT_NODE_FOLD: return "fold";
-  case GRT_NODE_XFER: return e->send ? "send" : "receive";
-  default: return "node";
+  switch ((grt_prof_kind_t)e->kind) {
+  case GRT_PROF_TASK: return "task";
+  case GRT_PROF_FOLD: return "fold";
+  case GRT_PROF_SEND: return "send";
+  case GRT_PROF_RECEIVE: return "receive";
   }
+  return "node";
 }
 
-int grt__prof_close(grt_runtime_t *rt) {
-  grt_prof_t *p = rt->prof;
+static void bufs_free(grt_prof_t *p) {
+  for (int i = 0; i < p->nbufs; i++) {
+    free(p->bufs[i]->v);
+    free(p->bufs[i]);
+  }
+  free(p->bufs);
+  free(p->omp);
+}
+
+int grt__prof_close(grt_prof_t *p, int rank, int nranks) {
   if (!p) return 0;
-  rt->prof = NULL;
   FILE *f = p->f;
   fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"rank\":%d,\"ranks\":%d},\n"
              "\"traceEvents\":[\n",
-          rt->rank, rt->nranks);
+          rank, nranks);
   fprintf(f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,\"args\":{\"name\":\"rank %d\"}}",
-          rt->rank, rt->rank);
+          rank, rank);
   size_t dropped = 0;
-  for (int w = 0; w < rt->nworkers; w++) {
-    const grt_worker_t *wk = &rt->workers[w];
+  for (int w = 0; w < p->nbufs; w++) {
     fprintf(f, ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%d,\"tid\":%d,"
                "\"args\":{\"name\":\"%s worker %d\"}}",
-            rt->rank, w, wk->kind == GRT_PROC_OMP ? "omp" : "cpu", w);
-    const grt_prof_buf_t *b = wk->prof;
-    if (!b) continue;
+            rank, w, p->omp[w] ? "omp" : "cpu", w);
+    const grt_prof_buf_t *b = p->bufs[w];
     dropped += b->dropped;
     for (size_t i = 0; i < b->n; i++) {
       const grt_prof_ev_t *e = &b->v[i];
@@ -152,7 +171,7 @@ int grt__prof_close(grt_runtime_t *rt) {
       /* a task is named by its task, a fold by "fold <task>", a transfer
        * by its direction */
       char name[320];
-      if (e->name && e->kind == GRT_NODE_TASK)
+      if (e->name && e->kind == GRT_PROF_TASK)
         snprintf(name, sizeof name, "%s", e->name);
       else if (e->name)
         snprintf(name, sizeof name, "%s %s", kind_name(e), e->name);
@@ -162,7 +181,7 @@ int grt__prof_close(grt_runtime_t *rt) {
       put_str(f, name);
       fprintf(f, ",\"cat\":\"%s\",\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f,"
                  "\"args\":{\"seq\":%llu,\"point\":%d}}",
-              kind_name(e), rt->rank, w, ts, dur, (unsigned long long)e->seq, (int)e->point);
+              kind_name(e), rank, w, ts, dur, (unsigned long long)e->seq, (int)e->point);
     }
   }
   fprintf(f, "\n],\"dropped\":%zu}\n", dropped);
@@ -172,21 +191,15 @@ int grt__prof_close(grt_runtime_t *rt) {
   if (bad)
     rc = grt__error(GRT_EINVAL, "grt_finalize: writing the profile '%s' failed: %s", p->path,
                     strerror(errno));
+  bufs_free(p);
   free(p);
   return rc;
 }
 
-void grt__prof_discard(grt_runtime_t *rt) {
-  grt_prof_t *p = rt->prof;
+void grt__prof_discard(grt_prof_t *p) {
   if (!p) return;
-  rt->prof = NULL;
   fclose(p->f);
   remove(p->path);
+  bufs_free(p);
   free(p);
-}
-
-void grt__prof_buf_free(grt_prof_buf_t *b) {
-  if (!b) return;
-  free(b->v);
-  free(b);
 }

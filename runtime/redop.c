@@ -1,11 +1,15 @@
 /* redop.c - reduction operators: SUM/PROD/MIN/MAX on every numeric type, and custom ones. */
-#include "runtime_internal.h"
+#include "redop.h"
 
 #include <complex.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "error.h"
+#include "library.h"
+#include "runtime.h"
 
 /* float16 folds use the compiler's _Float16 (gcc 12 on x86-64); where there
  * is none (clang 14), half-precision values are converted by hand. */

@@ -1,9 +1,23 @@
 /* runtime.c - grt_init / grt_finalize and the runtime object's registry. */
-#include "runtime_internal.h"
+#include "runtime.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "alias.h"
+#include "analysis.h"
+#include "check.h"
+#include "coherence.h"
+#include "distrib.h"
+#include "error.h"
+#include "graph.h"
+#include "library.h"
+#include "machine.h"
+#include "op.h"
+#include "ops.h"
+#include "profile.h"
+#include "redop.h"
 
 #include "grt_build_config.h"
 
@@ -100,6 +114,12 @@ static int gpus_check(const grt_runtime_t *rt) {
                     GRT_HAVE_CUDA ? ", although the CUDA toolkit was found at build time" : "");
 }
 
+/* Waits until every submitted node has completed, then drains them. */
+static void wait_all(grt_runtime_t *rt) {
+  grt__graph_wait(&rt->graph);
+  grt__op_drain(rt);
+}
+
 GRT_EXPORT int grt_init(int *argc, char ***argv, grt_runtime_t **out) {
   return grt_init_config(argc, argv, NULL, out);
 }
@@ -107,16 +127,18 @@ GRT_EXPORT int grt_init(int *argc, char ***argv, grt_runtime_t **out) {
 /* Resolves automatic processor counts from the machine. */
 static void resolve_procs(grt_runtime_t *rt) {
   const grt_settings_t *s = &rt->settings;
+  grt_graph_t *g = &rt->graph;
+  int ncores = rt->machine.ncores;
   int utility = s->utility > 0 ? s->utility : 0;
-  rt->ncpu = s->cpus >= 0 ? s->cpus : rt->ncores - utility;
-  if (rt->ncpu < 1 && s->cpus < 0) rt->ncpu = 1;
-  rt->nomp = 0;
+  g->ncpu = s->cpus >= 0 ? s->cpus : ncores - utility;
+  if (g->ncpu < 1 && s->cpus < 0) g->ncpu = 1;
+  g->nomp = 0;
 #if GRT_HAVE_OPENMP
-  rt->nomp = s->omps > 0 ? s->omps : 0;
+  g->nomp = s->omps > 0 ? s->omps : 0;
 #endif
-  rt->omp_threads = s->ompthreads > 0 ? s->ompthreads : (rt->ncores > 1 ? rt->ncores - 1 : 1);
+  g->omp_threads = s->ompthreads > 0 ? s->ompthreads : (ncores > 1 ? ncores - 1 : 1);
   rt->ngpu = 0; /* GPUs come with the device backend */
-  if (rt->ncpu < 1 && rt->nomp < 1) rt->ncpu = 1; /* something must run tasks */
+  if (g->ncpu < 1 && g->nomp < 1) g->ncpu = 1; /* something must run tasks */
 }
 
 static void runtime_free(grt_runtime_t *rt) {
@@ -127,13 +149,11 @@ static void runtime_free(grt_runtime_t *rt) {
   if (rt->types) grt__type_registry_destroy(rt->types);
   grt__distrib_free(rt);
   grt__alias_free(rt);
-  grt__prof_discard(rt);
+  grt__prof_discard(rt->graph.prof);
   grt__comm_fini(rt->comm);
   grt__check_fini(rt);
-  grt__machine_fini(rt);
-  free(rt->table);
-  pthread_mutex_destroy(&rt->fence_mu);
-  pthread_cond_destroy(&rt->fence_cv);
+  grt__machine_fini(&rt->machine);
+  grt__graph_fini(&rt->graph);
   pthread_mutex_destroy(&rt->fail_mu);
   pthread_mutex_destroy(&rt->attached_lock);
   free(rt);
@@ -146,12 +166,11 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   grt_runtime_t *rt = calloc(1, sizeof *rt);
   if (!rt) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
   grt__pools_init(rt);
-  pthread_mutex_init(&rt->fence_mu, NULL);
-  pthread_cond_init(&rt->fence_cv, NULL);
   pthread_mutex_init(&rt->fail_mu, NULL);
   pthread_mutex_init(&rt->attached_lock, NULL);
   rt->nranks = 1;
-  int rc = grt__settings_load(&rt->settings, cfg);
+  int rc = grt__graph_init(&rt->graph);
+  if (rc == 0) rc = grt__settings_load(&rt->settings, cfg);
   if (rc < 0) goto fail;
   /* Graph recording is not built yet: say so rather than run without it. */
   if (rt->settings.dataflow || rt->settings.event) {
@@ -168,22 +187,22 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   for (int k = 0; k < GRT_MEM_KIND_COUNT; k++)
     grt__mem_init(&rt->mems[k], (grt_mem_kind_t)k, budgets[k]);
   rt->types = grt__type_registry_create();
-  rt->table = calloc((size_t)1 << GRT_TABLE_BITS, sizeof *rt->table);
-  if (!rt->types || !rt->table) {
+  if (!rt->types) {
     rc = grt__error(GRT_ENOMEM, "grt_init: out of host memory");
     goto fail;
   }
-  rt->table_mask = ((size_t)1 << GRT_TABLE_BITS) - 1;
-  if ((rc = grt__machine_init(rt)) < 0) goto fail;
+  if ((rc = grt__machine_init(&rt->machine)) < 0) goto fail;
   if ((rc = grt__comm_init(argc, argv, rt->settings.sim_ranks, rt->settings.sim_rank, &rt->comm,
                            &rt->rank, &rt->nranks)) < 0)
     goto fail;
+  rt->graph.comm = rt->comm;
+  rt->graph.machine = &rt->machine;
   /* From here on the ranks are connected: a step that fails on one rank
    * must fail grt_init on all of them (grt__start_agree), or the others
    * would wait for it forever. */
   int started = 0, live = 0;
   rc = gpus_check(rt);
-  if (rc == 0) rc = grt__prof_open(rt);
+  if (rc == 0) rc = grt__prof_open(&rt->settings, rt->rank, &rt->graph.prof);
   if (rc == 0) rc = grt__check_init(rt);
   if (rc == 0) {
     resolve_procs(rt);
@@ -192,7 +211,7 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   }
   if (rc == 0) rc = grt__internal_library(rt);
   if (rc == 0) {
-    rc = grt__workers_start(rt);
+    rc = grt__graph_start(&rt->graph);
     started = rc == 0;
   }
   rc = grt__start_agree(rt, rc);
@@ -201,8 +220,8 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
     grt__comm_abort(rt->comm, rc, "grt: grt_init cannot start the divergence check");
   if (rc < 0) {
     if (started) {
-      grt__workers_stop(rt);
-      grt__drain_completed(rt);
+      grt__graph_stop(&rt->graph);
+      grt__op_drain(rt);
     }
     if (live) live_remove(rt);
     goto fail;
@@ -220,21 +239,22 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   /* After a divergence the job can only end in its abort (status 6): wait
    * for it rather than free what rank 0's abort still uses. */
   grt__comm_end_if_doomed(rt->comm);
-  grt__wait_all(rt);
+  wait_all(rt);
   int crc = grt__check_sync(rt, GRT_CHECK_FINALIZE, 0, NULL);
   grt__comm_end_if_doomed(rt->comm);
   /* Attached stores never detached: their values go back to the buffers
    * (every rank alike), with a warning; then wait for the transfers. */
   int drc = grt__ops_detach_all(rt, crc == 0);
   if (crc == 0) crc = drc;
-  grt__wait_all(rt);
+  wait_all(rt);
   /* every node has completed: the workers' profile buffers are final */
-  int prc = grt__prof_close(rt);
+  int prc = grt__prof_close(rt->graph.prof, rt->rank, rt->nranks);
+  rt->graph.prof = NULL;
   if (crc == 0) crc = prc;
-  grt__workers_stop(rt);
-  grt__drain_completed(rt);
+  grt__graph_stop(&rt->graph);
+  grt__op_drain(rt);
   live_remove(rt);
-  grt__submit_scratch_free();
+  grt__analysis_scratch_free();
   grt__coh_scratch_free();
   runtime_free(rt);
   return crc;
@@ -243,7 +263,7 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
 GRT_EXPORT int grt_fence(grt_runtime_t *rt) {
   int rc = grt__runtime_check(rt, "grt_fence");
   if (rc < 0) return rc;
-  grt__wait_all(rt);
+  wait_all(rt);
   bool any_failed = false;
   if ((rc = grt__check_sync(rt, GRT_CHECK_FENCE, 0, &any_failed)) < 0) return rc;
   if (atomic_exchange(&rt->task_failed, 0)) {
@@ -262,8 +282,8 @@ GRT_EXPORT int grt_num_procs(const grt_runtime_t *rt, grt_proc_kind_t kind) {
   int rc = runtime_live_check(rt, "grt_num_procs");
   if (rc < 0) return rc;
   switch (kind) {
-  case GRT_PROC_CPU: return rt->ncpu * rt->nranks;
-  case GRT_PROC_OMP: return rt->nomp * rt->nranks;
+  case GRT_PROC_CPU: return rt->graph.ncpu * rt->nranks;
+  case GRT_PROC_OMP: return rt->graph.nomp * rt->nranks;
   case GRT_PROC_GPU: return rt->ngpu * rt->nranks;
   }
   return grt__error(GRT_EINVAL, "grt_num_procs: kind %d is not a processor kind", (int)kind);

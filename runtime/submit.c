@@ -1,39 +1,21 @@
-/* submit.c - turning a launch into an operation: mapping, partitioning,
- * dependence analysis, and wiring the point tasks into the graph. */
-#include "runtime_internal.h"
-
+/* submit.c - turning a launch into an operation: processor choice,
+ * partitioning, aliasing, building the op, planning its distribution,
+ * dependence analysis, and releasing its nodes into the graph. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Access ids given to the analyzer: node sequence number and argument slot. */
-#define ACCESS_ID(seq, arg) (((uint64_t)(seq) << 6) | (uint64_t)(arg))
-#define ACCESS_SEQ(id) ((id) >> 6)
-
-static void root_state_free(grt_store_root_t *root) {
-  grt_root_state_t *st = root->rt_state;
-  if (!st) return;
-  grt__dg_destroy(st->dg);
-  grt__coh_free(&st->coh);
-  free(st);
-  root->rt_state = NULL;
-}
-
-grt_root_state_t *grt__root_state(grt_runtime_t *rt, grt_store_root_t *root) {
-  (void)rt;
-  if (root->rt_state) return root->rt_state;
-  grt_root_state_t *st = calloc(1, sizeof *st);
-  if (!st) return NULL;
-  st->dg = grt__dg_create(root->ndim);
-  if (!st->dg) {
-    free(st);
-    return NULL;
-  }
-  st->prune_at = 256;
-  root->rt_state = st;
-  root->release = root_state_free;
-  return st;
-}
+#include "alias.h"
+#include "analysis.h"
+#include "check.h"
+#include "distrib.h"
+#include "error.h"
+#include "future.h"
+#include "graph.h"
+#include "launch.h"
+#include "op.h"
+#include "runtime.h"
+#include "submit.h"
 
 /* ---- processor choice ---- */
 
@@ -41,10 +23,10 @@ static int choose_kind(grt_runtime_t *rt, const grt_library_t *lib, const grt_ta
                        grt_proc_kind_t *kind, grt_task_fn *fn) {
   grt_proc_kind_t k;
   if (lib->mapper.select_proc)
-    k = lib->mapper.select_proc(lib->mapper.data, t->id, &t->v, rt->ncpu, rt->nomp, rt->ngpu);
+    k = lib->mapper.select_proc(lib->mapper.data, t->id, &t->v, rt->graph.ncpu, rt->graph.nomp, rt->ngpu);
   else if (t->v.gpu && rt->ngpu > 0)
     k = GRT_PROC_GPU;
-  else if (t->v.omp && rt->nomp > 0)
+  else if (t->v.omp && rt->graph.nomp > 0)
     k = GRT_PROC_OMP;
   else if (t->v.cpu)
     k = GRT_PROC_CPU;
@@ -67,8 +49,8 @@ static int choose_kind(grt_runtime_t *rt, const grt_library_t *lib, const grt_ta
 }
 
 static int procs_of(const grt_runtime_t *rt, grt_proc_kind_t k) {
-  int n = k == GRT_PROC_OMP ? (rt->nomp ? rt->nomp : rt->ncpu) : k == GRT_PROC_GPU ? rt->ngpu
-                                                                                 : rt->ncpu;
+  int n = k == GRT_PROC_OMP ? (rt->graph.nomp ? rt->graph.nomp : rt->graph.ncpu) : k == GRT_PROC_GPU ? rt->ngpu
+                                                                                 : rt->graph.ncpu;
   return n * rt->nranks;
 }
 
@@ -155,13 +137,6 @@ static int partition_launch(grt_launch_t *l, grt_proc_kind_t kind) {
 
 /* ---- building the operation ---- */
 
-static void color_of(int ndim, const int64_t *shape, int64_t p, int64_t *color) {
-  for (int d = ndim - 1; d >= 0; d--) {
-    color[d] = p % shape[d];
-    p /= shape[d];
-  }
-}
-
 static void fill_buffer(const grt_arg_t *a, const grt_rect_t *r, grt_buffer_t *b) {
   grt_store_root_t *root = a->root;
   b->ndim = a->ndim;
@@ -182,345 +157,65 @@ static void fill_buffer(const grt_arg_t *a, const grt_rect_t *r, grt_buffer_t *b
   b->ptr = (char *)root->data + off * (int64_t)grt_type_size(root->type);
 }
 
-/* ---- op blocks: recycled per size class ----
- * Operations are allocated on the application thread and freed on any
- * thread; fresh heap memory for every launch cost page faults (glibc returns
- * freed pages and mmaps large blocks). Freed blocks go on a lock-free stack
- * per power-of-two class (many producers, one consumer: no ABA), at most
- * GRT_OP_POOL_MAX per class. */
-#define GRT_OP_POOL_MAX 256
+/* ---- submit: the steps of turning a launch into an op ----
+ *
+ * partition_launch (above), then grt__alias_resolve, then: */
 
-typedef struct op_block {
-  struct op_block *next;
-} op_block_t;
-
-void *grt__op_block_get(grt_runtime_t *rt, size_t sz, int *cls) {
-  int c = 0;
-  while (((size_t)1024 << c) < sz && c < GRT_OP_CLASSES) c++;
-  *cls = c;
-  if (c == GRT_OP_CLASSES) return calloc(1, sz); /* huge: not pooled */
-  size_t bytes = (size_t)1024 << c;
-  op_block_t *b = atomic_load_explicit(&rt->op_pool[c], memory_order_acquire);
-  while (b && !atomic_compare_exchange_weak_explicit(&rt->op_pool[c], &b, b->next,
-                                                     memory_order_acquire, memory_order_acquire)) {
-  }
-  if (b) {
-    atomic_fetch_sub_explicit(&rt->op_pool_n[c], 1, memory_order_relaxed);
-    memset(b, 0, sz);
-    return b;
-  }
-  return calloc(1, bytes);
-}
-
-void grt__op_block_put(grt_runtime_t *rt, void *p, int c) {
-  if (c >= GRT_OP_CLASSES || atomic_load_explicit(&rt->op_pool_n[c], memory_order_relaxed) >=
-                                 GRT_OP_POOL_MAX) {
-    free(p);
-    return;
-  }
-  atomic_fetch_add_explicit(&rt->op_pool_n[c], 1, memory_order_relaxed);
-  op_block_t *b = p;
-  b->next = atomic_load_explicit(&rt->op_pool[c], memory_order_relaxed);
-  while (!atomic_compare_exchange_weak_explicit(&rt->op_pool[c], &b->next, b, memory_order_release,
-                                                memory_order_relaxed)) {
-  }
-}
-
-void grt__op_pool_free(grt_runtime_t *rt) {
-  for (int c = 0; c < GRT_OP_CLASSES; c++)
-    for (op_block_t *b = atomic_exchange(&rt->op_pool[c], NULL), *n; b; b = n) {
-      n = b->next;
-      free(b);
-    }
-}
-
-void grt__op_unref(grt_op_t *op) {
-  if (atomic_fetch_sub_explicit(&op->refs, 1, memory_order_acq_rel) != 1) return;
-  if (op->cleanup) op->cleanup(op);
-  for (int i = 0; i < op->nargs; i++) grt__root_release(op->args[i].root);
-  for (int i = 0; i < op->nscalars; i++)
-    if (op->scalars[i].future) grt__future_unref(op->scalars[i].future);
-  if (op->result) grt__future_unref(op->result);
-  for (int k = 0; k < op->nmat; k++)
-    if (op->points[k].redbuf)
-      for (int i = 0; i < op->nargs; i++)
-        if (op->points[k].redbuf[i])
-          grt__mem_free(&op->rt->mems[GRT_MEM_SYSMEM], op->points[k].redbuf[i],
-                        op->points[k].redbytes[i]);
-  grt__futx_free(op);
-  free(op->fail_msg);
-  free(op->ret);
-  grt__op_block_put(op->rt, op, op->block_class);
-}
-
-/* Carves one allocation into the op and its arrays: @p nmat materialized
- * points (this rank's, not the whole launch's: a rank's submission cost must
- * not grow with the number of ranks), results for all @p npoints. */
-static grt_op_t *op_alloc(const grt_launch_t *l, int nmat, int npoints, int nfolds,
-                          size_t result_size) {
-  size_t nargs = (size_t)l->nargs, nsc = (size_t)l->nscalars, np = (size_t)nmat;
-  size_t nall = (size_t)npoints;
-  size_t sz = sizeof(grt_op_t);
-#define CARVE(count, T) (sz = (sz + _Alignof(T) - 1) / _Alignof(T) * _Alignof(T), sz += (count) * sizeof(T), sz - (count) * sizeof(T))
-  size_t o_args = CARVE(nargs, grt_arg_t);
-  size_t o_sc = CARVE(nsc, grt_scalar_t);
-  size_t o_points = CARVE(np, grt_point_t);
-  size_t o_bufs = CARVE(np * nargs, grt_buffer_t);
-  size_t o_sptr = CARVE(np * nsc, const void *);
-  size_t o_red = CARVE(nfolds ? np * nargs : 0, void *);
-  size_t o_redb = CARVE(nfolds ? np * nargs : 0, size_t);
-  size_t o_folds = CARVE((size_t)nfolds, grt_fold_t);
-  size_t o_fact = CARVE((size_t)nfolds, bool);
-  size_t o_fgat = CARVE((size_t)nfolds, bool);
-  size_t o_results = CARVE(nall * result_size, max_align_t);
-  size_t o_has = CARVE(result_size ? nall : 0, unsigned char);
-  size_t o_sbuf = CARVE(l->sbuf_size, max_align_t);
-#undef CARVE
-  int cls;
-  char *base = grt__op_block_get(l->rt, sz, &cls);
-  if (!base) return NULL;
-  grt_op_t *op = (grt_op_t *)base;
-  op->block_class = cls;
-  op->args = (grt_arg_t *)(base + o_args);
-  op->scalars = (grt_scalar_t *)(base + o_sc);
-  op->points = (grt_point_t *)(base + o_points);
-  grt_buffer_t *bufs = (grt_buffer_t *)(base + o_bufs);
-  const void **sptr = (const void **)(base + o_sptr);
-  void **red = (void **)(base + o_red);
-  size_t *redb = (size_t *)(base + o_redb);
-  for (size_t p = 0; p < np; p++) {
-    op->points[p].ctx.args = bufs + p * nargs;
-    op->points[p].ctx.scalars = sptr + p * nsc;
-    if (nfolds) {
-      op->points[p].redbuf = red + p * nargs;
-      op->points[p].redbytes = redb + p * nargs;
-    }
-  }
-  op->folds = (grt_fold_t *)(base + o_folds);
-  op->fold_active = (bool *)(base + o_fact);
-  op->fold_gather = (bool *)(base + o_fgat);
-  op->results = result_size ? (unsigned char *)(base + o_results) : NULL;
-  op->has_result = result_size ? (unsigned char *)(base + o_has) : NULL;
-  op->sbuf = (unsigned char *)(base + o_sbuf);
-  return op;
-}
-
-/* ---- dependence analysis ---- */
-
-typedef struct edge_ctx {
-  grt_runtime_t *rt;
-  grt_node_t **targets; /* per access */
-} edge_ctx_t;
-
-static void on_edge(void *data, int i, uint64_t earlier) {
-  edge_ctx_t *e = data;
-  grt_node_t *pred = grt__table_find(e->rt, ACCESS_SEQ(earlier));
-  if (pred) grt__node_add_edge(pred, e->targets[i]);
-}
-
-static int on_done(void *data, uint64_t id) {
-  grt_runtime_t *rt = data;
-  grt_node_t *n = grt__table_find(rt, ACCESS_SEQ(id));
-  return !n || atomic_load_explicit(&n->done, memory_order_relaxed);
-}
-
-static grt_dg_priv_t dg_priv(grt_privilege_t p) {
-  switch (p) {
-  case GRT_READ: return GRT_DG_READ;
-  case GRT_WRITE: return GRT_DG_WRITE;
-  case GRT_READ_WRITE: return GRT_DG_READ_WRITE;
-  default: return GRT_DG_REDUCE;
-  }
-}
-
-/* Scratch space reused across submissions (app thread only). */
-typedef struct scratch {
-  grt_rects_t rects;
-  grt_dg_access_t *acc;
-  grt_node_t **targets;
-  int *rect_start;
-  int cap;
-} scratch_t;
-static _Thread_local scratch_t scratch;
-
-static int scratch_reserve(int n) {
-  if (n <= scratch.cap) return 0;
-  int cap = scratch.cap ? scratch.cap : 64;
-  while (cap < n) cap *= 2;
-  grt_dg_access_t *a = realloc(scratch.acc, sizeof *a * (size_t)cap);
-  if (a) scratch.acc = a;
-  grt_node_t **t = realloc(scratch.targets, sizeof *t * (size_t)cap);
-  if (t) scratch.targets = t;
-  int *r = realloc(scratch.rect_start, sizeof *r * (size_t)cap);
-  if (r) scratch.rect_start = r;
-  if (!a || !t || !r) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
-  scratch.cap = cap;
-  return 0;
-}
-
-void grt__submit_scratch_free(void) {
-  grt__rects_free(&scratch.rects);
-  free(scratch.acc);
-  free(scratch.targets);
-  free(scratch.rect_start);
-  memset(&scratch, 0, sizeof scratch);
-}
-
-/* Appends the root image of view rect @p r of arg @p a to the scratch rects. */
-static int push_image(const grt_arg_t *a, const grt_rect_t *r) {
-  if (grt_rect_empty(r)) return 0;
-  if (grt__tf_is_identity(&a->tf)) return grt__rects_push(&scratch.rects, r);
-  return grt__tf_image(&a->tf, r, &scratch.rects);
-}
-
-/* Runs the analysis for every root the op touches and wires the edges. */
-static int analyze(grt_runtime_t *rt, grt_op_t *op) {
-  bool seen[GRT_MAX_ARGS] = {false};
-  for (int i = 0; i < op->nargs; i++) {
-    if (seen[i]) continue;
-    grt_store_root_t *root = op->args[i].root;
-    grt_root_state_t *st = grt__root_state(rt, root);
-    if (!st) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
-    int rc0 = grt__xfers_analyze(rt, root); /* this op's receives and sends come first */
-    if (rc0 < 0) return rc0;
-    int nacc = 0;
-    scratch.rects.n = 0;
-    /* Point accesses (every non-reduction argument on this root). */
-    for (int j = i; j < op->nargs; j++) {
-      grt_arg_t *a = &op->args[j];
-      if (a->root != root) continue;
-      seen[j] = true;
-      if (a->priv == GRT_REDUCE) continue;
-      for (int p = op->l0; p < op->l1; p++) {
-        if (!grt__op_local(op, p)) continue;
-        grt_point_t *pt = grt__op_point(op, p);
-        grt_rect_t r = {.ndim = a->ndim};
-        const grt_buffer_t *b = &pt->ctx.args[j];
-        memcpy(r.lo, b->lo, sizeof r.lo);
-        memcpy(r.hi, b->hi, sizeof r.hi);
-        int start = scratch.rects.n;
-        int rc = push_image(a, &r);
-        if (rc < 0) return rc;
-        if (scratch.rects.n == start) continue;
-        if ((rc = scratch_reserve(nacc + 1)) < 0) return rc;
-        scratch.rect_start[nacc] = start;
-        scratch.acc[nacc] = (grt_dg_access_t){
-            .id = ACCESS_ID(pt->node.seq, j), .priv = dg_priv(a->priv),
-            .nrects = scratch.rects.n - start};
-        scratch.targets[nacc] = &pt->node;
-        nacc++;
-      }
-    }
-    /* Reduction accesses belong to the folds. */
-    for (int f = 0; f < op->nfolds; f++) {
-      int j = op->folds[f].arg;
-      grt_arg_t *a = &op->args[j];
-      if (a->root != root || !op->fold_active[f]) continue;
-      int start = scratch.rects.n;
-      int f0 = op->fold_gather[f] ? op->p0 : op->l0;
-      int f1 = op->fold_gather[f] ? op->p0 + op->nmat : op->l1;
-      for (int p = f0; p < f1; p++) {
-        if (!op->fold_gather[f] && !grt__op_local(op, p)) continue;
-        grt_rect_t r = {.ndim = a->ndim};
-        const grt_buffer_t *b = &grt__op_point(op, p)->ctx.args[j];
-        memcpy(r.lo, b->lo, sizeof r.lo);
-        memcpy(r.hi, b->hi, sizeof r.hi);
-        int rc = push_image(a, &r);
-        if (rc < 0) return rc;
-      }
-      if (scratch.rects.n == start) continue;
-      int rc = scratch_reserve(nacc + 1);
-      if (rc < 0) return rc;
-      scratch.rect_start[nacc] = start;
-      scratch.acc[nacc] = (grt_dg_access_t){.id = ACCESS_ID(op->folds[f].node.seq, j),
-                                            .priv = GRT_DG_REDUCE, .redop = a->redop,
-                                            .nrects = scratch.rects.n - start};
-      scratch.targets[nacc] = &op->folds[f].node;
-      nacc++;
-    }
-    if (nacc == 0) continue;
-    /* The rects array may have moved while growing: set pointers last. */
-    for (int k = 0; k < nacc; k++) scratch.acc[k].rects = scratch.rects.v + scratch.rect_start[k];
-    int rc = grt__dg_add_targets(rt, st, scratch.acc, nacc, scratch.targets);
-    if (rc < 0) return rc;
-  }
-  return 0;
-}
-
-int grt__dg_add_targets(grt_runtime_t *rt, grt_root_state_t *st, const grt_dg_access_t *acc, int n,
-                        grt_node_t **targets) {
-  edge_ctx_t ec = {rt, targets};
-  if (grt__dg_add(st->dg, acc, n, on_edge, &ec) < 0)
-    return grt__error(GRT_ENOMEM, "grt: out of host memory in the analyzer");
-  if (grt__dg_live(st->dg) > st->prune_at) {
-    grt__dg_prune(st->dg, on_done, rt);
-    size_t live = grt__dg_live(st->dg);
-    st->prune_at = live * 2 > 256 ? live * 2 : 256;
-  }
-  return 0;
-}
-
-/* Registers a whole-store access for a wait node (map, detach). */
-int grt__access_whole(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv_t priv, grt_node_t *n,
-                      uint64_t id) {
-  grt_root_state_t *st = grt__root_state(rt, s->root);
-  if (!st) return grt__error(GRT_ENOMEM, "out of host memory");
-  grt_arg_t a = {.root = s->root, .ndim = s->ndim, .tf = s->tf};
-  grt_rect_t r = {.ndim = s->ndim};
-  for (int d = 0; d < s->ndim; d++) {
-    r.lo[d] = 0;
-    r.hi[d] = s->shape[d] - 1;
-  }
-  scratch.rects.n = 0;
-  int rc = push_image(&a, &r);
-  if (rc < 0) return rc;
-  if (scratch.rects.n == 0) return 0;
-  grt_dg_access_t acc = {.id = ACCESS_ID(id, 0), .priv = priv, .rects = scratch.rects.v,
-                         .nrects = scratch.rects.n};
-  grt_node_t *target = n;
-  return grt__dg_add_targets(rt, st, &acc, 1, &target);
-}
-
-/* ---- submit ---- */
-
-static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
-                     grt_future_t **result) {
+/* Instances first: a budget error leaves nothing half-submitted. */
+static int ensure_instances(grt_launch_t *l) {
   grt_runtime_t *rt = l->rt;
-  int rc = partition_launch(l, kind);
-  if (rc < 0) return rc;
-  if ((rc = grt__alias_resolve(l)) < 0) return rc;
-  int64_t np64 = 1;
-  for (int d = 0; d < l->launch_ndim; d++) np64 *= l->launch_shape[d];
-  int npoints = (int)np64;
-  int nfolds = 0;
-  for (int i = 0; i < l->nargs; i++) nfolds += l->args[i].priv == GRT_REDUCE;
-  size_t rsize = l->result_type ? grt_type_size(l->result_type) : 0;
-  /* Instances first: a budget error leaves nothing half-submitted. */
-  for (int i = 0; i < l->nargs; i++)
-    if ((rc = grt__root_ensure_instance(l->args[i].root, &rt->mems[GRT_MEM_SYSMEM])) < 0) {
+  for (int i = 0; i < l->nargs; i++) {
+    int rc = grt__root_ensure_instance(l->args[i].root, &rt->mems[GRT_MEM_SYSMEM]);
+    if (rc < 0) {
       char msg[512];
       snprintf(msg, sizeof msg, "%s", grt_last_error());
       return grt__error(rc, "grt_launch_submit: argument %d: %s", i, msg);
     }
+  }
+  return 0;
+}
+
+/* Which points of the launch this rank runs and materializes. */
+typedef struct shape {
+  int npoints, nfolds;
+  size_t rsize;                  /* result size, 0 without a result type */
+  bool any_gather;               /* some reduction gathers on rank 0 */
+  grt_sharding_t sh;
+  int nlocal, l0, l1;            /* this rank's points: nlocal of them in [l0, l1) */
+  int m0, m1;                    /* materialized here: [m0, m1) */
+} shape_t;
+
+/* Counts points and folds, shards the points over the ranks (refusing a
+ * mapper's answer out of range) and picks the points to materialize. */
+static int shard_points(const grt_launch_t *l, shape_t *o) {
+  grt_runtime_t *rt = l->rt;
+  int64_t np64 = 1;
+  for (int d = 0; d < l->launch_ndim; d++) np64 *= l->launch_shape[d];
+  int npoints = (int)np64;
+  o->npoints = npoints;
+  o->nfolds = 0;
+  for (int i = 0; i < l->nargs; i++) o->nfolds += l->args[i].priv == GRT_REDUCE;
+  o->rsize = l->result_type ? grt_type_size(l->result_type) : 0;
   /* Gathered reductions: every point's buffer goes to rank 0, which then
    * needs every point's rectangles. */
-  bool any_gather = false;
+  o->any_gather = false;
   for (int i = 0; i < l->nargs; i++)
-    any_gather |= rt->nranks > 1 && grt__arg_gathers(&l->args[i], npoints);
-  grt_sharding_t sh = {.fn = rt->nranks > 1 ? l->lib->mapper.shard : NULL,
-                       .data = l->lib->mapper.data, .task_id = l->task->id,
-                       .ndim = l->launch_ndim, .npoints = npoints, .nranks = rt->nranks};
-  memcpy(sh.shape, l->launch_shape, sizeof sh.shape);
-  if (sh.ndim == 0) { /* a single point */
-    sh.ndim = 1;
-    sh.shape[0] = 1;
+    o->any_gather |= rt->nranks > 1 && grt__op_arg_gathers(&l->args[i], npoints);
+  grt_sharding_t *sh = &o->sh;
+  *sh = (grt_sharding_t){.fn = rt->nranks > 1 ? l->lib->mapper.shard : NULL,
+                         .data = l->lib->mapper.data, .task_id = l->task->id,
+                         .ndim = l->launch_ndim, .npoints = npoints, .nranks = rt->nranks};
+  memcpy(sh->shape, l->launch_shape, sizeof sh->shape);
+  if (sh->ndim == 0) { /* a single point */
+    sh->ndim = 1;
+    sh->shape[0] = 1;
   }
   int nlocal = 0;
-  if (sh.fn) /* a mapper's sharding: refuse an answer out of range */
+  if (sh->fn) /* a mapper's sharding: refuse an answer out of range */
     for (int p = 0; p < npoints; p++) {
       int64_t point[GRT_MAX_DIM];
-      color_of(sh.ndim, sh.shape, p, point);
-      int r = sh.fn(sh.data, sh.task_id, sh.ndim, point, sh.shape, rt->nranks);
+      grt__op_color_of(sh->ndim, sh->shape, p, point);
+      int r = sh->fn(sh->data, sh->task_id, sh->ndim, point, sh->shape, rt->nranks);
       if (r < 0 || r >= rt->nranks)
         return grt__error(GRT_EINVAL,
                           "grt_launch_submit: the mapper of library '%s' sharded point %d of task "
@@ -529,25 +224,36 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
       nlocal += r == rt->rank;
     }
   int64_t r0, r1;
-  grt__sharding_range(&sh, rt->rank, &r0, &r1);
-  int l0 = (int)r0, l1 = (int)r1;
-  if (!sh.fn) nlocal = l1 - l0;
-  int m0 = any_gather && rt->rank == 0 ? 0 : l0, m1 = any_gather && rt->rank == 0 ? npoints : l1;
-  grt_op_t *op = op_alloc(l, m1 - m0, npoints, nfolds, rsize);
-  if (!op) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
-  op->rt = rt;
+  grt__sharding_range(sh, rt->rank, &r0, &r1);
+  o->l0 = (int)r0;
+  o->l1 = (int)r1;
+  o->nlocal = sh->fn ? nlocal : o->l1 - o->l0;
+  bool all = o->any_gather && rt->rank == 0;
+  o->m0 = all ? 0 : o->l0;
+  o->m1 = all ? npoints : o->l1;
+  return 0;
+}
+
+/* The op, taking over the launch's arguments, scalars and their references,
+ * with its points' contexts and buffers and its folds' nodes. */
+static grt_op_t *build_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
+                          const shape_t *o) {
+  grt_runtime_t *rt = l->rt;
+  grt_op_t *op = grt__op_alloc(rt, l->nargs, l->nscalars, l->sbuf_size, o->m1 - o->m0, o->npoints,
+                               o->nfolds, o->rsize);
+  if (!op) return NULL;
   op->fn = fn;
   op->name = l->task->name;
   op->kind = kind;
   op->launch_ndim = l->launch_ndim;
   memcpy(op->launch_shape, l->launch_shape, sizeof op->launch_shape);
-  op->npoints = npoints;
-  op->p0 = m0;
-  op->nmat = m1 - m0;
-  op->l0 = l0;
-  op->l1 = l1;
-  op->nlocal = nlocal;
-  op->shard = sh;
+  op->npoints = o->npoints;
+  op->p0 = o->m0;
+  op->nmat = o->m1 - o->m0;
+  op->l0 = o->l0;
+  op->l1 = o->l1;
+  op->nlocal = o->nlocal;
+  op->shard = o->sh;
   op->nargs = l->nargs;
   memcpy(op->args, l->args, sizeof(grt_arg_t) * (size_t)l->nargs);
   op->nscalars = l->nscalars;
@@ -560,14 +266,17 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   op->result_redop = l->result_redop;
   atomic_init(&op->refs, 1);
 
-  for (int p = m0; p < m1; p++) {
+  grt_node_kind_t nk = kind == GRT_PROC_OMP ? GRT_NODE_OMP : GRT_NODE_CPU;
+  for (int p = o->m0; p < o->m1; p++) {
     grt_point_t *pt = grt__op_point(op, p);
-    if (p >= l0 && p < l1 && grt__op_local(op, p)) grt__node_init(rt, &pt->node, GRT_NODE_TASK, op);
-    else pt->node.op = op; /* only its buffers are used here */
+    if (p >= o->l0 && p < o->l1 && grt__op_local(op, p))
+      grt__graph_node_init(&rt->graph, &pt->node, nk, grt__op_run_point, op);
+    else
+      pt->node.op = op; /* only its buffers are used here */
     grt_task_context_t *ctx = &pt->ctx;
     ctx->op = op;
     ctx->index = p;
-    color_of(op->launch_ndim, op->launch_shape, p, ctx->point);
+    grt__op_color_of(op->launch_ndim, op->launch_shape, p, ctx->point);
     for (int i = 0; i < op->nargs; i++) {
       grt_rect_t r;
       grt__tiling_rect(&op->args[i].tiling, ctx->point, &r);
@@ -579,69 +288,69 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   int f = 0;
   for (int i = 0; i < op->nargs; i++)
     if (op->args[i].priv == GRT_REDUCE) {
-      grt__node_init(rt, &op->folds[f].node, GRT_NODE_FOLD, op);
+      grt__graph_node_init(&rt->graph, &op->folds[f].node, nk, grt__op_run_fold, op);
       op->folds[f].arg = i;
       f++;
     }
-  op->nfolds = nfolds;
-  if (result) {
-    op->result = grt__future_new(rt);
-    if (!op->result) {
-      grt__op_unref(op);
-      return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
-    }
-    grt__future_ref(op->result); /* the op's reference; the caller gets the other */
-  }
+  op->nfolds = o->nfolds;
+  return op;
+}
 
-  /* Which nodes run here: this rank's points, and the folds it performs
-   * (its own points' buffers, or every buffer when they gather on rank 0). */
+/* Which nodes run here (this rank's points, and the folds it performs: its
+ * own points' buffers, or every buffer when they gather on rank 0), into
+ * the id table before the analysis: a prune during it must see them live. */
+static void place_nodes(grt_op_t *op, bool any_gather) {
+  grt_runtime_t *rt = op->rt;
   for (int fo = 0; fo < op->nfolds; fo++) {
     grt_arg_t *a = &op->args[op->folds[fo].arg];
-    op->fold_gather[fo] = rt->nranks > 1 && grt__arg_gathers(a, npoints);
+    op->fold_gather[fo] = rt->nranks > 1 && grt__op_arg_gathers(a, op->npoints);
     op->fold_active[fo] = op->fold_gather[fo] ? rt->rank == 0 : op->nlocal > 0;
   }
   if (any_gather) { /* replicated: every rank reserves the same tags */
     op->red_tag = rt->xfer_seq + 1;
-    rt->xfer_seq += (uint64_t)npoints;
+    rt->xfer_seq += (uint64_t)op->npoints;
   }
   atomic_init(&op->remaining, op->nlocal);
-  /* Into the table before the analysis: a prune during it must see them live. */
   int nnodes = op->nlocal;
   for (int fo = 0; fo < op->nfolds; fo++) nnodes += op->fold_active[fo];
   atomic_fetch_add(&op->refs, nnodes);
-  atomic_fetch_add(&rt->outstanding, nnodes);
-  for (int p = l0; p < l1; p++)
-    if (grt__op_local(op, p) && grt__table_insert(rt, &grt__op_point(op, p)->node) < 0) abort();
+  grt__graph_expect(&rt->graph, nnodes);
+  for (int p = op->l0; p < op->l1; p++)
+    if (grt__op_local(op, p) && grt__graph_insert(&rt->graph, &grt__op_point(op, p)->node) < 0)
+      abort();
   for (int fo = 0; fo < op->nfolds; fo++)
-    if (op->fold_active[fo] && grt__table_insert(rt, &op->folds[fo].node) < 0) abort();
-  if (rt->nranks > 1) rc = grt__plan_op(rt, op);
-  if (rc == 0) rc = analyze(rt, op);
-  if (rc < 0) {
-    /* Edges may already point at the op's nodes: it cannot be taken back.
-     * Run it with its hold released but mark it failed, so nothing hangs. */
-    op->aborted = true;
-  }
+    if (op->fold_active[fo] && grt__graph_insert(&rt->graph, &op->folds[fo].node) < 0) abort();
+}
+
+/* Edges the analysis does not make: each fold after the op's points and
+ * the root's previous fold (folds on a root run in program order), each
+ * point after the futures it reads; posts gathered reductions' receives. */
+static void wire_op(grt_op_t *op) {
+  grt_runtime_t *rt = op->rt;
   for (int fo = 0; fo < op->nfolds; fo++) {
     grt_fold_t *fd = &op->folds[fo];
     if (!op->fold_active[fo]) continue;
-    for (int p = l0; p < l1; p++)
-      if (grt__op_local(op, p)) grt__node_add_edge(&grt__op_point(op, p)->node, &fd->node);
+    for (int p = op->l0; p < op->l1; p++)
+      if (grt__op_local(op, p)) grt__graph_add_edge(&grt__op_point(op, p)->node, &fd->node);
     grt_root_state_t *st = op->args[fd->arg].root->rt_state;
     if (st) {
-      grt_node_t *prev = st->last_fold_seq ? grt__table_find(rt, st->last_fold_seq) : NULL;
-      if (prev) grt__node_add_edge(prev, &fd->node);
+      grt_node_t *prev = st->last_fold_seq ? grt__graph_find(&rt->graph, st->last_fold_seq) : NULL;
+      if (prev) grt__graph_add_edge(prev, &fd->node);
       st->last_fold_seq = fd->node.seq;
     }
     if (op->fold_gather[fo] && grt__post_red_gather(rt, op, fo) < 0) op->aborted = true;
   }
   for (int s = 0; s < op->nscalars; s++)
     if (op->scalars[s].future)
-      for (int p = l0; p < l1; p++)
+      for (int p = op->l0; p < op->l1; p++)
         if (grt__op_local(op, p))
-          grt__node_add_edge(&op->scalars[s].future->node, &grt__op_point(op, p)->node);
-  /* Remember the written stores' partitions, so the next launch reuses them. */
+          grt__graph_add_edge(&op->scalars[s].future->node, &grt__op_point(op, p)->node);
+}
+
+/* Remembers the written stores' partitions, so the next launch reuses them. */
+static void remember_partitions(const grt_op_t *op) {
   for (int i = 0; i < op->nargs; i++) {
-    grt_arg_t *a = &op->args[i];
+    const grt_arg_t *a = &op->args[i];
     grt_root_state_t *st = a->root->rt_state;
     if (st && a->priv != GRT_READ && grt__tf_is_identity(&a->tf) &&
         memcmp(a->shape, a->root->shape, sizeof(int64_t) * (size_t)a->root->ndim) == 0 &&
@@ -650,21 +359,66 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
       st->has_current = true;
     }
   }
-  if (result) *result = op->result;
-  if (op->result && rt->nranks > 1 && grt__post_future_exchange(rt, op) < 0) op->aborted = true;
+}
+
+/* Drops the submission holds: the transfers', the folds', the points'
+ * (nodes may run from here on), then the submitter's reference. */
+static void release_op(grt_op_t *op) {
+  grt_runtime_t *rt = op->rt;
   grt__xfers_release(rt);
   for (int fo = 0; fo < op->nfolds; fo++)
-    if (op->fold_active[fo]) grt__node_release(rt, &op->folds[fo].node);
-  for (int p = l0; p < l1; p++)
-    if (grt__op_local(op, p)) grt__node_release(rt, &grt__op_point(op, p)->node);
+    if (op->fold_active[fo]) grt__graph_release(&rt->graph, &op->folds[fo].node);
+  for (int p = op->l0; p < op->l1; p++)
+    if (grt__op_local(op, p)) grt__graph_release(&rt->graph, &grt__op_point(op, p)->node);
   if (op->nlocal == 0) grt__op_local_done(rt, op);
   grt__op_unref(op);
+}
+
+static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
+                     grt_future_t **result) {
+  grt_runtime_t *rt = l->rt;
+  int rc = partition_launch(l, kind);
+  if (rc == 0) rc = grt__alias_resolve(l, grt__submit_copy);
+  if (rc == 0) rc = ensure_instances(l);
+  shape_t o;
+  if (rc == 0) rc = shard_points(l, &o);
+  if (rc < 0) return rc;
+  grt_op_t *op = build_op(l, fn, kind, &o);
+  if (!op) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
+  if (result) {
+    op->result = grt__future_new(rt);
+    if (!op->result) {
+      grt__op_unref(op);
+      return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
+    }
+    grt__future_ref(op->result); /* the op's reference; the caller gets the other */
+  }
+  place_nodes(op, o.any_gather);
+  if (rt->nranks > 1) rc = grt__plan_op(rt, op);
+  if (rc == 0) rc = grt__analysis_op(rt, op, grt__xfers_analyze);
+  /* Edges may already point at the op's nodes: it cannot be taken back.
+   * Run it with its hold released but mark it failed, so nothing hangs. */
+  if (rc < 0) op->aborted = true;
+  wire_op(op);
+  remember_partitions(op);
+  if (result) *result = op->result;
+  if (op->result && rt->nranks > 1 && grt__op_future_exchange(rt, op) < 0) op->aborted = true;
+  release_op(op);
   return rc;
 }
 
-int grt__submit(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind, grt_future_t **result) {
-  grt__drain_completed(l->rt);
-  return submit_op(l, fn, kind, result);
+int grt__submit_copy(grt_store_t *dst, grt_store_t *src) {
+  grt_launch_t *l;
+  int rc;
+  if ((rc = grt_launch_create(dst->root->rt->internal_lib, GRT_INTERNAL_COPY, &l)) < 0) return rc;
+  int a, b;
+  if ((a = rc = grt__launch_add_store(l, dst, GRT_WRITE, "grt_copy")) < 0 ||
+      (b = rc = grt__launch_add_store(l, src, GRT_READ, "grt_copy")) < 0 ||
+      (rc = grt_launch_align(l, a, b)) < 0) {
+    grt_launch_destroy(l);
+    return rc;
+  }
+  return grt_launch_submit(l, NULL);
 }
 
 /* What the divergence check compares of a launch: the task, every argument
@@ -712,7 +466,10 @@ GRT_EXPORT int grt_launch_submit(grt_launch_t *h, grt_future_t **result) {
       grt__check_op(l->rt, GRT_CHECK_LAUNCH, 0);
   }
   if (rc == 0) rc = choose_kind(l->rt, l->lib, l->task, &kind, &f);
-  if (rc == 0) rc = grt__submit(l, f, kind, result);
+  if (rc == 0) {
+    grt__op_drain(l->rt);
+    rc = submit_op(l, f, kind, result);
+  }
   if (result && *result) *result = grt__handle_of(*result);
   grt__launch_free(l);
   return rc;

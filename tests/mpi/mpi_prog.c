@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "grt.h"
-#include "runtime_internal.h"
+#include "distrib.h"
+#include "runtime.h"
 
 static void relax(grt_task_context_t *ctx) {
   grt_buffer_t o, h;

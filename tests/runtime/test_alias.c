@@ -20,7 +20,8 @@
 
 #include "grt.h"
 #include "rt_test.h"
-#include "runtime_internal.h"
+#include "alias.h"
+#include "runtime.h"
 
 enum { T_ADDT = 1, T_MAP2, T_ONES, T_SUM, T_NOP, T_COUNT };
 

@@ -1,4 +1,4 @@
-/* test_exec.c - graph nodes (runtime/exec.c): who may touch a node when. */
+/* test_exec.c - graph nodes (runtime/graph.c): who may touch a node when. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include "runtime_internal.h"
+#include "runtime.h"
 #include "rt_test.h"
 
 typedef struct {
@@ -19,11 +19,11 @@ typedef struct {
 
 static void *release_one(void *p) {
   release_arg_t *a = p;
-  grt__node_release(a->rt, a->n); /* a worker completing the wait's last predecessor */
+  grt__graph_release(&a->rt->graph, a->n); /* a worker completing the wait's last predecessor */
   return NULL;
 }
 
-/* The contract the application thread relies on (runtime_internal.h): once
+/* The contract the application thread relies on (runtime/graph.h): once
  * a wait node's pending count reaches 0 it may free the node at once, so
  * the thread that made the last decrement must not touch it afterwards. The
  * waiter here frees the node the moment it sees 0, as wait_for_store's
@@ -38,7 +38,7 @@ static void test_exec_wait_node_freed_when_ready(void **state) {
   for (int i = 0; i < rounds; i++) {
     grt_node_t *n = malloc(sizeof *n);
     assert_non_null(n);
-    grt__node_init(rt, n, GRT_NODE_WAIT, NULL); /* pending 1: one predecessor left */
+    grt__graph_node_init(&rt->graph, n, GRT_NODE_WAIT, NULL, NULL); /* pending 1: one predecessor left */
     release_arg_t a = {rt, n};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, release_one, &a), 0);

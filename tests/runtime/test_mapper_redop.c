@@ -15,7 +15,9 @@
 #include <cmocka.h>
 
 #include "grt.h"
-#include "runtime_internal.h"
+#include "op.h"
+#include "redop.h"
+#include "runtime.h"
 #include "rt_test.h"
 
 static grt_runtime_t *start(const char *cpus, const char *omps) {
@@ -211,11 +213,11 @@ static void *finish_later(void *arg) {
   grt_buffer_t b;
   grt_task_arg(ctx, 0, &b);
   for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) ((int64_t *)b.ptr)[(i - b.lo[0]) * b.stride[0]] *= 3;
-  grt__task_finish(ctx);
+  grt__op_task_finish(ctx);
   return NULL;
 }
 static void async_triple(grt_task_context_t *ctx) {
-  grt__task_defer(ctx);
+  grt__op_task_defer(ctx);
   pthread_t t;
   assert_int_equal(pthread_create(&t, NULL, finish_later, ctx), 0);
   pthread_detach(t);

@@ -1,0 +1,22 @@
+/* ops.h - fill, copy, inline mapping and detach, built on launches and wait nodes. */
+#ifndef GRT_OPS_H
+#define GRT_OPS_H
+
+#include <stdbool.h>
+
+#include "grt.h"
+#include "store.h"
+
+/* Registers the internal library (fill, copy) at grt_init. */
+int grt__internal_library(grt_runtime_t *rt);
+/* grt_copy after its argument checks: a launch of the internal copy task.
+ * @p dst and @p src are store objects (decoded, or built on the stack). */
+int grt__copy_launch(grt_store_t *dst, grt_store_t *src);
+/* At finalize, once every node has completed: empties rt->attached. With
+ * @p write_back, detaches every root there not yet detached as
+ * grt_store_detach would (all ranks together, so every rank's buffer holds
+ * every value), warning on stderr (rank 0) that it was never detached.
+ * Returns 0 or the first error. */
+int grt__ops_detach_all(grt_runtime_t *rt, bool write_back);
+
+#endif

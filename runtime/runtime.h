@@ -1,0 +1,91 @@
+/* runtime.h - the runtime object: what one grt_init made, and who may touch what.
+ *
+ * runtime.c (grt_init, grt_finalize, grt_fence, the queries) sits on top
+ * of every other module. Modules read and write their own parts of this
+ * struct; each part says which module owns it.
+ */
+#ifndef GRT_RUNTIME_H
+#define GRT_RUNTIME_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "grt.h"
+#include "comm.h"
+#include "config.h"
+#include "graph.h"
+#include "handle.h"
+#include "machine.h"
+#include "memory.h"
+#include "op.h"
+#include "partition.h"
+#include "store.h"
+#include "type.h"
+
+typedef struct grt_redop_info grt_redop_info_t;
+
+/* ---------------------------------------------------------------------------
+ * The runtime.
+ *
+ * Threads. The API is called from one application thread; workers, comm's
+ * progress thread and asynchronous processors run nodes and callbacks
+ * beside it. So:
+ * - Application thread only: settings (read-only after grt_init), libs,
+ *   internal_lib, redops (registration; workers read entries registered
+ *   before the launches that use them), the graph's id table and sequence
+ *   numbers (graph.h), plan (distribution scratch), alias_img, the
+ *   divergence check's running record (op_count, op_hash, check_final),
+ *   next_store_id.
+ * - Any thread: mems (atomic accounting), types (its own lock), pools
+ *   (lock-free, one consumer), op_pool (lock-free, one consumer: the
+ *   application thread), the graph's completion stack and counters
+ *   (graph.h); attached under attached_lock; task_failed (atomic) and
+ *   fail_msg under fail_mu.
+ * - Replicated, equal on every rank after the same sequence of calls:
+ *   next_store_id, xfer_seq, future_seq, alias_copies, the graph's node
+ *   sequence numbers, op_count/op_hash (that is what the check compares).
+ *   They advance only on the application thread, in program order, by the
+ *   same amounts on every rank: a step taken on one rank and not another
+ *   is a divergence.
+ * - Set once by grt_init, read-only after: rank, nranks, comm, machine,
+ *   ngpu, the graph's processor counts, topology.
+ * ------------------------------------------------------------------------- */
+struct grt_runtime {
+  grt_settings_t settings;
+  grt_memory_t mems[GRT_MEM_KIND_COUNT];
+  grt_type_registry_t *types;
+  uint64_t next_store_id;          /* sequence numbers: equal on every rank */
+  pthread_mutex_t attached_lock;   /* guards attached */
+  /* Live attached roots, newest first, linked by next_attached: a root
+   * joins when attached and leaves when its last reference goes (a root
+   * may be released on any thread, hence the lock). grt_finalize writes
+   * back every one still here that was never detached. */
+  grt_store_root_t *attached;
+  int rank, nranks;
+  grt_comm_t *comm;
+  uint64_t xfer_seq;               /* replicated: tags of data transfers */
+  uint64_t future_seq;             /* replicated: tags of future exchanges */
+  grt_machine_t machine;           /* cores, NUMA nodes (hwloc) */
+  grt_library_t *libs;
+  grt_library_t *internal_lib;     /* fill, copy, ... */
+  int nredops;
+  grt_redop_info_t *redops;
+  int ngpu;                        /* GPUs (none yet); CPU and OpenMP workers: graph */
+  grt_graph_t graph;               /* nodes, queues, workers (graph.h) */
+  void *plan;                      /* distrib.c scratch (app thread) */
+  grt_pool_t pools[GRT_HK_COUNT]; /* launches, futures, partitions, mappings, stores (handle.h) */
+  grt_op_pool_t op_pool;           /* op blocks (op.h) */
+  void *checker;                   /* check.c state */
+  void *check_ctx;
+  uint64_t op_count, op_hash;      /* the divergence check's running record */
+  bool check_final;                /* the blocking call being checked is finalize */
+  atomic_int task_failed;          /* a task failed since the last fence */
+  pthread_mutex_t fail_mu;
+  char fail_msg[256];
+  uint64_t alias_copies;           /* replicated: readers given a copy by alias.c */
+  grt_rects_t alias_img;           /* alias.c scratch (app thread) */
+};
+
+#endif
