@@ -9,7 +9,7 @@ s/\bgrt__node_release(\([^,()]*([^()]*)[^,()]*\),/grt__graph_release(\&\1->graph
 s/\bgrt__node_complete(\([^,()]*\),/grt__graph_complete(\&\1->graph,/g
 s/\bgrt__table_insert(\([^,()]*\),/grt__graph_insert(\&\1->graph,/g
 s/\bgrt__table_find(\([^,()]*\),/grt__graph_find(\&\1->graph,/g
-s/\batomic_fetch_add(&\([a-z_>-]*\)->outstanding, /grt__graph_expect(\&\1->graph, /g
+s/\batomic_fetch_add(&rt->outstanding, /grt__graph_expect(\&rt->graph, /g
 s/\bgrt__drain_completed\b/grt__op_drain/g
 s/\bGRT_NODE_XFER\b/GRT_NODE_ANY/g
 s/\bgrt__xfer_is_send\b/(removed: a run hook names its profile event: grt__graph_prof_end)/g
@@ -39,3 +39,14 @@ s/\brt->workers\b/rt->graph.workers/g
 s/\brt->prof\b/rt->graph.prof/g
 # runtime_internal.h is gone: include the module headers instead
 s/^#include "runtime_internal.h"$/#include "runtime.h"/
+# prefix = file for the smaller modules
+s/\bgrt__copy_launch\b/grt__submit_copy/g
+s/\bgrt__task_find\b/grt__library_task_find/g
+s/\bgrt__libraries_free\b/grt__library_free_all/g
+s/\bgrt__redops_free\b/grt__redop_free_all/g
+s/\bgrt__internal_library\b/grt__ops_internal_library/g
+s/\bgrt__prof_\(now\|open\|buf_new\|record\|close\|discard\)\b/grt__profile_\1/g
+s/\bgrt__send_redbuf\b/(removed: op.c sends a point's gathered reduction buffer itself)/g
+s/\bgrt__op_finish_future\b/(removed: static in op.c)/g
+s/\bgrt__futx_free\b/(removed: static in op.c)/g
+s/\bgrt__op_block_\(get\|put\)\b/(removed: static in op.c; grt__op_alloc)/g

@@ -270,7 +270,7 @@ static void *worker_main(void *arg) {
   while ((n = queue_pop(g, q))) {
     if (w->prof) { /* the hook names the event when its work ends */
       w->mark.seq = n->seq;
-      w->mark.t0 = grt__prof_now();
+      w->mark.t0 = grt__profile_now();
     }
     n->run(n, w); /* completes it, now or later */
   }
@@ -329,7 +329,7 @@ int grt__graph_start(grt_graph_t *g) {
     /* An OpenMP group's thread is not pinned: its team inherits the thread's
      * binding, and a team pinned to one core gains nothing. */
     w->core = bind && w->kind == GRT_PROC_CPU ? local_rank * g->nworkers + i : -1;
-    w->prof = grt__prof_buf_new(g->prof, w->kind == GRT_PROC_OMP); /* the profile owns it */
+    w->prof = grt__profile_buf_new(g->prof, w->kind == GRT_PROC_OMP); /* the profile owns it */
     bool no_prof = g->prof && !w->prof;
     if (no_prof || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
       g->nworkers = i;

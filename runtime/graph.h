@@ -173,7 +173,7 @@ static inline void grt__graph_prof_end(grt_worker_t *w, grt_prof_kind_t kind, co
     w->mark.kind = (uint8_t)kind;
     w->mark.name = name;
     w->mark.point = point;
-    grt__prof_record(w->prof, &w->mark, grt__prof_now());
+    grt__profile_record(w->prof, &w->mark, grt__profile_now());
   }
 }
 

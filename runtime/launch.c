@@ -28,7 +28,7 @@ static int launch_new(grt_library_t *lib, int task_id, bool manual, grt_launch_t
   if (!lib) return grt__error(GRT_EINVAL, "%s: lib is NULL", fn);
   int rc = grt__runtime_check(lib->rt, fn);
   if (rc < 0) return rc;
-  const grt_task_info_t *t = grt__task_find(lib, task_id);
+  const grt_task_info_t *t = grt__library_task_find(lib, task_id);
   if (!t)
     return grt__error(GRT_ENOTFOUND, "%s: task_id %d is not registered in library '%s'", fn,
                       task_id, lib->name);

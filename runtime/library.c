@@ -48,7 +48,7 @@ GRT_EXPORT int grt_library_create(grt_runtime_t *rt, const char *name, grt_libra
   return 0;
 }
 
-const grt_task_info_t *grt__task_find(const grt_library_t *lib, int task_id) {
+const grt_task_info_t *grt__library_task_find(const grt_library_t *lib, int task_id) {
   int lo = 0, hi = lib->ntasks - 1;
   while (lo <= hi) {
     int mid = (lo + hi) / 2;
@@ -73,7 +73,7 @@ GRT_EXPORT int grt_task_register(grt_library_t *lib, int task_id, const char *na
   if (!v->cpu && !v->omp && !v->gpu)
     return grt__error(GRT_EINVAL, "%s: task '%s' has no variant (cpu, omp and gpu are NULL)", fn,
                       name);
-  if (grt__task_find(lib, task_id))
+  if (grt__library_task_find(lib, task_id))
     return grt__error(GRT_EINVAL, "%s: task_id %d is already registered in library '%s'", fn,
                       task_id, lib->name);
   if (lib->ntasks == lib->captasks) {
@@ -107,7 +107,7 @@ GRT_EXPORT int grt_library_set_mapper(grt_library_t *lib, const grt_mapper_t *m)
   return 0;
 }
 
-void grt__libraries_free(grt_runtime_t *rt) {
+void grt__library_free_all(grt_runtime_t *rt) {
   for (grt_library_t *l = rt->libs, *next; l; l = next) {
     next = l->next;
     for (int i = 0; i < l->ntasks; i++) free(l->tasks[i].name);

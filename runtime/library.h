@@ -28,8 +28,8 @@ struct grt_library {
 enum { GRT_INTERNAL_FILL = 0, GRT_INTERNAL_COPY = 1 };
 
 /* Task @p task_id of @p lib, or NULL. */
-const grt_task_info_t *grt__task_find(const grt_library_t *lib, int task_id);
+const grt_task_info_t *grt__library_task_find(const grt_library_t *lib, int task_id);
 /* Frees every library of @p rt (grt_finalize). */
-void grt__libraries_free(grt_runtime_t *rt);
+void grt__library_free_all(grt_runtime_t *rt);
 
 #endif

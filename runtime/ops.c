@@ -85,7 +85,7 @@ static void copy_task(grt_task_context_t *ctx) {
   for_each_elem2(&dst, &src, grt_type_size(dst.type), copy_elem, NULL);
 }
 
-int grt__internal_library(grt_runtime_t *rt) {
+int grt__ops_internal_library(grt_runtime_t *rt) {
   int rc = grt_library_create(rt, "grt.internal", &rt->internal_lib);
   if (rc < 0) return rc;
   if ((rc = grt_task_register(rt->internal_lib, GRT_INTERNAL_FILL, "grt.fill",

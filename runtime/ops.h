@@ -8,10 +8,10 @@
 #include "store.h"
 
 /* Registers the internal library (fill, copy) at grt_init. */
-int grt__internal_library(grt_runtime_t *rt);
+int grt__ops_internal_library(grt_runtime_t *rt);
 /* grt_copy after its argument checks: a launch of the internal copy task.
  * @p dst and @p src are store objects (decoded, or built on the stack). */
-int grt__copy_launch(grt_store_t *dst, grt_store_t *src);
+int grt__submit_copy(grt_store_t *dst, grt_store_t *src);
 /* At finalize, once every node has completed: empties rt->attached. With
  * @p write_back, detaches every root there not yet detached as
  * grt_store_detach would (all ranks together, so every rank's buffer holds

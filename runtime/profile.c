@@ -46,7 +46,7 @@ struct grt_prof {
   bool *omp;                /* per buffer: an OpenMP group's worker */
 };
 
-uint64_t grt__prof_now(void) {
+uint64_t grt__profile_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -68,7 +68,7 @@ static int make_dirs(const char *dir) {
   return 0;
 }
 
-int grt__prof_open(const grt_settings_t *s, int rank, grt_prof_t **out) {
+int grt__profile_open(const grt_settings_t *s, int rank, grt_prof_t **out) {
   *out = NULL;
   if (!s->profile) return 0;
   grt_prof_t *p = calloc(1, sizeof *p);
@@ -84,12 +84,12 @@ int grt__prof_open(const grt_settings_t *s, int rank, grt_prof_t **out) {
     free(p);
     return rc;
   }
-  p->t_start = grt__prof_now();
+  p->t_start = grt__profile_now();
   *out = p;
   return 0;
 }
 
-grt_prof_buf_t *grt__prof_buf_new(grt_prof_t *p, bool omp) {
+grt_prof_buf_t *grt__profile_buf_new(grt_prof_t *p, bool omp) {
   if (!p) return NULL;
   grt_prof_buf_t **v = realloc(p->bufs, sizeof *v * (size_t)(p->nbufs + 1));
   if (v) p->bufs = v;
@@ -102,7 +102,7 @@ grt_prof_buf_t *grt__prof_buf_new(grt_prof_t *p, bool omp) {
   return b;
 }
 
-void grt__prof_record(grt_prof_buf_t *b, const grt_prof_mark_t *m, uint64_t t1) {
+void grt__profile_record(grt_prof_buf_t *b, const grt_prof_mark_t *m, uint64_t t1) {
   if (b->n == b->cap) {
     size_t cap = b->cap ? 2 * b->cap : 1024;
     grt_prof_ev_t *v = b->dropped ? NULL : realloc(b->v, cap * sizeof *v);
@@ -150,7 +150,7 @@ static void bufs_free(grt_prof_t *p) {
   free(p->omp);
 }
 
-int grt__prof_close(grt_prof_t *p, int rank, int nranks) {
+int grt__profile_close(grt_prof_t *p, int rank, int nranks) {
   if (!p) return 0;
   FILE *f = p->f;
   fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"rank\":%d,\"ranks\":%d},\n"
@@ -196,7 +196,7 @@ int grt__prof_close(grt_prof_t *p, int rank, int nranks) {
   return rc;
 }
 
-void grt__prof_discard(grt_prof_t *p) {
+void grt__profile_discard(grt_prof_t *p) {
   if (!p) return;
   fclose(p->f);
   remove(p->path);

@@ -27,18 +27,18 @@ typedef struct grt_prof_mark {
   uint8_t kind;                  /* grt_prof_kind_t */
 } grt_prof_mark_t;
 
-uint64_t grt__prof_now(void);
+uint64_t grt__profile_now(void);
 /* At grt_init: with the profile setting on, creates <logdir>/grt_profile_<rank>.json
  * and sets *out; otherwise *out = NULL. Returns 0 or GRT_EINVAL / GRT_ENOMEM. */
-int grt__prof_open(const grt_settings_t *s, int rank, grt_prof_t **out);
+int grt__profile_open(const grt_settings_t *s, int rank, grt_prof_t **out);
 /* The next worker's event buffer, owned by @p p (freed by close or discard);
  * NULL when @p p is NULL or out of memory. @p omp names the worker's kind. */
-grt_prof_buf_t *grt__prof_buf_new(grt_prof_t *p, bool omp);
-void grt__prof_record(grt_prof_buf_t *b, const grt_prof_mark_t *m, uint64_t t1);
+grt_prof_buf_t *grt__profile_buf_new(grt_prof_t *p, bool omp);
+void grt__profile_record(grt_prof_buf_t *b, const grt_prof_mark_t *m, uint64_t t1);
 /* At grt_finalize, once every node has completed: writes the file, frees
  * @p p and its buffers. NULL: nothing. Returns 0 or GRT_EINVAL. */
-int grt__prof_close(grt_prof_t *p, int rank, int nranks);
-/* A grt_init that failed after grt__prof_open: removes the empty file. */
-void grt__prof_discard(grt_prof_t *p);
+int grt__profile_close(grt_prof_t *p, int rank, int nranks);
+/* A grt_init that failed after grt__profile_open: removes the empty file. */
+void grt__profile_discard(grt_prof_t *p);
 
 #endif

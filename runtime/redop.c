@@ -276,7 +276,7 @@ GRT_EXPORT int grt_redop_register(grt_library_t *lib, const grt_type_t *type,
   return info->id;
 }
 
-void grt__redops_free(grt_runtime_t *rt) {
+void grt__redop_free_all(grt_runtime_t *rt) {
   for (int i = 0; i < rt->nredops; i++) free(rt->redops[i].identity);
   free(rt->redops);
   rt->redops = NULL;

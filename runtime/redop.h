@@ -18,6 +18,6 @@ struct grt_redop_info {
 int grt__redop_lookup(grt_runtime_t *rt, int op, const grt_type_t *type, const void **identity,
                       grt_fold_fn *fold);
 /* Frees the custom operators (grt_finalize). */
-void grt__redops_free(grt_runtime_t *rt);
+void grt__redop_free_all(grt_runtime_t *rt);
 
 #endif

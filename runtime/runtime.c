@@ -144,12 +144,12 @@ static void resolve_procs(grt_runtime_t *rt) {
 static void runtime_free(grt_runtime_t *rt) {
   grt__pools_free(rt);
   grt__op_pool_free(rt);
-  grt__libraries_free(rt);
-  grt__redops_free(rt);
+  grt__library_free_all(rt);
+  grt__redop_free_all(rt);
   if (rt->types) grt__type_registry_destroy(rt->types);
   grt__distrib_free(rt);
   grt__alias_free(rt);
-  grt__prof_discard(rt->graph.prof);
+  grt__profile_discard(rt->graph.prof);
   grt__comm_fini(rt->comm);
   grt__check_fini(rt);
   grt__machine_fini(&rt->machine);
@@ -202,14 +202,14 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
    * would wait for it forever. */
   int started = 0, live = 0;
   rc = gpus_check(rt);
-  if (rc == 0) rc = grt__prof_open(&rt->settings, rt->rank, &rt->graph.prof);
+  if (rc == 0) rc = grt__profile_open(&rt->settings, rt->rank, &rt->graph.prof);
   if (rc == 0) rc = grt__check_init(rt);
   if (rc == 0) {
     resolve_procs(rt);
     rc = live_add(rt);
     live = rc == 0;
   }
-  if (rc == 0) rc = grt__internal_library(rt);
+  if (rc == 0) rc = grt__ops_internal_library(rt);
   if (rc == 0) {
     rc = grt__graph_start(&rt->graph);
     started = rc == 0;
@@ -248,7 +248,7 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   if (crc == 0) crc = drc;
   wait_all(rt);
   /* every node has completed: the workers' profile buffers are final */
-  int prc = grt__prof_close(rt->graph.prof, rt->rank, rt->nranks);
+  int prc = grt__profile_close(rt->graph.prof, rt->rank, rt->nranks);
   rt->graph.prof = NULL;
   if (crc == 0) crc = prc;
   grt__graph_stop(&rt->graph);
