@@ -228,7 +228,7 @@ struct grt_op {
   bool *fold_active;             /* per fold: runs on this rank */
   bool *fold_gather;             /* per fold: every point's buffer goes to rank 0 */
   uint64_t red_tag;              /* tags of gathered reduction buffers: red_tag + point */
-  struct grt_futx *futx;         /* the exchange of point results, or NULL */
+  struct grt_allgather *futx;    /* the exchange of point results, or NULL */
   void (*cleanup)(grt_op_t *op); /* extra state of internal ops */
   void *extra;
 };
