@@ -1,5 +1,6 @@
 /* exec.c - the dependence graph's nodes, ready queues and worker threads. */
 #include "runtime_internal.h"
+#include "xfer.h"
 
 #include <sched.h>
 #include <stdlib.h>

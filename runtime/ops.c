@@ -1,5 +1,6 @@
 /* ops.c - fill, copy, inline mapping and detach, built on launches and wait nodes. */
 #include "runtime_internal.h"
+#include "plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,10 +157,10 @@ static grt_node_t *wait_for_store(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv
   *rc = 0;
   if (rt->nranks > 1) { /* every rank sees the whole store: gather what it lacks */
     *rc = grt__plan_whole(rt, s);
-    if (*rc == 0) *rc = grt__xfers_analyze(rt, s->root);
+    if (*rc == 0) *rc = grt__plan_xfers_analyze(rt, s->root);
   }
   if (*rc == 0) *rc = grt__access_whole(rt, s, priv, n, n->seq);
-  grt__xfers_release(rt);
+  grt__plan_xfers_release(rt);
   grt__node_release(rt, n); /* drop the hold; its edges decide now */
   pthread_mutex_lock(&rt->fence_mu);
   grt__comm_blocked(rt->comm, 1); /* a peer that left is noticed */
@@ -242,7 +243,7 @@ GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *h) {
   if (rc < 0) return rc;
   grt__check_op(m->rt, GRT_CHECK_UNMAP, m->root->id);
   /* Every rank wrote the same values through its mapping (one program). */
-  if (m->rt->nranks > 1 && m->priv != GRT_READ) rc = grt__coh_everywhere_store(m->rt, &m->view);
+  if (m->rt->nranks > 1 && m->priv != GRT_READ) rc = grt__plan_everywhere(m->rt, &m->view);
   grt__node_complete(m->rt, m->wait);
   grt__root_release(m->root);
   grt__handle_release(m);
@@ -302,8 +303,8 @@ void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root) {
   grt_store_t whole;
   whole_view(root, &whole);
   int rc = grt__plan_whole(rt, &whole);
-  if (rc == 0) rc = grt__xfers_analyze(rt, root);
-  grt__xfers_release(rt);
+  if (rc == 0) rc = grt__plan_xfers_analyze(rt, root);
+  grt__plan_xfers_release(rt);
   if (rc < 0)
     fprintf(stderr, "grt_store_destroy: rank %d: attached store %llu: writing back failed: %s\n",
             rt->rank, (unsigned long long)root->id, grt_last_error());

@@ -1,5 +1,6 @@
 /* runtime.c - grt_init / grt_finalize and the runtime object's registry. */
 #include "runtime_internal.h"
+#include "plan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +126,7 @@ static void runtime_free(grt_runtime_t *rt) {
   grt__libraries_free(rt);
   grt__redops_free(rt);
   if (rt->types) grt__type_registry_destroy(rt->types);
-  grt__distrib_free(rt);
+  grt__plan_free(rt);
   grt__alias_free(rt);
   grt__prof_discard(rt);
   grt__comm_fini(rt->comm);

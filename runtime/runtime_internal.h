@@ -383,8 +383,6 @@ static inline void grt__prof_end(grt_worker_t *w) {
 int grt__prof_close(grt_runtime_t *rt);
 /* A grt_init that failed after grt__prof_open: removes the empty file. */
 void grt__prof_discard(grt_runtime_t *rt);
-/* GRT_NODE_XFER: true for a send, false for a receive (distrib.c). */
-bool grt__xfer_is_send(const grt_node_t *n);
 
 /* ---- running (task.c) ---- */
 /* Runs a point's body and completes it, unless the body deferred completion. */
@@ -440,31 +438,12 @@ static inline int grt__op_shard(const grt_op_t *op, int p) { return grt__shardin
 static inline bool grt__op_local(const grt_op_t *op, int p) {
   return !op->shard.fn || grt__op_shard(op, p) == op->rt->rank;
 }
-/* Plans the op's transfers and coherence updates (every rank alike) and makes
- * this rank's send/receive nodes; they enter the analysis before the op. */
-int grt__plan_op(grt_runtime_t *rt, grt_op_t *op);
-/* Same for a whole-store access by every rank (map, detach). */
-int grt__plan_whole(grt_runtime_t *rt, grt_store_t *s);
-/* Adds this rank's pending transfer nodes of @p root to its analyzer. */
-int grt__xfers_analyze(grt_runtime_t *rt, grt_store_root_t *root);
-/* Releases the transfer nodes made by the last plan. */
-void grt__xfers_release(grt_runtime_t *rt);
 /* Called when this rank's points of @p op are done: exchanges point results
  * with the other ranks, then completes the op's future. */
 void grt__op_local_done(grt_runtime_t *rt, grt_op_t *op);
 void grt__op_finish_future(grt_runtime_t *rt, grt_op_t *op);
-/* Sends a point's reduction buffer to the gathering rank. */
-void grt__send_redbuf(grt_runtime_t *rt, grt_op_t *op, int p, int arg);
-void grt__distrib_free(grt_runtime_t *rt);
-/* Transfer nodes this rank has made so far (tests: one per root and
- * direction per op, whatever the number of peers). */
-uint64_t grt__distrib_xfer_nodes(const grt_runtime_t *rt);
-/* Tiled-layer reads replayed from a memo instead of planned (tests). */
-uint64_t grt__distrib_memo_hits(const grt_runtime_t *rt);
-int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f);
 int grt__post_future_exchange(grt_runtime_t *rt, grt_op_t *op);
 void grt__futx_free(grt_op_t *op);
-int grt__coh_everywhere_store(grt_runtime_t *rt, grt_store_t *s);
 /* Adds accesses whose edges go to @p targets (submit.c), pruning as needed. */
 int grt__dg_add_targets(grt_runtime_t *rt, grt_root_state_t *st, const grt_dg_access_t *acc, int n,
                         grt_node_t **targets);

@@ -1,6 +1,8 @@
 /* submit.c - turning a launch into an operation: mapping, partitioning,
  * dependence analysis, and wiring the point tasks into the graph. */
 #include "runtime_internal.h"
+#include "gather.h"
+#include "plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,7 +383,7 @@ static int analyze(grt_runtime_t *rt, grt_op_t *op) {
     grt_store_root_t *root = op->args[i].root;
     grt_root_state_t *st = grt__root_state(rt, root);
     if (!st) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
-    int rc0 = grt__xfers_analyze(rt, root); /* this op's receives and sends come first */
+    int rc0 = grt__plan_xfers_analyze(rt, root); /* this op's receives and sends come first */
     if (rc0 < 0) return rc0;
     int nacc = 0;
     scratch.rects.n = 0;
@@ -632,7 +634,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
       if (prev) grt__node_add_edge(prev, &fd->node);
       st->last_fold_seq = fd->node.seq;
     }
-    if (op->fold_gather[fo] && grt__post_red_gather(rt, op, fo) < 0) op->aborted = true;
+    if (op->fold_gather[fo] && grt__gather_post(rt, op, fo) < 0) op->aborted = true;
   }
   for (int s = 0; s < op->nscalars; s++)
     if (op->scalars[s].future)
@@ -652,7 +654,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   }
   if (result) *result = op->result;
   if (op->result && rt->nranks > 1 && grt__post_future_exchange(rt, op) < 0) op->aborted = true;
-  grt__xfers_release(rt);
+  grt__plan_xfers_release(rt);
   for (int fo = 0; fo < op->nfolds; fo++)
     if (op->fold_active[fo]) grt__node_release(rt, &op->folds[fo].node);
   for (int p = l0; p < l1; p++)

@@ -1,5 +1,6 @@
 /* task.c - running point tasks and folds, and the task ABI a variant sees. */
 #include "runtime_internal.h"
+#include "gather.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +151,7 @@ static void point_finish(grt_runtime_t *rt, grt_point_t *pt) {
   grt_task_context_t *ctx = &pt->ctx;
   for (int f = 0; f < op->nfolds; f++)
     if (op->fold_gather[f] && rt->rank != 0 && pt->redbuf[op->folds[f].arg])
-      grt__send_redbuf(rt, op, ctx->index, op->folds[f].arg);
+      grt__gather_send(rt, op, ctx->index, op->folds[f].arg);
   if (atomic_fetch_sub_explicit(&op->remaining, 1, memory_order_acq_rel) == 1)
     grt__op_local_done(rt, op);
   grt__node_complete(rt, &pt->node);
