@@ -322,10 +322,8 @@ struct grt_runtime {
 #define GRT_OP_CLASSES 8               /* op blocks of 1 KiB .. 128 KiB are pooled */
   _Atomic(struct op_block *) op_pool[GRT_OP_CLASSES];
   atomic_int op_pool_n[GRT_OP_CLASSES];
-  void *checker;                   /* check.c state */
-  void *check_ctx;
+  struct grt_divergence *checker;  /* comm's divergence exchange; NULL on 1 or simulated ranks */
   uint64_t op_count, op_hash;      /* the divergence check's running record */
-  bool check_final;                /* the blocking call being checked is finalize */
   pthread_mutex_t fail_mu;
   char fail_msg[256];
   grt_prof_t *prof;                /* profile.c, NULL unless the profile setting is on */
