@@ -12,27 +12,13 @@
 
 #include "config.h"
 #include "launcher.h"
+#include "launcher_env.h"
 
 static const grt_machine_t machine = {.cores = 64, .mem_available_mib = 1 << 20, .gpus = 8,
                                       .have_cuda = true};
 
-static void clear_env(void) {
-  for (int i = 0; i < GRT_LK_COUNT; i++) unsetenv(grt_launcher_key_env(i));
-  unsetenv("GRT_CONFIG");
-  unsetenv("GRT_LAUNCHER");
-  unsetenv("GRT_LAUNCHER_EXTRA");
-}
-
-static int setup(void **state) {
-  (void)state;
-  clear_env();
-  return 0;
-}
-static int teardown(void **state) {
-  (void)state;
-  clear_env();
-  return 0;
-}
+#define setup launcher_env_setup
+#define teardown launcher_env_teardown
 
 /* Splits the `key = value  # origin` lines of @p text (one per key, in the
  * table's order) into their `key = value` parts, cut in place. */
@@ -67,12 +53,38 @@ static const long long key_max[GRT_LK_COUNT] = {GRT_CONFIG_KEYS(KEY_MAX)};
 
 /* Parses flags @p args (NULL-terminated, without "grt" and the program). */
 static int parse(const char *const *args, grt_launcher_opts_t *o, char *err, size_t errlen) {
-  char *argv[GRT_LK_COUNT + 3] = {"grt"};
+  char *argv[64] = {"grt"};
   int argc = 1;
-  for (; *args; args++) argv[argc++] = (char *)*args;
+  for (; *args; args++) {
+    assert_true(argc < 62);
+    argv[argc++] = (char *)*args;
+  }
   argv[argc++] = "./app";
   argv[argc] = NULL;
   return grt_launcher_parse(argc, argv, o, err, errlen);
+}
+
+/* Writes the config of @p o to a file, as the launcher does, and loads it
+ * into @p s with the runtime's loader; the file's text goes to @p text
+ * (@p size bytes) unless it is NULL. */
+static void write_and_load(const grt_launcher_opts_t *o, grt_settings_t *s, char *text,
+                           size_t size) {
+  char path[] = "/tmp/grt-test-rt-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w+");
+  assert_int_equal(grt_launcher_write_config(o, f), 0);
+  rewind(f);
+  if (text) text[fread(text, 1, size - 1, f)] = '\0';
+  fclose(f);
+  /* Environment variables must not matter: the file sets every key. */
+  setenv("GRT_CPUS", "77", 1);
+  setenv("GRT_CONFIG", path, 1);
+  int rc = grt__settings_load(s, NULL);
+  unlink(path);
+  unsetenv("GRT_CONFIG");
+  unsetenv("GRT_CPUS");
+  if (rc) fail_msg("load: %s", grt_last_error());
 }
 
 /* Every key of the one table (runtime/config_keys.h), at a value other than
@@ -141,25 +153,10 @@ static void test_roundtrip_each_key(void **state) {
   grt_launcher_opts_t o;
   char err[512];
   if (parse(args, &o, err, sizeof err)) fail_msg("parse: %s", err);
-  char path[] = "/tmp/grt-test-rt-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  FILE *f = fdopen(fd, "w");
-  assert_int_equal(grt_launcher_write_config(&o, f), 0);
-  fclose(f);
-  grt_launcher_opts_free(&o);
-  setenv("GRT_CONFIG", path, 1);
   grt_settings_t s;
-  int rc = grt__settings_load(&s, NULL);
-  unsetenv("GRT_CONFIG");
-  if (rc) fail_msg("load: %s", grt_last_error());
-  f = fopen(path, "r");
-  assert_non_null(f);
   char written_text[1 << 14];
-  size_t len = fread(written_text, 1, sizeof written_text - 1, f);
-  written_text[len] = '\0';
-  fclose(f);
-  unlink(path);
+  write_and_load(&o, &s, written_text, sizeof written_text);
+  grt_launcher_opts_free(&o);
   char *written[GRT_LK_COUNT], *loaded_text = print_settings(&s), *loaded[GRT_LK_COUNT];
   split_lines(written_text, written);
   split_lines(loaded_text, loaded);
@@ -213,35 +210,16 @@ static void test_roundtrip_each_bound(void **state) {
 /* Parses @p args as flags, writes the config to a file, loads it with the
  * runtime's loader and checks every key against the launcher's value. */
 static void roundtrip(const char *const *args) {
-  char *argv[64];
-  int argc = 0;
-  argv[argc++] = "grt";
-  for (; *args; args++) argv[argc++] = (char *)*args;
-  argv[argc++] = "./app";
-  argv[argc] = NULL;
   grt_launcher_opts_t o;
   char err[512];
-  int rc = grt_launcher_parse(argc, argv, &o, err, sizeof err);
+  int rc = parse(args, &o, err, sizeof err);
   if (rc) fail_msg("parse: %s", err);
   grt_launcher_resolve(&o, &machine);
   rc = grt_launcher_validate(&o, &machine, err, sizeof err);
   if (rc) fail_msg("validate: %s", err);
 
-  char path[] = "/tmp/grt-test-rt-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  FILE *f = fdopen(fd, "w");
-  assert_int_equal(grt_launcher_write_config(&o, f), 0);
-  fclose(f);
-  /* Environment variables must not matter: the file sets every key. */
-  setenv("GRT_CPUS", "77", 1);
-  setenv("GRT_CONFIG", path, 1);
   grt_settings_t s;
-  rc = grt__settings_load(&s, NULL);
-  if (rc) fail_msg("load: %s", grt_last_error());
-  unlink(path);
-  unsetenv("GRT_CONFIG");
-  unsetenv("GRT_CPUS");
+  write_and_load(&o, &s, NULL, 0);
 
   const grt_lval_t *v = o.val;
   for (int i = 0; i < GRT_LK_COUNT; i++) assert_int_equal(s.source[i], GRT_SRC_FILE);
