@@ -45,8 +45,9 @@ from collections import defaultdict, deque
 #   'config'   the config module (runtime/config*), which the launcher shares;
 #   any other  a top-level folder.
 #
-# Lower layers may include grt.h for its types (grt_status, grt_type, ...)
-# but never call into the runtime: that needs 'api', which they lack.
+# Lower layers may include grt.h for its types (the GRT_E* codes,
+# grt_type_t, ...) but never call into the runtime: that needs 'api', which
+# they lack.
 ALLOWED = {
     'ground':    {'public'},
     'depgraph':  {'ground'},                       # libc only (+ rect.h)
@@ -69,9 +70,10 @@ LAYER_FOLDERS = ('depgraph', 'store', 'partition', 'comm', 'runtime',
 DAG_SCOPE = ('runtime',)
 
 # The ground floor, wherever the restructuring puts it: any file below a
-# folder named base/ or ground/ (or a top-level one), or a file with one of these
-# names in the lowest layers. The same names inside runtime/ are NOT ground
-# floor: a lower layer reaching runtime/error.h reaches up into runtime/.
+# subfolder named base/ or ground/ (e.g. runtime/base/, built as its own
+# library), or a file with one of these names in the lowest layers. The same
+# names directly in runtime/ are NOT ground floor: a lower layer reaching
+# runtime/error.h reaches up into runtime/.
 GROUND_DIRS = ('base', 'ground')
 GROUND_NAMES = re.compile(r'^(error|handle|rect)\.[ch]$')
 GROUND_HOMES = ('depgraph', 'store', 'partition', 'comm')
