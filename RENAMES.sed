@@ -20,7 +20,8 @@ s/\bgrt__task_defer\b/grt__op_task_defer/g
 s/\bgrt__task_finish\b/grt__op_task_finish/g
 s/\bgrt__arg_gathers\b/grt__op_arg_gathers/g
 s/\bgrt__post_future_exchange\b/grt__op_future_exchange/g
-s/\bcolor_of(/grt__op_color_of(/g
+s/\bcolor_of(/grt__sharding_point(/g
+s/\bgrt__op_color_of\b/grt__sharding_point/g
 # analysis.[ch] (was part of submit.c)
 s/\bgrt__root_state\b/grt__analysis_root_state/g
 s/\bgrt__dg_add_targets\b/grt__analysis_add_targets/g

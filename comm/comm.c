@@ -906,6 +906,9 @@ int grt__comm_postv(grt_comm_t *c, int is_send, grt_chan_t ch, uint64_t tag, uns
   return 0;
 }
 
+int grt__comm_rank(const grt_comm_t *c) { return c->rank; }
+int grt__comm_size(const grt_comm_t *c) { return c->nranks; }
+
 int grt__comm_simulated(const grt_comm_t *c) { return c && c->be == &sim_backend; }
 
 void grt__comm_stats(const grt_comm_t *c, grt_comm_stats_t *out) {

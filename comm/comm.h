@@ -84,6 +84,11 @@ int grt__comm_inflight(grt_comm_t *c);
  * sleeps, a message could make a task ready for it, so it naps short. */
 void grt__comm_worker_sleeps(grt_comm_t *c, int delta);
 
+/* This process's rank and the job's number of ranks (as grt__comm_init
+ * wrote them). */
+int grt__comm_rank(const grt_comm_t *c);
+int grt__comm_size(const grt_comm_t *c);
+
 /* True when messages are only counted (simulated ranks). */
 int grt__comm_simulated(const grt_comm_t *c);
 void grt__comm_stats(const grt_comm_t *c, grt_comm_stats_t *out);

@@ -39,14 +39,18 @@ int grt_strvec_push_owned(grt_strvec_t *sv, char *s) {
   return 0;
 }
 
+static int vpushf(grt_strvec_t *sv, const char *fmt, va_list ap) {
+  char *s = NULL;
+  if (vasprintf(&s, fmt, ap) < 0) return -1;
+  return grt_strvec_push_owned(sv, s);
+}
+
 int grt_strvec_pushf(grt_strvec_t *sv, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  char *s = NULL;
-  int n = vasprintf(&s, fmt, ap);
+  int rc = vpushf(sv, fmt, ap);
   va_end(ap);
-  if (n < 0) return -1;
-  return grt_strvec_push_owned(sv, s);
+  return rc;
 }
 
 void grt_strvec_free(grt_strvec_t *sv) {
@@ -60,6 +64,19 @@ void grt_strvec_free(grt_strvec_t *sv) {
 }
 
 /* ---- the command ---- */
+
+/* Pushes @p flag, then its value formatted from @p fmt as a separate
+ * argument ("-np" "4"). Returns 0 or -1 (out of memory). */
+static int push_opt(grt_strvec_t *sv, const char *flag, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int push_opt(grt_strvec_t *sv, const char *flag, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = grt_strvec_push(sv, flag);
+  if (rc == 0) rc = vpushf(sv, fmt, ap);
+  va_end(ap);
+  return rc;
+}
 
 int grt_launcher_build_command(const grt_launcher_opts_t *o, const char *config_path,
                                int prog_argc, char **prog_argv, bool is_root,
@@ -75,18 +92,12 @@ int grt_launcher_build_command(const grt_launcher_opts_t *o, const char *config_
   case GRT_LAUNCHER_NONE: break;
   case GRT_LAUNCHER_MPIRUN:
     rc |= grt_strvec_push(cmd, "mpirun");
-    rc |= grt_strvec_push(cmd, "-np");
-    rc |= grt_strvec_pushf(cmd, "%lld", nodes * rpn);
-    rc |= grt_strvec_push(cmd, "--map-by");
-    rc |= grt_strvec_pushf(cmd, "ppr:%lld:node", rpn);
-    if (o->cpu_bind) {
-      rc |= grt_strvec_push(cmd, "--bind-to");
-      rc |= grt_strvec_push(cmd, o->cpu_bind);
-    }
+    rc |= push_opt(cmd, "-np", "%lld", nodes * rpn);
+    rc |= push_opt(cmd, "--map-by", "ppr:%lld:node", rpn);
+    if (o->cpu_bind) rc |= push_opt(cmd, "--bind-to", "%s", o->cpu_bind);
     if (o->oversubscribe) rc |= grt_strvec_push(cmd, "--oversubscribe");
     if (is_root) rc |= grt_strvec_push(cmd, "--allow-run-as-root");
-    rc |= grt_strvec_push(cmd, "-x");
-    rc |= grt_strvec_pushf(cmd, "GRT_CONFIG=%s", config_path);
+    rc |= push_opt(cmd, "-x", "GRT_CONFIG=%s", config_path);
     break;
   case GRT_LAUNCHER_SRUN:
     /* --export takes a comma-separated list: a comma in the path would split it. */
@@ -106,18 +117,11 @@ int grt_launcher_build_command(const grt_launcher_opts_t *o, const char *config_
     break;
   case GRT_LAUNCHER_JSRUN:
     rc |= grt_strvec_push(cmd, "jsrun");
-    rc |= grt_strvec_push(cmd, "--nrs");
-    rc |= grt_strvec_pushf(cmd, "%lld", nodes * rpn);
-    rc |= grt_strvec_push(cmd, "--rs_per_host");
-    rc |= grt_strvec_pushf(cmd, "%lld", rpn);
-    rc |= grt_strvec_push(cmd, "--tasks_per_rs");
-    rc |= grt_strvec_push(cmd, "1");
-    if (o->cpu_bind) {
-      rc |= grt_strvec_push(cmd, "--bind");
-      rc |= grt_strvec_push(cmd, o->cpu_bind);
-    }
-    rc |= grt_strvec_push(cmd, "-E");
-    rc |= grt_strvec_pushf(cmd, "GRT_CONFIG=%s", config_path);
+    rc |= push_opt(cmd, "--nrs", "%lld", nodes * rpn);
+    rc |= push_opt(cmd, "--rs_per_host", "%lld", rpn);
+    rc |= push_opt(cmd, "--tasks_per_rs", "1");
+    if (o->cpu_bind) rc |= push_opt(cmd, "--bind", "%s", o->cpu_bind);
+    rc |= push_opt(cmd, "-E", "GRT_CONFIG=%s", config_path);
     break;
   }
   if (o->launcher != GRT_LAUNCHER_NONE)

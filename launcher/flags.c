@@ -1,6 +1,5 @@
 /* flags.c - the grt launcher's flags and their GRT_* environment defaults. */
 #include "launcher.h"
-#include "runtime/config_limits.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,48 +10,21 @@
 #include <string.h>
 
 /* ---- the configuration keys ----
- * Same names, order, units and ranges as runtime/config.c (docs/config.md);
- * tests/launcher/test_roundtrip.c checks the two agree. */
-
-typedef enum {
-  LT_COUNT,    /* int >= min */
-  LT_AUTO,     /* -1 / "auto", or int >= 1 */
-  LT_MIB,      /* non-negative MiB, MiB * 2^20 fits a size_t */
-  LT_BYTES,    /* non-negative bytes, fits a size_t */
-  LT_PERCENT,  /* 0..100 */
-  LT_BOOL,
-  LT_STRING,
-} ltype_t;
+ * One row per key of runtime/config_keys.h, the runtime's own table: same
+ * names, order, variables, kinds, bounds and defaults (docs/config.md). */
 
 typedef struct {
   const char *key, *flag, *env, *arg, *def, *help;
-  ltype_t type;
-  long long min, dflt;
+  grt_key_kind_t type;
+  long long min, max, dflt;  /* in the file unit */
+  grt_key_section_t section;
 } lkey_t;
 
-static const lkey_t lkeys[GRT_LK_COUNT] = {
-    [GRT_LK_CPUS] = {"cpus", "--cpus", "GRT_CPUS", "N", "auto", "CPU worker threads per rank", LT_AUTO, 1, -1},
-    [GRT_LK_GPUS] = {"gpus", "--gpus", "GRT_GPUS", "N", "0", "GPUs per rank", LT_COUNT, 0, 0},
-    [GRT_LK_OMPS] = {"omps", "--omps", "GRT_OMPS", "N", "0", "OpenMP groups per rank", LT_COUNT, 0, 0},
-    [GRT_LK_OMPTHREADS] = {"ompthreads", "--ompthreads", "GRT_OMPTHREADS", "N", "auto", "threads per OpenMP group", LT_AUTO, 1, -1},
-    [GRT_LK_UTILITY] = {"utility", "--utility", "GRT_UTILITY", "N", "1", "utility threads per rank (only 1 is supported yet)", LT_COUNT, 1, 1},
-    [GRT_LK_SYSMEM] = {"sysmem", "--sysmem", "GRT_SYSMEM", "MiB", "80% of MemAvailable / ranks per node", "host memory budget per rank", LT_MIB, 0, 0},
-    [GRT_LK_NUMAMEM] = {"numamem", "--numamem", "GRT_NUMAMEM", "MiB", "0", "NUMA-bound memory budget per rank (not supported yet: 0 only)", LT_MIB, 0, 0},
-    [GRT_LK_FBMEM] = {"fbmem", "--fbmem", "GRT_FBMEM", "MiB", "0", "GPU frame-buffer budget per GPU", LT_MIB, 0, 0},
-    [GRT_LK_ZCMEM] = {"zcmem", "--zcmem", "GRT_ZCMEM", "MiB", "32", "zero-copy memory budget per rank", LT_MIB, 0, 32},
-    [GRT_LK_REGMEM] = {"regmem", "--regmem", "GRT_REGMEM", "MiB", "0", "registered memory budget per rank (not supported yet: 0 only)", LT_MIB, 0, 0},
-    [GRT_LK_EAGER] = {"eager_alloc_percentage", "--eager-alloc-percentage", "GRT_EAGER_ALLOC_PERCENTAGE", "PCT", "50", "share of each budget for eager allocations (0..100)", LT_PERCENT, 0, 50},
-    [GRT_LK_MIN_CPU_CHUNK] = {"min_cpu_chunk", NULL, "GRT_MIN_CPU_CHUNK", "BYTES", "65536", "smallest per-CPU piece of an auto launch (bytes)", LT_BYTES, 0, 65536},
-    [GRT_LK_TILES] = {"tiles", NULL, "GRT_TILES", "N", "0", "fixed tile count (0 = per machine)", LT_COUNT, 0, 0},
-    [GRT_LK_SIM_RANKS] = {"sim_ranks", NULL, "GRT_SIM_RANKS", "N", "0", "simulated ranks (0 = off)", LT_COUNT, 0, 0},
-    [GRT_LK_SIM_RANK] = {"sim_rank", NULL, "GRT_SIM_RANK", "N", "0", "the simulated rank", LT_COUNT, 0, 0},
-    [GRT_LK_PROFILE] = {"profile", "--profile", "GRT_PROFILE", NULL, "false", "record a profile", LT_BOOL, 0, 0},
-    [GRT_LK_DATAFLOW] = {"dataflow", "--dataflow", "GRT_DATAFLOW", NULL, "false", "record the dataflow graph", LT_BOOL, 0, 0},
-    [GRT_LK_EVENT] = {"event", "--event", "GRT_EVENT", NULL, "false", "record the event graph", LT_BOOL, 0, 0},
-    [GRT_LK_LOGDIR] = {"logdir", "--logdir", "GRT_LOGDIR", "DIR", "\"\" (current directory)", "where tools write their output", LT_STRING, 0, 0},
-    [GRT_LK_NODES] = {"nodes", "--nodes", "GRT_NODES", "N", "1", "nodes to run on", LT_COUNT, 1, 1},
-    [GRT_LK_RANKS_PER_NODE] = {"ranks_per_node", "--ranks-per-node", "GRT_RANKS_PER_NODE", "N", "1", "ranks per node", LT_COUNT, 1, 1},
-};
+#define LKEY(id, name, kind, min, max, dflt, section, flag, arg, def, help) \
+  [GRT_LK_##id] = {#name, flag, "GRT_" #id, arg, def, help, GRT_KT_##kind, min, max, dflt, \
+                   GRT_KS_##section},
+static const lkey_t lkeys[GRT_LK_COUNT] = {GRT_CONFIG_KEYS(LKEY)};
+#undef LKEY
 
 const char *grt_launcher_key_name(int key) {
   return key >= 0 && key < GRT_LK_COUNT ? lkeys[key].key : NULL;
@@ -62,6 +34,9 @@ const char *grt_launcher_key_flag(int key) {
 }
 const char *grt_launcher_key_env(int key) {
   return key >= 0 && key < GRT_LK_COUNT ? lkeys[key].env : NULL;
+}
+grt_key_kind_t grt_launcher_key_kind(int key) {
+  return key >= 0 && key < GRT_LK_COUNT ? lkeys[key].type : GRT_KT_INT;
 }
 
 static const char *const kind_names[] = {"none", "mpirun", "srun", "jsrun"};
@@ -99,9 +74,7 @@ static const oflag_def_t oflags[OF_COUNT] = {
 
 /* ---- messages ---- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
+int grt__launcher_fail(char *err, size_t errlen, const char *fmt, ...) {
   if (err && errlen) {
     va_list ap;
     va_start(ap, fmt);
@@ -109,15 +82,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
     va_end(ap);
   }
   return GRT_LAUNCHER_EXIT_USAGE;
-}
-
-/* Copies at most 64 bytes of @p s for a message, with "..." if cut. */
-static const char *clip(const char *s, char *buf, size_t size) {
-  size_t n = strlen(s);
-  if (n < size) return s;
-  memcpy(buf, s, size - 4);
-  memcpy(buf + size - 4, "...", 4);
-  return buf;
 }
 
 /* Names where a bad value came from: "--cpus" or "GRT_CPUS (default of --cpus)". */
@@ -148,33 +112,19 @@ static int parse_bool(const char *s, bool *out) {
   return -1;
 }
 
-/* The largest value of each numeric key, as the runtime's parser bounds it
- * (runtime/config_limits.h); 0 for booleans and strings. */
-static const long long lkey_max[GRT_LK_COUNT] = {
-    [GRT_LK_CPUS] = GRT_MAX_THREADS, [GRT_LK_GPUS] = GRT_MAX_GPUS,
-    [GRT_LK_OMPS] = GRT_MAX_THREADS, [GRT_LK_OMPTHREADS] = GRT_MAX_THREADS,
-    [GRT_LK_UTILITY] = GRT_MAX_THREADS, [GRT_LK_SYSMEM] = GRT_MAX_MEM_MIB,
-    [GRT_LK_NUMAMEM] = GRT_MAX_MEM_MIB, [GRT_LK_FBMEM] = GRT_MAX_MEM_MIB,
-    [GRT_LK_ZCMEM] = GRT_MAX_MEM_MIB, [GRT_LK_REGMEM] = GRT_MAX_MEM_MIB,
-    [GRT_LK_EAGER] = 100, [GRT_LK_MIN_CPU_CHUNK] = GRT_MAX_CHUNK_BYTES,
-    [GRT_LK_TILES] = GRT_MAX_TILES, [GRT_LK_SIM_RANKS] = GRT_MAX_RANKS,
-    [GRT_LK_SIM_RANK] = GRT_MAX_RANKS - 1, [GRT_LK_NODES] = GRT_MAX_NODES,
-    [GRT_LK_RANKS_PER_NODE] = GRT_MAX_RANKS_PER_NODE,
-};
-
 /* Parses @p text as key @p k. Returns 0, or -1 with @p why. */
 static int parse_key_value(const lkey_t *k, const char *text, grt_lval_t *v, const char **why) {
-  if (k->type == LT_STRING) {
+  if (k->type == GRT_KT_STRING) {
     if (strlen(text) >= 4096) return *why = "is too long (4095 bytes at most)", -1;
     v->str = text;
     return 0;
   }
-  if (k->type == LT_BOOL) {
+  if (k->type == GRT_KT_BOOL) {
     if (parse_bool(text, &v->b) < 0) return *why = "is not a boolean (true/false, 1/0, yes/no, on/off)", -1;
     return 0;
   }
   if (*text == '\0') return *why = "is empty", -1;
-  if (k->type == LT_AUTO && strcmp(text, "auto") == 0) return v->num = -1, 0;
+  if (k->type == GRT_KT_AUTO && strcmp(text, "auto") == 0) return v->num = -1, 0;
   const char *p = text;
   bool neg = false;
   if (*p == '-' || *p == '+') neg = *p++ == '-';
@@ -185,28 +135,30 @@ static int parse_key_value(const lkey_t *k, const char *text, grt_lval_t *v, con
   if (*end != '\0') return *why = "has trailing characters after the number", -1;
   if (errno == ERANGE) return *why = "is too large (overflow)", -1;
   if (neg && u != 0) {
-    if (k->type == LT_AUTO && u == 1) return v->num = -1, 0;
-    return *why = k->type == LT_AUTO ? "must be auto (-1) or at least 1" : "is negative", -1;
+    if (k->type == GRT_KT_AUTO && u == 1) return v->num = -1, 0;
+    return *why = k->type == GRT_KT_AUTO ? "must be auto (-1) or at least 1" : "is negative", -1;
   }
   switch (k->type) {
-  case LT_MIB:
+  case GRT_KT_MIB:
     if (u > (unsigned long long)(SIZE_MAX >> 20)) return *why = "is too large: MiB * 2^20 overflows", -1;
     break;
-  case LT_BYTES:
+  case GRT_KT_BYTES:
     if (u > (unsigned long long)SIZE_MAX) return *why = "is too large (overflow)", -1;
     break;
-  case LT_PERCENT:
+  case GRT_KT_PERCENT:
     if (u > 100) return *why = "is out of range (0..100)", -1;
     break;
   default:
     if (u > INT_MAX) return *why = "is too large (overflow of an int)", -1;
     if ((long long)u < k->min)
-      return *why = k->type == LT_AUTO ? "must be auto (-1) or at least 1" : "must be at least 1", -1;
+      return *why = k->type == GRT_KT_AUTO ? "must be auto (-1) or at least 1"
+                                           : "must be at least 1",
+             -1;
   }
-  if (k->type != LT_PERCENT && u > (unsigned long long)lkey_max[k - lkeys]) {
+  if (k->type != GRT_KT_PERCENT && u > (unsigned long long)k->max) {
     static _Thread_local char buf[96];
-    snprintf(buf, sizeof buf, "is too large: grt holds at most %lld%s", lkey_max[k - lkeys],
-             k->type == LT_MIB ? " MiB" : k->type == LT_BYTES ? " bytes" : "");
+    snprintf(buf, sizeof buf, "is too large: grt holds at most %lld%s", k->max,
+             k->type == GRT_KT_MIB ? " MiB" : k->type == GRT_KT_BYTES ? " bytes" : "");
     return *why = buf, -1;
   }
   v->num = (long long)u;
@@ -251,23 +203,26 @@ static int apply_env(grt_launcher_opts_t *o, char *err, size_t errlen) {
   for (int i = 0; i < GRT_LK_COUNT; i++) {
     const lkey_t *k = &lkeys[i];
     const char *text = getenv(k->env);
-    if (!text || (k->type != LT_STRING && is_blank(text))) continue;
+    if (!text || (k->type != GRT_KT_STRING && is_blank(text))) continue;
     const char *why;
     if (parse_key_value(k, text, &o->val[i], &why) < 0)
-      return fail(err, errlen, "%s: value '%s' %s", where(k->flag, k->env, true, wb, sizeof wb),
-                  clip(text, vb, sizeof vb), why);
+      return grt__launcher_fail(err, errlen, "%s: value '%s' %s",
+                                where(k->flag, k->env, true, wb, sizeof wb),
+                                grt__config_clip(text, vb, sizeof vb), why);
     o->val[i].origin = GRT_LOPT_ENV;
   }
   const char *e = getenv("GRT_LAUNCHER");
   if (e && !is_blank(e)) {
     if (parse_kind(e, &o->launcher) < 0)
-      return fail(err, errlen, "GRT_LAUNCHER (default of --launcher): unknown launcher '%s' "
-                  "(mpirun, srun, jsrun or none)", clip(e, vb, sizeof vb));
+      return grt__launcher_fail(err, errlen,
+                                "GRT_LAUNCHER (default of --launcher): unknown launcher '%s' "
+                                "(mpirun, srun, jsrun or none)",
+                                grt__config_clip(e, vb, sizeof vb));
     o->launcher_origin = GRT_LOPT_ENV;
   }
   e = getenv("GRT_LAUNCHER_EXTRA");
   if (e && !is_blank(e)) {
-    if (split_extra(o, e) < 0) return fail(err, errlen, "out of memory");
+    if (split_extra(o, e) < 0) return grt__launcher_fail(err, errlen, "out of memory");
     o->extra_origin = GRT_LOPT_ENV;
   }
   e = getenv("GRT_CPU_BIND");
@@ -283,8 +238,8 @@ static int apply_env(grt_launcher_opts_t *o, char *err, size_t errlen) {
     e = getenv(bools[i].env);
     if (!e || is_blank(e)) continue;
     if (parse_bool(e, (bool *)((char *)o + bools[i].off)) < 0)
-      return fail(err, errlen, "%s (default of %s): value '%s' is not a boolean", bools[i].env,
-                  bools[i].flag, clip(e, vb, sizeof vb));
+      return grt__launcher_fail(err, errlen, "%s (default of %s): value '%s' is not a boolean",
+                                bools[i].env, bools[i].flag, grt__config_clip(e, vb, sizeof vb));
   }
   return 0;
 }
@@ -334,18 +289,19 @@ int grt_launcher_parse(int argc, char **argv, grt_launcher_opts_t *o, char *err,
     if (key < 0 && of < 0) {
       char nb[80];
       snprintf(nb, sizeof nb, "%.*s", (int)(nlen < 64 ? nlen : 64), a);
-      return fail(err, errlen, "%s: unknown flag (see grt --help)", nb);
+      return grt__launcher_fail(err, errlen, "%s: unknown flag (see grt --help)", nb);
     }
     const char *flag = key >= 0 ? lkeys[key].flag : oflags[of].flag;
-    bool is_bool = key >= 0 ? lkeys[key].type == LT_BOOL : oflags[of].arg == NULL;
+    bool is_bool = key >= 0 ? lkeys[key].type == GRT_KT_BOOL : oflags[of].arg == NULL;
     const char *val = inline_val;
     if (is_bool) {
       bool b = true;
       if (val && parse_bool(val, &b) < 0)
-        return fail(err, errlen, "%s: value '%s' is not a boolean", flag, clip(val, vb, sizeof vb));
+        return grt__launcher_fail(err, errlen, "%s: value '%s' is not a boolean", flag,
+                                  grt__config_clip(val, vb, sizeof vb));
       if (val && key < 0 && of != OF_VERBOSE && of != OF_KEEP && of != OF_OVERSUBSCRIBE &&
           of != OF_STRICT_CORES)
-        return fail(err, errlen, "%s: takes no value", flag);
+        return grt__launcher_fail(err, errlen, "%s: takes no value", flag);
       if (key >= 0) {
         o->val[key].b = b;
         o->val[key].origin = GRT_LOPT_FLAG;
@@ -368,14 +324,15 @@ int grt_launcher_parse(int argc, char **argv, grt_launcher_opts_t *o, char *err,
       /* The value is the next argument. Only --launcher-extra may take a
        * value that looks like a flag ("--launcher-extra --oversubscribe"). */
       if (i + 1 >= argc || (of != OF_EXTRA && strncmp(argv[i + 1], "--", 2) == 0))
-        return fail(err, errlen, "%s: missing value (%s %s)", flag, flag,
-                    key >= 0 ? lkeys[key].arg : oflags[of].arg);
+        return grt__launcher_fail(err, errlen, "%s: missing value (%s %s)", flag, flag,
+                                  key >= 0 ? lkeys[key].arg : oflags[of].arg);
       val = argv[++i];
     }
     if (key >= 0) {
       const char *why;
       if (parse_key_value(&lkeys[key], val, &o->val[key], &why) < 0)
-        return fail(err, errlen, "%s: value '%s' %s", flag, clip(val, vb, sizeof vb), why);
+        return grt__launcher_fail(err, errlen, "%s: value '%s' %s", flag,
+                                  grt__config_clip(val, vb, sizeof vb), why);
       o->val[key].origin = GRT_LOPT_FLAG;
       if (key == GRT_LK_SYSMEM) o->val[key].sysmem_auto = false;
       continue;
@@ -383,19 +340,20 @@ int grt_launcher_parse(int argc, char **argv, grt_launcher_opts_t *o, char *err,
     switch ((oflag_t)of) {
     case OF_LAUNCHER:
       if (parse_kind(val, &o->launcher) < 0)
-        return fail(err, errlen, "--launcher: unknown launcher '%s' (mpirun, srun, jsrun or none)",
-                    clip(val, vb, sizeof vb));
+        return grt__launcher_fail(err, errlen,
+                                  "--launcher: unknown launcher '%s' (mpirun, srun, jsrun or none)",
+                                  grt__config_clip(val, vb, sizeof vb));
       o->launcher_origin = GRT_LOPT_FLAG;
       break;
     case OF_EXTRA:
       if (o->extra_origin == GRT_LOPT_ENV) o->nextra = 0; /* flags replace the variable */
       o->extra_origin = GRT_LOPT_FLAG;
-      if (push_extra(o, val) < 0) return fail(err, errlen, "out of memory");
+      if (push_extra(o, val) < 0) return grt__launcher_fail(err, errlen, "out of memory");
       break;
     case OF_CPU_BIND:
     case OF_MEM_BIND:
       if (*val == '\0' || is_blank(val))
-        return fail(err, errlen, "%s: value is empty", flag);
+        return grt__launcher_fail(err, errlen, "%s: value is empty", flag);
       if (of == OF_CPU_BIND) o->cpu_bind = val;
       else o->mem_bind = val;
       break;
@@ -409,8 +367,9 @@ int grt_launcher_parse(int argc, char **argv, grt_launcher_opts_t *o, char *err,
   }
   if (o->help || o->version) return 0;
   if (i >= argc && !o->show_config)
-    return fail(err, errlen, "missing the program to run: grt [flags] PROGRAM [ARGS...] "
-                "(see grt --help)");
+    return grt__launcher_fail(err, errlen,
+                              "missing the program to run: grt [flags] PROGRAM [ARGS...] "
+                              "(see grt --help)");
   return 0;
 }
 
@@ -430,6 +389,14 @@ static void usage_line(FILE *out, const char *flag, const char *arg, const char 
   }
 }
 
+/* The keys of --help section @p section, in the table's order. */
+static void usage_keys(FILE *out, grt_key_section_t section) {
+  for (int i = 0; i < GRT_LK_COUNT; i++) {
+    const lkey_t *k = &lkeys[i];
+    if (k->section == section) usage_line(out, k->flag, k->arg, k->env, k->def, k->help);
+  }
+}
+
 void grt_launcher_usage(FILE *out) {
   fputs("usage: grt [flags] PROGRAM [ARGS...]\n"
         "\n"
@@ -441,25 +408,13 @@ void grt_launcher_usage(FILE *out) {
         "boolean flags accept '--flag=false'.\n"
         "\nResources per rank:\n",
         out);
-  static const int res[] = {GRT_LK_CPUS, GRT_LK_GPUS, GRT_LK_OMPS, GRT_LK_OMPTHREADS,
-                            GRT_LK_UTILITY, GRT_LK_SYSMEM, GRT_LK_NUMAMEM, GRT_LK_FBMEM,
-                            GRT_LK_ZCMEM, GRT_LK_REGMEM, GRT_LK_EAGER};
-  for (size_t i = 0; i < sizeof res / sizeof res[0]; i++) {
-    const lkey_t *k = &lkeys[res[i]];
-    usage_line(out, k->flag, k->arg, k->env, k->def, k->help);
-  }
+  usage_keys(out, GRT_KS_RESOURCE);
   fputs("\nLaunch:\n", out);
-  usage_line(out, "--nodes", "N", "GRT_NODES", "1", lkeys[GRT_LK_NODES].help);
-  usage_line(out, "--ranks-per-node", "N", "GRT_RANKS_PER_NODE", "1",
-             lkeys[GRT_LK_RANKS_PER_NODE].help);
+  usage_keys(out, GRT_KS_LAUNCH);
   for (int f = OF_LAUNCHER; f <= OF_STRICT_CORES; f++)
     usage_line(out, oflags[f].flag, oflags[f].arg, oflags[f].env, oflags[f].def, oflags[f].help);
   fputs("\nTools (recorded in the config):\n", out);
-  static const int tools[] = {GRT_LK_PROFILE, GRT_LK_DATAFLOW, GRT_LK_EVENT, GRT_LK_LOGDIR};
-  for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
-    const lkey_t *k = &lkeys[tools[i]];
-    usage_line(out, k->flag, k->arg, k->env, k->def, k->help);
-  }
+  usage_keys(out, GRT_KS_TOOL);
   fputs("\nThis launcher:\n", out);
   for (int f = OF_SHOW_CONFIG; f < OF_COUNT; f++)
     usage_line(out, oflags[f].flag, oflags[f].arg, oflags[f].env, oflags[f].def, oflags[f].help);

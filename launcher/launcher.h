@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* The launcher uses no runtime internals: it knows the configuration keys
- * from docs/config.md and writes that file format itself. Its key table
- * (flags.c) lists them in the same order as the runtime's; a test loads what
- * it writes with the runtime's loader. */
+#include "runtime/config_keys.h"
+
+/* The launcher uses no runtime internals but the configuration module's
+ * shared part (runtime/config_keys.h, linked as grt_config_keys): its keys
+ * are expanded from the runtime's key table, and it writes the file format
+ * with the runtime's quoted writer. A test loads what it writes with the
+ * runtime's loader. */
 
 /* Exit status of every usage or validation error: nothing was started. */
 #define GRT_LAUNCHER_EXIT_USAGE 2
@@ -22,13 +25,14 @@ typedef enum {
   GRT_LAUNCHER_NONE, GRT_LAUNCHER_MPIRUN, GRT_LAUNCHER_SRUN, GRT_LAUNCHER_JSRUN
 } grt_launcher_kind_t;
 
-/* The configuration keys, in docs/config.md order. */
+/* The configuration keys, in docs/config.md order: GRT_LK_<ID> is the
+ * runtime's GRT_KEY_<ID> (config_keys.h). */
 enum {
-  GRT_LK_CPUS, GRT_LK_GPUS, GRT_LK_OMPS, GRT_LK_OMPTHREADS, GRT_LK_UTILITY,
-  GRT_LK_SYSMEM, GRT_LK_NUMAMEM, GRT_LK_FBMEM, GRT_LK_ZCMEM, GRT_LK_REGMEM,
-  GRT_LK_EAGER, GRT_LK_MIN_CPU_CHUNK, GRT_LK_TILES, GRT_LK_SIM_RANKS, GRT_LK_SIM_RANK,
-  GRT_LK_PROFILE, GRT_LK_DATAFLOW, GRT_LK_EVENT, GRT_LK_LOGDIR, GRT_LK_NODES,
-  GRT_LK_RANKS_PER_NODE, GRT_LK_COUNT
+#define GRT_LK_ENUM_(id, ...) GRT_LK_##id = GRT_KEY_##id,
+  GRT_CONFIG_KEYS(GRT_LK_ENUM_)
+#undef GRT_LK_ENUM_
+  GRT_LK_COUNT = GRT_NKEYS,
+  GRT_LK_EAGER = GRT_LK_EAGER_ALLOC_PERCENTAGE  /* the launcher's short name */
 };
 
 /* One configuration key's value. Numbers are in the key's file unit (MiB for
@@ -71,11 +75,18 @@ void grt_launcher_opts_free(grt_launcher_opts_t *o);
 /* Writes the --help text. */
 void grt_launcher_usage(FILE *out);
 
+/* Formats a usage error into @p err (when it is not NULL) and returns
+ * GRT_LAUNCHER_EXIT_USAGE: the one way flags.c and validate.c fail. */
+int grt__launcher_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* The configuration key name of @p key ("cpus"), its flag ("--cpus", or NULL
- * if it has none) and its environment variable ("GRT_CPUS"). */
+ * if it has none), its environment variable ("GRT_CPUS") and its kind (NULL
+ * and GRT_KT_INT past the table). */
 const char *grt_launcher_key_name(int key);
 const char *grt_launcher_key_flag(int key);
 const char *grt_launcher_key_env(int key);
+grt_key_kind_t grt_launcher_key_kind(int key);
 const char *grt_launcher_kind_name(grt_launcher_kind_t kind);
 
 /* ---- validate.c ---- */

@@ -2,23 +2,12 @@
 #include "launcher.h"
 
 #include <hwloc.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "grt_build_config.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  if (err && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return GRT_LAUNCHER_EXIT_USAGE;
-}
 
 static unsigned long long mem_available_mib(void) {
   FILE *f = fopen("/proc/meminfo", "r");
@@ -79,10 +68,10 @@ void grt_launcher_resolve(grt_launcher_opts_t *o, const grt_machine_t *m) {
   if (!s->sysmem_auto) return;
   long long rpn = o->val[GRT_LK_RANKS_PER_NODE].num;
   if (rpn < 1) rpn = 1;
-  /* Same rule as runtime/config.c, in MiB: 80% of available, per rank. */
-  if (m->mem_available_mib == 0) s->num = 1024;
-  else
-    s->num = (long long)((m->mem_available_mib << 20) / 10 * 8 / (unsigned long long)rpn >> 20);
+  /* The runtime's rule (runtime/config_keys.h), in MiB. */
+  size_t bytes = grt__settings_default_sysmem((size_t)m->mem_available_mib << 20,
+                                              rpn > INT_MAX ? INT_MAX : (int)rpn);
+  s->num = (long long)(bytes >> 20);
 }
 
 static bool has_oversubscribe(const grt_launcher_opts_t *o) {
@@ -99,39 +88,50 @@ int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, 
   long long nodes = v[GRT_LK_NODES].num, rpn = v[GRT_LK_RANKS_PER_NODE].num;
   const char *kind = grt_launcher_kind_name(o->launcher);
   if (nodes * rpn > 1 << 24)
-    return fail(err, errlen, "--nodes %lld --ranks-per-node %lld: %lld ranks is too many", nodes,
-                rpn, nodes * rpn);
+    return grt__launcher_fail(err, errlen,
+                              "--nodes %lld --ranks-per-node %lld: %lld ranks is too many", nodes,
+                              rpn, nodes * rpn);
   if (o->launcher == GRT_LAUNCHER_NONE && nodes * rpn > 1)
-    return fail(err, errlen, "--launcher none starts a single process, but --nodes %lld "
-                "--ranks-per-node %lld asks for %lld ranks (use mpirun, srun or jsrun)",
-                nodes, rpn, nodes * rpn);
+    return grt__launcher_fail(
+        err, errlen,
+        "--launcher none starts a single process, but --nodes %lld "
+        "--ranks-per-node %lld asks for %lld ranks (use mpirun, srun or jsrun)",
+        nodes, rpn, nodes * rpn);
   if (o->cpu_bind && o->launcher == GRT_LAUNCHER_NONE)
-    return fail(err, errlen, "--cpu-bind: not supported with --launcher none");
+    return grt__launcher_fail(err, errlen, "--cpu-bind: not supported with --launcher none");
   if (o->mem_bind && o->launcher != GRT_LAUNCHER_SRUN)
-    return fail(err, errlen, "--mem-bind: only srun binds memory (--launcher is %s)", kind);
+    return grt__launcher_fail(err, errlen, "--mem-bind: only srun binds memory (--launcher is %s)",
+                              kind);
   if (o->launcher != GRT_LAUNCHER_NONE && o->launcher != GRT_LAUNCHER_MPIRUN &&
       o->launcher != GRT_LAUNCHER_SRUN && o->launcher != GRT_LAUNCHER_JSRUN)
-    return fail(err, errlen, "--launcher: unknown launcher");
+    return grt__launcher_fail(err, errlen, "--launcher: unknown launcher");
   if (o->nextra > 0 && o->launcher == GRT_LAUNCHER_NONE)
-    return fail(err, errlen, "--launcher-extra: there is no launcher to pass '%s' to "
-                "(--launcher none)", o->extra[0]);
+    return grt__launcher_fail(err, errlen,
+                              "--launcher-extra: there is no launcher to pass '%s' to "
+                              "(--launcher none)",
+                              o->extra[0]);
   long long sr = v[GRT_LK_SIM_RANKS].num, r = v[GRT_LK_SIM_RANK].num;
   if (sr > 0 ? r >= sr : r != 0)
-    return fail(err, errlen, "GRT_SIM_RANK: value %lld is out of range: it must be below "
-                "GRT_SIM_RANKS = %lld", r, sr);
+    return grt__launcher_fail(err, errlen,
+                              "GRT_SIM_RANK: value %lld is out of range: it must be below "
+                              "GRT_SIM_RANKS = %lld",
+                              r, sr);
 
   /* Settings that are accepted by the configuration format but not
    * implemented yet: refused rather than silently ignored (runtime/config.c
    * refuses them too). */
   if (v[GRT_LK_UTILITY].num > 1)
-    return fail(err, errlen, "--utility %lld: only 1 utility thread per rank is supported yet",
-                v[GRT_LK_UTILITY].num);
+    return grt__launcher_fail(err, errlen,
+                              "--utility %lld: only 1 utility thread per rank is supported yet",
+                              v[GRT_LK_UTILITY].num);
   if (v[GRT_LK_NUMAMEM].num > 0)
-    return fail(err, errlen, "--numamem %lld: NUMA-bound memory is not supported yet (0 only)",
-                v[GRT_LK_NUMAMEM].num);
+    return grt__launcher_fail(err, errlen,
+                              "--numamem %lld: NUMA-bound memory is not supported yet (0 only)",
+                              v[GRT_LK_NUMAMEM].num);
   if (v[GRT_LK_REGMEM].num > 0)
-    return fail(err, errlen, "--regmem %lld: registered memory is not supported yet (0 only)",
-                v[GRT_LK_REGMEM].num);
+    return grt__launcher_fail(err, errlen,
+                              "--regmem %lld: registered memory is not supported yet (0 only)",
+                              v[GRT_LK_REGMEM].num);
 
   /* Cores: explicit CPUs + OpenMP threads per rank must fit the node's
    * cores divided among its ranks (auto counts are resolved by the runtime
@@ -140,8 +140,10 @@ int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, 
    * oversubscribes (--oversubscribe, or mpirun's flag in --launcher-extra). */
   if (!o->oversubscribe && !has_oversubscribe(o)) {
     if (rpn > m->cores)
-      return fail(err, errlen, "--ranks-per-node %lld: this node has only %d cores "
-                  "(pass --oversubscribe to run anyway)", rpn, m->cores);
+      return grt__launcher_fail(err, errlen,
+                                "--ranks-per-node %lld: this node has only %d cores "
+                                "(pass --oversubscribe to run anyway)",
+                                rpn, m->cores);
     long long per_rank = m->cores / rpn;
     long long cpus = v[GRT_LK_CPUS].num > 0 ? v[GRT_LK_CPUS].num : 0;
     long long omps = v[GRT_LK_OMPS].num;
@@ -155,10 +157,12 @@ int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, 
                                                                 : "--utility";
       char ut[64] = "";
       if (o->strict_cores) snprintf(ut, sizeof ut, " + --utility %lld with --strict-cores", util);
-      return fail(err, errlen, "%s: each rank needs %lld cores (--cpus %lld + --omps %lld x "
-                  "--ompthreads %lld%s) but this node's %d cores give %lld per rank with "
-                  "--ranks-per-node %lld (pass --oversubscribe to run anyway)", flag, need,
-                  cpus, omps, ompthreads, ut, m->cores, per_rank, rpn);
+      return grt__launcher_fail(
+          err, errlen,
+          "%s: each rank needs %lld cores (--cpus %lld + --omps %lld x "
+          "--ompthreads %lld%s) but this node's %d cores give %lld per rank with "
+          "--ranks-per-node %lld (pass --oversubscribe to run anyway)",
+          flag, need, cpus, omps, ompthreads, ut, m->cores, per_rank, rpn);
     }
     if (workers + util > per_rank && err && errlen)
       snprintf(err, errlen, "each rank runs %lld worker%s and %lld utility thread%s on %lld "
@@ -181,24 +185,30 @@ int grt_launcher_validate(const grt_launcher_opts_t *o, const grt_machine_t *m, 
       if (total > ~0ULL / 2) total = ~0ULL / 2;
     }
     if (total > m->mem_available_mib)
-      return fail(err, errlen, "%s: %lld ranks per node x (sysmem %lld + numamem %lld + zcmem "
-                  "%lld + regmem %lld MiB) = %llu MiB is more than the %llu MiB available "
-                  "on this node", grt_launcher_key_flag(which), rpn, v[GRT_LK_SYSMEM].num,
-                  v[GRT_LK_NUMAMEM].num, v[GRT_LK_ZCMEM].num, v[GRT_LK_REGMEM].num, total,
-                  m->mem_available_mib);
+      return grt__launcher_fail(
+          err, errlen,
+          "%s: %lld ranks per node x (sysmem %lld + numamem %lld + zcmem "
+          "%lld + regmem %lld MiB) = %llu MiB is more than the %llu MiB available "
+          "on this node",
+          grt_launcher_key_flag(which), rpn, v[GRT_LK_SYSMEM].num, v[GRT_LK_NUMAMEM].num,
+          v[GRT_LK_ZCMEM].num, v[GRT_LK_REGMEM].num, total, m->mem_available_mib);
   }
 
   /* GPUs */
   long long gpus = v[GRT_LK_GPUS].num;
   if (gpus > 0) {
     if (!m->have_cuda)
-      return fail(err, errlen, "--gpus %lld: this grt was built without CUDA, so it cannot use "
-                  "GPUs", gpus);
+      return grt__launcher_fail(err, errlen,
+                                "--gpus %lld: this grt was built without CUDA, so it cannot use "
+                                "GPUs",
+                                gpus);
     if (m->gpus == 0)
-      return fail(err, errlen, "--gpus %lld: no GPU found on this node", gpus);
+      return grt__launcher_fail(err, errlen, "--gpus %lld: no GPU found on this node", gpus);
     if (gpus * rpn > m->gpus)
-      return fail(err, errlen, "--gpus %lld: %lld ranks per node need %lld GPUs, this node has "
-                  "%d", gpus, rpn, gpus * rpn, m->gpus);
+      return grt__launcher_fail(err, errlen,
+                                "--gpus %lld: %lld ranks per node need %lld GPUs, this node has "
+                                "%d",
+                                gpus, rpn, gpus * rpn, m->gpus);
   }
   return 0;
 }

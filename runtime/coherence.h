@@ -34,28 +34,9 @@
 #include "../depgraph/rect.h"
 #include "../partition/partition.h"
 #include "../store/transform.h"
+#include "sharding.h"
 
 #define GRT_COH_EVERYWHERE (-1) /* a piece's owner: valid on every rank */
-
-/* Which rank runs each point of a launch: blocks of consecutive points, or
- * a library mapper's function. */
-typedef int (*grt_shard_fn)(void *data, int task_id, int ndim, const int64_t *point,
-                            const int64_t *shape, int nranks);
-typedef struct grt_sharding {
-  grt_shard_fn fn;                 /* NULL: block */
-  void *data;
-  int task_id;
-  int ndim;
-  int64_t shape[GRT_MAX_DIM];
-  int npoints, nranks;
-} grt_sharding_t;
-
-/* The rank of linear point @p p (a mapper's out-of-range answer is refused
- * at submission; here it is clamped). */
-int grt__sharding_rank(const grt_sharding_t *s, int64_t p);
-/* The points of @p rank lie in [*lo, *hi): exactly them for block sharding,
- * every point (to be checked one by one) for a mapper's. */
-void grt__sharding_range(const grt_sharding_t *s, int rank, int64_t *lo, int64_t *hi);
 
 typedef struct grt_piece {
   grt_rect_t r;

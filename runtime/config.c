@@ -1,5 +1,6 @@
 /* config.c - the configuration module: explicit > GRT_CONFIG file > GRT_* env > defaults. */
 #include "config.h"
+#include "config_keys.h"
 #include "config_limits.h"
 #include "error.h"
 #include "memory.h"
@@ -12,59 +13,43 @@
 #include <string.h>
 
 /* ---- the key table ----
- * One row per field of grt_settings_t, in the order docs/config.md lists them.
- * The row's index is the key's index in settings->source[]. The environment
- * variable of a key is "GRT_" + the key in upper case. */
-
-typedef enum {
-  KT_INT,       /* int in [min, max]; allow_auto adds -1 ("auto") */
-  KT_MIB,       /* size_t, given in MiB (at most max MiB), stored in bytes */
-  KT_BYTES,     /* size_t, given and stored in bytes (at most max) */
-  KT_BOOL,      /* true/false/1/0/yes/no/on/off */
-  KT_STRING,    /* char[4096]; may be double-quoted in a file */
-} key_type_t;
+ * One row per key of config_keys.h, in its order: the row's index is the
+ * key's index in settings->source[] (GRT_KEY_<ID>), and the key's name is also
+ * the name of its field in grt_settings_t. */
 
 typedef struct {
   const char *name;
-  key_type_t type;
+  const char *env;       /* "GRT_" + the key in upper case */
+  grt_key_kind_t type;
   size_t offset;
-  long long min, max;  /* KT_INT: range; KT_MIB, KT_BYTES: max only (config_limits.h) */
-  bool allow_auto;     /* KT_INT only: -1 means automatic */
+  long long min, max;    /* numbers: range, in the file unit (config_limits.h) */
+  long long dflt;        /* in the file unit */
 } key_def_t;
 
-#define F(field) offsetof(grt_settings_t, field)
-static const key_def_t keys[] = {
-    {"cpus", KT_INT, F(cpus), 1, GRT_MAX_THREADS, true},
-    {"gpus", KT_INT, F(gpus), 0, GRT_MAX_GPUS, false},
-    {"omps", KT_INT, F(omps), 0, GRT_MAX_THREADS, false},
-    {"ompthreads", KT_INT, F(ompthreads), 1, GRT_MAX_THREADS, true},
-    {"utility", KT_INT, F(utility), 1, GRT_MAX_THREADS, false},
-    {"sysmem", KT_MIB, F(sysmem), 0, GRT_MAX_MEM_MIB, false},
-    {"numamem", KT_MIB, F(numamem), 0, GRT_MAX_MEM_MIB, false},
-    {"fbmem", KT_MIB, F(fbmem), 0, GRT_MAX_MEM_MIB, false},
-    {"zcmem", KT_MIB, F(zcmem), 0, GRT_MAX_MEM_MIB, false},
-    {"regmem", KT_MIB, F(regmem), 0, GRT_MAX_MEM_MIB, false},
-    {"eager_alloc_percentage", KT_INT, F(eager_alloc_percentage), 0, 100, false},
-    {"min_cpu_chunk", KT_BYTES, F(min_cpu_chunk), 0, GRT_MAX_CHUNK_BYTES, false},
-    {"tiles", KT_INT, F(tiles), 0, GRT_MAX_TILES, false},
-    {"sim_ranks", KT_INT, F(sim_ranks), 0, GRT_MAX_RANKS, false},
-    {"sim_rank", KT_INT, F(sim_rank), 0, GRT_MAX_RANKS - 1, false},
-    {"profile", KT_BOOL, F(profile), 0, 0, false},
-    {"dataflow", KT_BOOL, F(dataflow), 0, 0, false},
-    {"event", KT_BOOL, F(event), 0, 0, false},
-    {"logdir", KT_STRING, F(logdir), 0, 0, false},
-    {"nodes", KT_INT, F(nodes), 1, GRT_MAX_NODES, false},
-    {"ranks_per_node", KT_INT, F(ranks_per_node), 1, GRT_MAX_RANKS_PER_NODE, false},
-};
-#undef F
+#define KEY_DEF(id, name, kind, min, max, dflt, ...) \
+  {#name, "GRT_" #id, GRT_KT_##kind, offsetof(grt_settings_t, name), min, max, dflt},
+static const key_def_t keys[] = {GRT_CONFIG_KEYS(KEY_DEF)};
+#undef KEY_DEF
 
 enum { NKEYS = (int)(sizeof keys / sizeof keys[0]) };
+_Static_assert((int)NKEYS == (int)GRT_NKEYS, "the key table is config_keys.h's");
 _Static_assert(NKEYS <= (int)(sizeof ((grt_settings_t *)0)->source /
                               sizeof ((grt_settings_t *)0)->source[0]),
                "settings->source[] is too small for the key table");
 
-/* Indices of keys[] used by the cross-key rules (tests/config checks them). */
-enum { KEY_SYSMEM = 5, KEY_SIM_RANKS = 13, KEY_SIM_RANK = 14, KEY_RANKS_PER_NODE = 20 };
+/* Each key's field has the size its kind stores (store_value writes it so). */
+#define FIELD_SIZE_INT sizeof(int)
+#define FIELD_SIZE_AUTO sizeof(int)
+#define FIELD_SIZE_PERCENT sizeof(int)
+#define FIELD_SIZE_MIB sizeof(size_t)
+#define FIELD_SIZE_BYTES sizeof(size_t)
+#define FIELD_SIZE_BOOL sizeof(bool)
+#define FIELD_SIZE_STRING sizeof ((grt_settings_t *)0)->logdir
+#define KEY_FIELD_CHECK(id, name, kind, ...)                                              \
+  _Static_assert(sizeof ((grt_settings_t *)0)->name == FIELD_SIZE_##kind,              \
+                 "grt_settings_t." #name " does not hold a " #kind " value");
+GRT_CONFIG_KEYS(KEY_FIELD_CHECK)
+#undef KEY_FIELD_CHECK
 
 int grt__settings_nkeys(void) { return NKEYS; }
 
@@ -90,10 +75,10 @@ const char *grt__settings_source_name(grt_setting_source_t src) {
 /* ---- parsing one value ----
  * A parsed value, before it is stored into the settings. */
 typedef struct {
-  long long i;   /* KT_INT */
-  size_t z;      /* KT_MIB (already in bytes), KT_BYTES */
-  bool b;        /* KT_BOOL */
-  const char *s; /* KT_STRING: points into the caller's text */
+  long long i;   /* GRT_KT_INT, GRT_KT_AUTO, GRT_KT_PERCENT */
+  size_t z;      /* GRT_KT_MIB (already in bytes), GRT_KT_BYTES */
+  bool b;        /* GRT_KT_BOOL */
+  const char *s; /* GRT_KT_STRING: points into the caller's text */
 } value_t;
 
 static bool is_blank(const char *s) {
@@ -128,15 +113,16 @@ static int parse_ull(const char *text, unsigned long long *out, const char **why
  * in a per-thread buffer until the next call (messages are formatted at once). */
 static const char *too_large(const key_def_t *k) {
   static _Thread_local char buf[96];
-  const char *unit = k->type == KT_MIB ? " MiB" : k->type == KT_BYTES ? " bytes" : "";
+  const char *unit = k->type == GRT_KT_MIB ? " MiB" : k->type == GRT_KT_BYTES ? " bytes" : "";
   snprintf(buf, sizeof buf, "is too large: grt holds at most %lld%s", k->max, unit);
   return buf;
 }
 
 static int parse_int(const key_def_t *k, const char *text, long long *out, const char **why) {
+  bool allow_auto = k->type == GRT_KT_AUTO;
   const char *p = text;
   while (isspace((unsigned char)*p)) p++;
-  if (k->allow_auto) {
+  if (allow_auto) {
     size_t n = strlen(p);
     while (n > 0 && isspace((unsigned char)p[n - 1])) n--;
     if (n == 4 && strncmp(p, "auto", 4) == 0) return *out = -1, 0;
@@ -152,12 +138,12 @@ static int parse_int(const key_def_t *k, const char *text, long long *out, const
     return *why = "is out of the range of an int (overflow)", -1;
   while (isspace((unsigned char)*end)) end++;
   if (*end != '\0') return *why = "has trailing characters after the integer", -1;
-  if (k->allow_auto && v == -1) return *out = -1, 0;
-  if (v > k->max && k->max != 100) return *why = too_large(k), -1;
+  if (allow_auto && v == -1) return *out = -1, 0;
+  if (v > k->max && k->type != GRT_KT_PERCENT) return *why = too_large(k), -1;
   if (v < k->min || v > k->max) {
-    if (k->allow_auto) return *why = "must be -1 (auto) or at least 1", -1;
+    if (allow_auto) return *why = "must be -1 (auto) or at least 1", -1;
     if (v < 0) return *why = "is negative", -1;
-    if (k->max == 100) return *why = "is out of range (0..100)", -1;
+    if (k->type == GRT_KT_PERCENT) return *why = "is out of range (0..100)", -1;
     return *why = k->min == 1 ? "must be at least 1" : "is out of range", -1;
   }
   *out = v;
@@ -183,22 +169,24 @@ static int parse_bool(const char *text, bool *out, const char **why) {
 static int parse_value_raw(const key_def_t *k, const char *text, value_t *v, const char **why) {
   unsigned long long u;
   switch (k->type) {
-  case KT_INT: return parse_int(k, text, &v->i, why);
-  case KT_MIB:
+  case GRT_KT_INT:
+  case GRT_KT_AUTO:
+  case GRT_KT_PERCENT: return parse_int(k, text, &v->i, why);
+  case GRT_KT_MIB:
     if (parse_ull(text, &u, why) < 0) return -1;
     if (u > (unsigned long long)(SIZE_MAX >> 20))
       return *why = "is too large: MiB * 2^20 overflows a byte count", -1;
     if (u > (unsigned long long)k->max) return *why = too_large(k), -1;
     v->z = (size_t)u << 20;
     return 0;
-  case KT_BYTES:
+  case GRT_KT_BYTES:
     if (parse_ull(text, &u, why) < 0) return -1;
     if (u > (unsigned long long)SIZE_MAX) return *why = "is too large (overflow)", -1;
     if (u > (unsigned long long)k->max) return *why = too_large(k), -1;
     v->z = (size_t)u;
     return 0;
-  case KT_BOOL: return parse_bool(text, &v->b, why);
-  case KT_STRING:
+  case GRT_KT_BOOL: return parse_bool(text, &v->b, why);
+  case GRT_KT_STRING:
     if (strlen(text) >= sizeof ((grt_settings_t *)0)->logdir)
       return *why = "is too long (4095 bytes at most)", -1;
     v->s = text;
@@ -229,36 +217,19 @@ static void store_value(grt_settings_t *s, int key, const value_t *v,
   const key_def_t *k = &keys[key];
   char *field = (char *)s + k->offset;
   switch (k->type) {
-  case KT_INT: *(int *)field = (int)v->i; break;
-  case KT_MIB:
-  case KT_BYTES: *(size_t *)field = v->z; break;
-  case KT_BOOL: *(bool *)field = v->b; break;
-  case KT_STRING: {
+  case GRT_KT_INT:
+  case GRT_KT_AUTO:
+  case GRT_KT_PERCENT: *(int *)field = (int)v->i; break;
+  case GRT_KT_MIB:
+  case GRT_KT_BYTES: *(size_t *)field = v->z; break;
+  case GRT_KT_BOOL: *(bool *)field = v->b; break;
+  case GRT_KT_STRING: {
     size_t n = strlen(v->s);
     memcpy(field, v->s, n + 1);
     break;
   }
   }
   s->source[key] = src;
-}
-
-/* Shortens a quoted value for messages so that a huge value still leaves room
- * for the key and the reason in the 512-byte last-error buffer. */
-static const char *clip(const char *text, char *buf, size_t size) {
-  size_t n = strlen(text);
-  if (n < size) return text;
-  memcpy(buf, text, size - 4);
-  memcpy(buf + size - 4, "...", 4);
-  return buf;
-}
-
-/* Writes "GRT_" + the upper-case name of key @p i into @p buf. */
-static const char *env_name(int i, char *buf, size_t size) {
-  size_t n = (size_t)snprintf(buf, size, "GRT_");
-  for (const char *p = keys[i].name; *p && n + 1 < size; p++)
-    buf[n++] = (char)toupper((unsigned char)*p);
-  buf[n] = '\0';
-  return buf;
 }
 
 /* ---- explicit settings ---- */
@@ -281,13 +252,13 @@ GRT_EXPORT int grt_config_set(grt_config_t *cfg, const char *key, const char *va
   int i = grt__settings_key_index(key);
   if (i < 0)
     return grt__error(GRT_EINVAL, "explicit setting '%s': unknown key (see docs/config.md)",
-                      clip(key, vb, 64));
+                      grt__config_clip(key, vb, 64));
   if (!value) return grt__error(GRT_EINVAL, "explicit setting '%s': value is NULL", key);
   value_t v;
   const char *why;
   if (parse_value(&keys[i], value, &v, &why) < 0)
     return grt__error(GRT_EINVAL, "explicit setting '%s': value '%s' %s", key,
-                      clip(value, vb, sizeof vb), why);
+                      grt__config_clip(value, vb, sizeof vb), why);
   char *copy = strdup(value);
   if (!copy) return grt__error(GRT_ENOMEM, "grt_config_set: out of host memory");
   free(cfg->value[i]);
@@ -319,44 +290,31 @@ static int local_ranks_from_env(void) {
   return 0;
 }
 
-size_t grt__settings_default_sysmem(size_t available, int local_ranks) {
-  if (available == 0) return GRT_DEFAULT_SYSMEM_FALLBACK;
-  if (local_ranks < 1) local_ranks = 1;
-  size_t share = available / 10 * 8 / (size_t)local_ranks;
-  share &= ~(((size_t)1 << 20) - 1);                     /* whole MiB: prints exactly */
-  return share;
-}
-
+/* Every key at the table's default; sysmem's 0 is resolved after every
+ * source (grt__settings_load). */
 static void set_defaults(grt_settings_t *s) {
   memset(s, 0, sizeof *s);
-  s->cpus = -1;
-  s->gpus = 0;
-  s->omps = 0;
-  s->ompthreads = -1;
-  s->utility = 1;
-  s->sysmem = 0;                                       /* resolved after every source */
-  s->zcmem = GRT_DEFAULT_ZCMEM;
-  s->eager_alloc_percentage = 50;
-  s->min_cpu_chunk = GRT_DEFAULT_MIN_CPU_CHUNK;
-  s->nodes = 1;
-  s->ranks_per_node = 1;
-  for (int i = 0; i < NKEYS; i++) s->source[i] = GRT_SRC_DEFAULT;
+  for (int i = 0; i < NKEYS; i++) {
+    const key_def_t *k = &keys[i];
+    value_t v = {.i = k->dflt, .z = (size_t)k->dflt, .b = k->dflt != 0, .s = ""};
+    if (k->type == GRT_KT_MIB) v.z <<= 20;
+    store_value(s, i, &v, GRT_SRC_DEFAULT);
+  }
 }
 
 /* ---- environment ---- */
 
 static int apply_env(grt_settings_t *s) {
   for (int i = 0; i < NKEYS; i++) {
-    char var[64];
-    env_name(i, var, sizeof var);
+    const char *var = keys[i].env;
     const char *text = getenv(var);
-    if (!text || (keys[i].type != KT_STRING && is_blank(text))) continue; /* "" = unset */
+    if (!text || (keys[i].type != GRT_KT_STRING && is_blank(text))) continue; /* "" = unset */
     value_t v;
     const char *why;
     char vb[128];
     if (parse_value(&keys[i], text, &v, &why) < 0)
       return grt__error(GRT_EINVAL, "environment variable %s: key '%s': value '%s' %s", var,
-                        keys[i].name, clip(text, vb, sizeof vb), why);
+                        keys[i].name, grt__config_clip(text, vb, sizeof vb), why);
     store_value(s, i, &v, GRT_SRC_ENV);
   }
   return 0;
@@ -463,7 +421,7 @@ static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines
   int lineno = 0, rc = 0;
   int seen[NKEYS] = {0};  /* line of each key's first occurrence */
   char nb[160], kb[96], vb[128];
-  const char *fname = clip(name ? name : "(stream)", nb, sizeof nb);
+  const char *fname = grt__config_clip(name ? name : "(stream)", nb, sizeof nb);
   char *line = malloc(CONFIG_MAX_LINE);
   if (!line) return grt__error(GRT_ENOMEM, "GRT_CONFIG file %s: out of host memory", fname);
   size_t total = 0;
@@ -483,7 +441,7 @@ static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines
       p[w] = '\0';
       rc = grt__error(GRT_EINVAL,
                       "GRT_CONFIG file %s:%d: key '%s': missing '=' (expected key = value)", fname,
-                      lineno, clip(p, kb, 64));
+                      lineno, grt__config_clip(p, kb, 64));
       break;
     }
     *eq = '\0';
@@ -494,8 +452,9 @@ static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines
     }
     int i = grt__settings_key_index(key);
     if (i < 0) {
-      rc = grt__error(GRT_EINVAL, "GRT_CONFIG file %s:%d: key '%s': unknown key (see docs/config.md)",
-                      fname, lineno, clip(key, kb, 64));
+      rc = grt__error(GRT_EINVAL,
+                      "GRT_CONFIG file %s:%d: key '%s': unknown key (see docs/config.md)", fname,
+                      lineno, grt__config_clip(key, kb, 64));
       break;
     }
     if (seen[i]) {
@@ -508,7 +467,7 @@ static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines
     while (isspace((unsigned char)*val)) val++;
     const char *why = NULL;
     if (*val == '"') {
-      if (keys[i].type != KT_STRING) {
+      if (keys[i].type != GRT_KT_STRING) {
         why = "is quoted, but only string values may be";
       } else if (unquote(val, &why) == 0) {
         why = NULL;
@@ -517,7 +476,7 @@ static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines
       char *h = strchr(val, '#');
       if (h) *h = '\0';
       val = trim(val);
-      if (*val == '\0' && keys[i].type != KT_STRING) why = "empty value";
+      if (*val == '\0' && keys[i].type != GRT_KT_STRING) why = "empty value";
     }
     value_t v;
     if (!why && parse_value(&keys[i], val, &v, &why) == 0) {
@@ -526,7 +485,7 @@ static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines
       continue;
     }
     rc = grt__error(GRT_EINVAL, "GRT_CONFIG file %s:%d: key '%s': value '%s' %s", fname, lineno,
-                    key, clip(val, vb, sizeof vb), why);
+                    key, grt__config_clip(val, vb, sizeof vb), why);
     break;
   }
   if (rc == 0) {
@@ -567,7 +526,7 @@ static int apply_file(grt_settings_t *s, file_lines_t *where) {
   FILE *f = fopen(path, "r");
   if (!f)
     return grt__error(GRT_EINVAL, "GRT_CONFIG file %s: cannot open: %s",
-                      clip(path, nb, sizeof nb), strerror(errno));
+                      grt__config_clip(path, nb, sizeof nb), strerror(errno));
   int rc = apply_stream(s, f, path, where);
   fclose(f);
   return rc;
@@ -584,7 +543,7 @@ static int apply_explicit(grt_settings_t *s, const grt_config_t *cfg) {
      * only source of truth. */
     if (parse_value(&keys[i], cfg->value[i], &v, &why) < 0)
       return grt__error(GRT_EINVAL, "explicit setting '%s': value '%s' %s", keys[i].name,
-                        clip(cfg->value[i], vb, sizeof vb), why);
+                        grt__config_clip(cfg->value[i], vb, sizeof vb), why);
     store_value(s, i, &v, GRT_SRC_EXPLICIT);
   }
   return 0;
@@ -593,12 +552,10 @@ static int apply_explicit(grt_settings_t *s, const grt_config_t *cfg) {
 /* Names key @p i and where it came from, for cross-key messages. */
 static const char *source_phrase(const grt_settings_t *s, const file_lines_t *where, int i,
                                  char *buf, size_t size) {
-  char var[64];
   switch (s->source[i]) {
   case GRT_SRC_DEFAULT: snprintf(buf, size, "default '%s'", keys[i].name); break;
   case GRT_SRC_ENV:
-    snprintf(buf, size, "environment variable %s: key '%s'", env_name(i, var, sizeof var),
-             keys[i].name);
+    snprintf(buf, size, "environment variable %s: key '%s'", keys[i].env, keys[i].name);
     break;
   case GRT_SRC_FILE:
     snprintf(buf, size, "GRT_CONFIG file %.200s:%d: key '%s'", where->path, where->line[i],
@@ -616,8 +573,8 @@ static int check_cross(const grt_settings_t *s, const file_lines_t *where) {
     char b[300];
     return grt__error(GRT_EINVAL,
                       "%s: value %d is out of range: it must be below sim_ranks = %d (%s)%s",
-                      source_phrase(s, where, KEY_SIM_RANK, b, sizeof b), s->sim_rank, s->sim_ranks,
-                      grt__settings_source_name(s->source[KEY_SIM_RANKS]),
+                      source_phrase(s, where, GRT_KEY_SIM_RANK, b, sizeof b), s->sim_rank, s->sim_ranks,
+                      grt__settings_source_name(s->source[GRT_KEY_SIM_RANKS]),
                       s->sim_ranks == 0 ? "; simulated ranks are off" : "");
   }
   return 0;
@@ -633,9 +590,9 @@ int grt__settings_load(grt_settings_t *out, const grt_config_t *explicit_cfg) {
   if (rc == 0) rc = apply_explicit(&s, explicit_cfg);
   if (rc == 0) rc = check_cross(&s, &where);
   if (rc < 0) return rc;
-  if (s.source[KEY_SYSMEM] == GRT_SRC_DEFAULT) {
-    int local = s.source[KEY_RANKS_PER_NODE] != GRT_SRC_DEFAULT ? s.ranks_per_node
-                                                                : local_ranks_from_env();
+  if (s.source[GRT_KEY_SYSMEM] == GRT_SRC_DEFAULT) {
+    int local = s.source[GRT_KEY_RANKS_PER_NODE] != GRT_SRC_DEFAULT ? s.ranks_per_node
+                                                                    : local_ranks_from_env();
     s.sysmem = grt__settings_default_sysmem(grt__mem_available(), local);
   }
   *out = s;
@@ -643,24 +600,6 @@ int grt__settings_load(grt_settings_t *out, const grt_config_t *explicit_cfg) {
 }
 
 /* ---- printing ---- */
-
-/* Writes @p str double-quoted with the escapes unquote() reads. */
-static void print_quoted(const char *str, FILE *out) {
-  fputc('"', out);
-  for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-    switch (*p) {
-    case '\\': fputs("\\\\", out); break;
-    case '"': fputs("\\\"", out); break;
-    case '\n': fputs("\\n", out); break;
-    case '\t': fputs("\\t", out); break;
-    case '\r': fputs("\\r", out); break;
-    default:
-      if (*p < 0x20 || *p == 0x7f) fprintf(out, "\\x%02x", *p);
-      else fputc(*p, out);
-    }
-  }
-  fputc('"', out);
-}
 
 int grt__settings_print(const grt_settings_t *s, FILE *out) {
   if (!s) return grt__error(GRT_EINVAL, "grt__settings_print: settings is NULL");
@@ -670,19 +609,17 @@ int grt__settings_print(const grt_settings_t *s, FILE *out) {
     const char *field = (const char *)s + k->offset;
     fprintf(out, "%s = ", k->name);
     switch (k->type) {
-    case KT_INT: fprintf(out, "%d", *(const int *)field); break;
-    case KT_MIB: fprintf(out, "%zu", *(const size_t *)field >> 20); break;
-    case KT_BYTES: fprintf(out, "%zu", *(const size_t *)field); break;
-    case KT_BOOL: fputs(*(const bool *)field ? "true" : "false", out); break;
-    case KT_STRING: print_quoted(field, out); break;
+    case GRT_KT_INT:
+    case GRT_KT_AUTO:
+    case GRT_KT_PERCENT: fprintf(out, "%d", *(const int *)field); break;
+    case GRT_KT_MIB: fprintf(out, "%zu", *(const size_t *)field >> 20); break;
+    case GRT_KT_BYTES: fprintf(out, "%zu", *(const size_t *)field); break;
+    case GRT_KT_BOOL: fputs(*(const bool *)field ? "true" : "false", out); break;
+    case GRT_KT_STRING: grt__config_write_quoted(field, out); break;
     }
     grt_setting_source_t src = s->source[i];
-    if (src == GRT_SRC_ENV) {
-      char var[64];
-      fprintf(out, "  # environment %s\n", env_name(i, var, sizeof var));
-    } else {
-      fprintf(out, "  # %s\n", grt__settings_source_name(src));
-    }
+    if (src == GRT_SRC_ENV) fprintf(out, "  # environment %s\n", k->env);
+    else fprintf(out, "  # %s\n", grt__settings_source_name(src));
   }
   if (ferror(out)) return grt__error(GRT_EINVAL, "grt__settings_print: write error");
   return 0;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "config_keys.h"
 #include "grt.h"
 
 /* Where a setting's value came from. */
@@ -13,10 +14,11 @@ typedef enum {
   GRT_SRC_DEFAULT, GRT_SRC_ENV, GRT_SRC_FILE, GRT_SRC_EXPLICIT
 } grt_setting_source_t;
 
-/* Every key, in the order docs/config.md lists them. Memory sizes are given in
- * MiB in files, env and explicit settings and stored here in bytes. A value
- * of -1 in an int field means "automatic" (resolved by the runtime from the
- * machine). */
+/* Every key, in the order docs/config.md lists them: one field per row of
+ * GRT_CONFIG_KEYS (config_keys.h), named as the key (config.c checks each
+ * field's size against its kind). Memory sizes are given in MiB in files, env
+ * and explicit settings and stored here in bytes. A value of -1 in an int
+ * field means "automatic" (resolved by the runtime from the machine). */
 typedef struct grt_settings {
   int cpus;                    /* cpus: CPU workers per rank (-1 auto) */
   int gpus;                    /* gpus: GPUs per rank */
@@ -31,7 +33,7 @@ typedef struct grt_settings {
   bool profile, dataflow, event;
   char logdir[4096];
   int nodes, ranks_per_node;   /* recorded by the launcher */
-  grt_setting_source_t source[32]; /* per key index, see grt__settings_key() */
+  grt_setting_source_t source[32]; /* per key index GRT_KEY_<ID>, see grt__settings_key() */
 } grt_settings_t;
 
 /* Number of keys, and the name of key @p i (NULL past the end). */
@@ -48,21 +50,11 @@ int grt__settings_print(const grt_settings_t *s, FILE *out);
 
 /* ---- additions (declarations above are the fixed interface) ---- */
 
-/* Defaults that are not "0" or "off"; docs/config.md lists them all. */
-#define GRT_DEFAULT_ZCMEM ((size_t)32 << 20)            /* 32 MiB */
-#define GRT_DEFAULT_MIN_CPU_CHUNK ((size_t)65536)       /* bytes, not MiB */
-#define GRT_DEFAULT_SYSMEM_FALLBACK ((size_t)1 << 30)   /* 1 GiB if MemAvailable is unknown */
-
 /* Index of key @p name in settings->source[], or -1 if it is not a key. */
 int grt__settings_key_index(const char *name);
 
 /* "default", "environment", "GRT_CONFIG file" or "explicit". */
 const char *grt__settings_source_name(grt_setting_source_t src);
-
-/* The default sysmem budget: 80% of @p available bytes divided among
- * @p local_ranks ranks on the node (< 1 counts as 1), rounded down to a whole
- * MiB; GRT_DEFAULT_SYSMEM_FALLBACK when @p available is 0 (unknown). */
-size_t grt__settings_default_sysmem(size_t available, int local_ranks);
 
 /* Applies the `key = value` lines read from @p f on top of @p s, exactly as
  * the GRT_CONFIG file is applied (source GRT_SRC_FILE); @p name is used in

@@ -2,12 +2,12 @@
 #ifndef GRT_CONFIG_LIMITS_H
 #define GRT_CONFIG_LIMITS_H
 
-/* The runtime's parser (runtime/config.c) and the launcher's flags
- * (launcher/flags.c) both refuse a value above these, naming the key and the
+/* The key table (config_keys.h) gives each numeric key its bound from here;
+ * the runtime's parser (runtime/config.c) and the launcher's flags
+ * (launcher/flags.c) both refuse a value above it, naming the key and the
  * bound, so that no setting reaches code that cannot hold it (a GRT_SIM_RANKS
  * near INT_MAX once overflowed the coherence map's bitset size into a
- * negative memset). docs/config.md lists them. Macros only: the launcher
- * links no runtime code. */
+ * negative memset). docs/config.md lists them. Macros only. */
 
 /* cpus, omps, ompthreads, utility: threads per rank. The workers' array and
  * core numbers (local rank x workers + i) stay far inside an int. */

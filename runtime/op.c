@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collective.h"
 #include "comm.h"
 #include "error.h"
 #include "future.h"
@@ -205,78 +206,28 @@ static void finish_future(grt_runtime_t *rt, grt_op_t *op) {
 
 /* ---- the op's future across ranks: every rank gets every point's result ----
  *
- * An allgather by dissemination (Bruck): each rank's block holds its points'
- * results; in round k = 0 .. ceil(log2 R) - 1 (d = 2^k) a rank sends the
- * blocks of ranks me .. me + d - 1 it has to rank me - d and receives those
- * of me + d .. me + 2d - 1 from rank me + d (fewer in the last round). After
- * the last round every rank has every block: O(log R) messages per rank, not
- * R. Every rank then folds the results in point order, so all get the same
- * value, bitwise, whatever R.
+ * An all-gather (comm/collective.h) of one block per rank: its points'
+ * results. Every rank then folds the results in point order, so all get the
+ * same value, bitwise, whatever R.
  *
  * Block: int32 failed, int32 count, then count x (int32 point, value); for a
  * launch without a result reduction only the single point's owner has an
- * entry: int32 0, uint64 size, bytes. Message: int32 nblocks, then per block
- * int32 rank, uint32 length, the block. */
+ * entry: int32 0, uint64 size, bytes. */
 #define FUT_MAX_RET 65536
 
-typedef struct grt_futx {
-  grt_runtime_t *rt;
-  grt_op_t *op;
-  atomic_flag lock;
-  int nranks, me, rounds;
-  bool local_done, finished;
-  int sent;                       /* rounds sent */
-  uint32_t arrived;               /* rounds received (bit k) */
-  uint64_t tag;                   /* round k uses tag + k */
-  unsigned char **blk;            /* per rank: its block (into own or rbuf) */
-  uint32_t *blen;
-  unsigned char *own;             /* this rank's block */
-  unsigned char *rbuf[32];
-} grt_futx_t;
-
-static int fut_count(const grt_futx_t *fx, int k) {
-  int d = 1 << k;
-  return d < fx->nranks - d ? d : fx->nranks - d;
-}
-
-/* Bytes a message of @p nblocks blocks may need: the points of distinct
- * ranks are distinct, so their entries add up to at most every point's. */
-static size_t fut_msg_cap(const grt_op_t *op, int nblocks) {
-  size_t rsize = op->result_type ? grt_type_size(op->result_type) : 0;
-  size_t entries = op->result_type ? (size_t)op->npoints * (4 + rsize) : 4 + 8 + FUT_MAX_RET;
-  return 4 + (size_t)nblocks * (8 + 8) + entries;
-}
-
 static void futx_free(grt_op_t *op) {
-  grt_futx_t *fx = op->futx;
-  if (!fx) return;
-  for (int k = 0; k < fx->rounds; k++) free(fx->rbuf[k]);
-  free(fx->own);
-  free(fx->blk);
-  free(fx->blen);
-  free(fx);
+  grt__comm_allgather_free(op->futx);
   op->futx = NULL;
 }
 
-static void fut_lock(grt_futx_t *fx) {
-  while (atomic_flag_test_and_set_explicit(&fx->lock, memory_order_acquire)) {
-  }
-}
-static void fut_unlock(grt_futx_t *fx) { atomic_flag_clear_explicit(&fx->lock, memory_order_release); }
-
-static void fut_sent(void *arg, size_t bytes) {
-  (void)bytes;
-  free(arg);
-}
-
-/* Reads every block into the op: results, failure, the single return. */
-static void fut_absorb(grt_futx_t *fx) {
-  grt_op_t *op = fx->op;
+/* Reads every other rank's block into the op: results, failure, the single
+ * return (this rank's own are in place). */
+static void fut_absorb(grt_op_t *op, const grt_allgather_t *g) {
   size_t rsize = op->result_type ? grt_type_size(op->result_type) : 0;
-  for (int r = 0; r < fx->nranks; r++) {
-    const unsigned char *m = fx->blk[r];
-    uint32_t len = fx->blen[r];
-    if (!m || len < 8 || r == fx->me) continue; /* own results are in place */
+  for (int r = 0; r < op->rt->nranks; r++) {
+    uint32_t len;
+    const unsigned char *m = grt__comm_allgather_block(g, r, &len);
+    if (!m || len < 8 || r == op->rt->rank) continue;
     int32_t failed, count;
     memcpy(&failed, m, 4);
     memcpy(&count, m + 4, 4);
@@ -307,114 +258,24 @@ static void fut_absorb(grt_futx_t *fx) {
   }
 }
 
-/* Sends every round that can go, under the lock; true when the exchange is
- * complete (the caller then finishes the future, once). */
-static bool fut_advance_locked(grt_futx_t *fx) {
-  grt_runtime_t *rt = fx->rt;
-  while (fx->local_done && fx->sent < fx->rounds &&
-         (fx->sent == 0 || (fx->arrived >> (fx->sent - 1)) & 1)) {
-    int k = fx->sent, d = 1 << k, cnt = fut_count(fx, k);
-    size_t bytes = 4;
-    for (int i = 0; i < cnt; i++) bytes += 8 + fx->blen[(fx->me + i) % fx->nranks];
-    unsigned char *m = malloc(bytes);
-    if (!m) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory");
-    int32_t nb = cnt;
-    memcpy(m, &nb, 4);
-    size_t off = 4;
-    for (int i = 0; i < cnt; i++) {
-      int32_t r = (fx->me + i) % fx->nranks;
-      uint32_t len = fx->blen[r];
-      memcpy(m + off, &r, 4);
-      memcpy(m + off + 4, &len, 4);
-      if (len) memcpy(m + off + 8, fx->blk[r], len);
-      off += 8 + len;
-    }
-    fx->sent++;
-    if (grt__comm_send(rt->comm, GRT_CHAN_FUTURE, (fx->me - d + fx->nranks) % fx->nranks,
-                       fx->tag + (uint64_t)k, m, bytes, fut_sent, m) < 0)
-      grt__comm_abort(rt->comm, GRT_ECOMM, grt_last_error());
-  }
-  uint32_t all = fx->rounds >= 32 ? UINT32_MAX : ((uint32_t)1 << fx->rounds) - 1;
-  if (fx->finished || !fx->local_done || fx->sent < fx->rounds || (fx->arrived & all) != all)
-    return false;
-  fx->finished = true;
-  return true;
-}
-
-static void fut_advance(grt_futx_t *fx) {
-  fut_lock(fx);
-  bool done = fut_advance_locked(fx);
-  fut_unlock(fx);
-  if (!done) return;
-  grt_op_t *op = fx->op;
-  fut_absorb(fx);
-  finish_future(fx->rt, op);
+static void fut_done(void *arg, grt_allgather_t *g) {
+  grt_op_t *op = arg;
+  fut_absorb(op, g);
+  finish_future(op->rt, op);
   grt__op_unref(op); /* the exchange's reference */
 }
 
-typedef struct fut_in {
-  grt_futx_t *fx;
-  int k;
-} fut_in_t;
-
-static void fut_received(void *arg, size_t bytes) {
-  fut_in_t *fi = arg;
-  grt_futx_t *fx = fi->fx;
-  int k = fi->k;
-  free(fi);
-  const unsigned char *m = fx->rbuf[k];
-  fut_lock(fx);
-  if (bytes >= 4) {
-    int32_t nb;
-    memcpy(&nb, m, 4);
-    size_t off = 4;
-    for (int32_t i = 0; i < nb && off + 8 <= bytes; i++) {
-      int32_t r;
-      uint32_t len;
-      memcpy(&r, m + off, 4);
-      memcpy(&len, m + off + 4, 4);
-      if (r < 0 || r >= fx->nranks || len > bytes - off - 8) break;
-      fx->blk[r] = fx->rbuf[k] + off + 8;
-      fx->blen[r] = len;
-      off += 8 + len;
-    }
-  }
-  fx->arrived |= (uint32_t)1 << k;
-  fut_unlock(fx);
-  fut_advance(fx);
-}
-
 int grt__op_future_exchange(grt_runtime_t *rt, grt_op_t *op) {
-  grt_futx_t *fx = calloc(1, sizeof *fx);
-  if (!fx) return grt__error(GRT_ENOMEM, "grt: out of host memory");
-  op->futx = fx;
-  fx->rt = rt;
-  fx->op = op;
-  atomic_flag_clear(&fx->lock);
-  fx->nranks = rt->nranks;
-  fx->me = rt->rank;
-  while ((1 << fx->rounds) < rt->nranks) fx->rounds++;
-  fx->tag = (rt->future_seq + 1) * 32;
+  /* The points of distinct ranks are distinct, so the blocks' entries add
+   * up to at most every point's. */
+  size_t rsize = op->result_type ? grt_type_size(op->result_type) : 0;
+  size_t entries = op->result_type ? (size_t)op->npoints * (4 + rsize) : 4 + 8 + FUT_MAX_RET;
+  uint64_t tag = (rt->future_seq + 1) * 32;
   rt->future_seq++;
-  fx->blk = calloc((size_t)rt->nranks, sizeof *fx->blk);
-  fx->blen = calloc((size_t)rt->nranks, sizeof *fx->blen);
-  if (!fx->blk || !fx->blen) return grt__error(GRT_ENOMEM, "grt: out of host memory");
-  atomic_fetch_add(&op->refs, 1); /* the exchange's, dropped when it completes */
-  for (int k = 0; k < fx->rounds; k++) {
-    size_t cap = fut_msg_cap(op, fut_count(fx, k));
-    fx->rbuf[k] = calloc(1, cap);
-    fut_in_t *fi = malloc(sizeof *fi);
-    if (!fx->rbuf[k] || !fi) {
-      free(fi);
-      return grt__error(GRT_ENOMEM, "grt: out of host memory");
-    }
-    *fi = (fut_in_t){fx, k};
-    /* In simulated mode this completes at once (with nothing in it). */
-    if (grt__comm_recv(rt->comm, GRT_CHAN_FUTURE, (fx->me + (1 << k)) % fx->nranks,
-                       fx->tag + (uint64_t)k, fx->rbuf[k], cap, fut_received, fi) < 0)
-      return GRT_ECOMM;
-  }
-  return 0;
+  int rc = grt__comm_allgather_post(rt->comm, GRT_CHAN_FUTURE, tag,
+                                    (size_t)rt->nranks * 8 + entries, fut_done, op, &op->futx);
+  if (rc == 0) atomic_fetch_add(&op->refs, 1); /* the exchange's, dropped when it completes */
+  return rc;
 }
 
 void grt__op_local_done(grt_runtime_t *rt, grt_op_t *op) {
@@ -423,8 +284,7 @@ void grt__op_local_done(grt_runtime_t *rt, grt_op_t *op) {
     finish_future(rt, op);
     return;
   }
-  grt_futx_t *fx = op->futx;
-  if (!fx) return; /* the exchange could not be posted: the op is aborted */
+  if (!op->futx) return; /* the exchange could not be posted: the op is aborted */
   size_t cap = 8 + (op->result_type ? (size_t)op->nlocal * (4 + grt_type_size(op->result_type))
                                     : 4 + 8 + FUT_MAX_RET);
   unsigned char *m = calloc(1, cap);
@@ -456,13 +316,7 @@ void grt__op_local_done(grt_runtime_t *rt, grt_op_t *op) {
   }
   memcpy(m, &failed, 4);
   memcpy(m + 4, &count, 4);
-  fut_lock(fx);
-  fx->own = m;
-  fx->blk[fx->me] = m;
-  fx->blen[fx->me] = (uint32_t)off;
-  fx->local_done = true;
-  fut_unlock(fx);
-  fut_advance(fx);
+  grt__comm_allgather_give(op->futx, m, (uint32_t)off);
 }
 
 /* ---- gathered reductions: the sending side ---- */

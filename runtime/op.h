@@ -17,10 +17,10 @@
 #include <stdint.h>
 
 #include "grt.h"
-#include "coherence.h"
 #include "future.h"
 #include "graph.h"
 #include "partition.h"
+#include "sharding.h"
 #include "store.h"
 
 typedef struct grt_op grt_op_t;
@@ -139,7 +139,7 @@ struct grt_op {
   bool *fold_active;             /* per fold: runs on this rank */
   bool *fold_gather;             /* per fold: every point's buffer goes to rank 0 */
   uint64_t red_tag;              /* tags of gathered reduction buffers: red_tag + point */
-  struct grt_futx *futx;         /* the exchange of point results, or NULL */
+  struct grt_allgather *futx;    /* the exchange of point results (comm/collective.h), or NULL */
   void (*cleanup)(grt_op_t *op); /* extra state of internal ops */
   void *extra;
 };
@@ -198,14 +198,6 @@ static inline grt_point_t *grt__op_point(grt_op_t *op, int p) { return &op->poin
 static inline int grt__op_shard(const grt_op_t *op, int p) { return grt__sharding_rank(&op->shard, p); }
 static inline bool grt__op_local(const grt_op_t *op, int p) {
   return !op->shard.fn || grt__op_shard(op, p) == op->rank;
-}
-/* The colour (point coordinates) of linear point @p p in a launch of
- * @p shape, row-major. */
-static inline void grt__op_color_of(int ndim, const int64_t *shape, int64_t p, int64_t *color) {
-  for (int d = ndim - 1; d >= 0; d--) {
-    color[d] = p % shape[d];
-    p /= shape[d];
-  }
 }
 /* A reduction argument folded on rank 0 from every point's buffer. */
 static inline bool grt__op_arg_gathers(const grt_arg_t *a, int npoints) {

@@ -7,7 +7,7 @@
 
 #include "analysis.h"
 #include "check.h"
-#include "distrib.h"
+#include "plan.h"
 #include "error.h"
 #include "graph.h"
 #include "launch.h"
@@ -151,10 +151,10 @@ static grt_node_t *wait_for_store(grt_runtime_t *rt, grt_store_t *s, grt_dg_priv
   *rc = 0;
   if (rt->nranks > 1) { /* every rank sees the whole store: gather what it lacks */
     *rc = grt__plan_whole(rt, s);
-    if (*rc == 0) *rc = grt__xfers_analyze(rt, s->root);
+    if (*rc == 0) *rc = grt__plan_xfers_analyze(rt, s->root);
   }
   if (*rc == 0) *rc = grt__analysis_access_whole(rt, s, priv, n, n->seq);
-  grt__xfers_release(rt);
+  grt__plan_xfers_release(rt);
   grt__graph_release(&rt->graph, n); /* drop the hold; its edges decide now */
   grt__graph_wait_ready(&rt->graph, n);
   return n;
@@ -233,7 +233,7 @@ GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *h) {
   if (rc < 0) return rc;
   grt__check_op(m->rt, GRT_CHECK_UNMAP, m->root->id);
   /* Every rank wrote the same values through its mapping (one program). */
-  if (m->rt->nranks > 1 && m->priv != GRT_READ) rc = grt__coh_everywhere_store(m->rt, &m->view);
+  if (m->rt->nranks > 1 && m->priv != GRT_READ) rc = grt__plan_everywhere(m->rt, &m->view);
   grt__graph_complete(&m->rt->graph, m->wait);
   grt__root_release(m->root);
   grt__handle_release(m);
@@ -293,8 +293,8 @@ void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root) {
   grt_store_t whole;
   whole_view(root, &whole);
   int rc = grt__plan_whole(rt, &whole);
-  if (rc == 0) rc = grt__xfers_analyze(rt, root);
-  grt__xfers_release(rt);
+  if (rc == 0) rc = grt__plan_xfers_analyze(rt, root);
+  grt__plan_xfers_release(rt);
   if (rc < 0)
     fprintf(stderr, "grt_store_destroy: rank %d: attached store %llu: writing back failed: %s\n",
             rt->rank, (unsigned long long)root->id, grt_last_error());

@@ -9,7 +9,7 @@
 #include "analysis.h"
 #include "check.h"
 #include "coherence.h"
-#include "distrib.h"
+#include "plan.h"
 #include "error.h"
 #include "graph.h"
 #include "library.h"
@@ -147,7 +147,7 @@ static void runtime_free(grt_runtime_t *rt) {
   grt__library_free_all(rt);
   grt__redop_free_all(rt);
   if (rt->types) grt__type_registry_destroy(rt->types);
-  grt__distrib_free(rt);
+  grt__plan_free(rt);
   grt__alias_free(rt);
   grt__profile_discard(rt->graph.prof);
   grt__comm_fini(rt->comm);

@@ -36,7 +36,7 @@ typedef struct grt_redop_info grt_redop_info_t;
  *   internal_lib, redops (registration; workers read entries registered
  *   before the launches that use them), the graph's id table and sequence
  *   numbers (graph.h), plan (distribution scratch), alias_img, the
- *   divergence check's running record (op_count, op_hash, check_final),
+ *   divergence check's running record (op_count, op_hash),
  *   next_store_id.
  * - Any thread: mems (atomic accounting), types (its own lock), pools
  *   (lock-free, one consumer), op_pool (lock-free, one consumer: the
@@ -77,10 +77,8 @@ struct grt_runtime {
   void *plan;                      /* distrib.c scratch (app thread) */
   grt_pool_t pools[GRT_HK_COUNT]; /* launches, futures, partitions, mappings, stores (handle.h) */
   grt_op_pool_t op_pool;           /* op blocks (op.h) */
-  void *checker;                   /* check.c state */
-  void *check_ctx;
+  struct grt_divergence *checker;  /* comm's divergence exchange; NULL on 1 or simulated ranks */
   uint64_t op_count, op_hash;      /* the divergence check's running record */
-  bool check_final;                /* the blocking call being checked is finalize */
   atomic_int task_failed;          /* a task failed since the last fence */
   pthread_mutex_t fail_mu;
   char fail_msg[256];

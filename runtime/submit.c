@@ -8,7 +8,8 @@
 #include "alias.h"
 #include "analysis.h"
 #include "check.h"
-#include "distrib.h"
+#include "gather.h"
+#include "plan.h"
 #include "error.h"
 #include "future.h"
 #include "graph.h"
@@ -214,7 +215,7 @@ static int shard_points(const grt_launch_t *l, shape_t *o) {
   if (sh->fn) /* a mapper's sharding: refuse an answer out of range */
     for (int p = 0; p < npoints; p++) {
       int64_t point[GRT_MAX_DIM];
-      grt__op_color_of(sh->ndim, sh->shape, p, point);
+      grt__sharding_point(sh->ndim, sh->shape, p, point);
       int r = sh->fn(sh->data, sh->task_id, sh->ndim, point, sh->shape, rt->nranks);
       if (r < 0 || r >= rt->nranks)
         return grt__error(GRT_EINVAL,
@@ -276,7 +277,7 @@ static grt_op_t *build_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
     grt_task_context_t *ctx = &pt->ctx;
     ctx->op = op;
     ctx->index = p;
-    grt__op_color_of(op->launch_ndim, op->launch_shape, p, ctx->point);
+    grt__sharding_point(op->launch_ndim, op->launch_shape, p, ctx->point);
     for (int i = 0; i < op->nargs; i++) {
       grt_rect_t r;
       grt__tiling_rect(&op->args[i].tiling, ctx->point, &r);
@@ -338,7 +339,7 @@ static void wire_op(grt_op_t *op) {
       if (prev) grt__graph_add_edge(prev, &fd->node);
       st->last_fold_seq = fd->node.seq;
     }
-    if (op->fold_gather[fo] && grt__post_red_gather(rt, op, fo) < 0) op->aborted = true;
+    if (op->fold_gather[fo] && grt__gather_post(rt, op, fo) < 0) op->aborted = true;
   }
   for (int s = 0; s < op->nscalars; s++)
     if (op->scalars[s].future)
@@ -365,7 +366,7 @@ static void remember_partitions(const grt_op_t *op) {
  * (nodes may run from here on), then the submitter's reference. */
 static void release_op(grt_op_t *op) {
   grt_runtime_t *rt = op->rt;
-  grt__xfers_release(rt);
+  grt__plan_xfers_release(rt);
   for (int fo = 0; fo < op->nfolds; fo++)
     if (op->fold_active[fo]) grt__graph_release(&rt->graph, &op->folds[fo].node);
   for (int p = op->l0; p < op->l1; p++)
@@ -395,7 +396,7 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   }
   place_nodes(op, o.any_gather);
   if (rt->nranks > 1) rc = grt__plan_op(rt, op);
-  if (rc == 0) rc = grt__analysis_op(rt, op, grt__xfers_analyze);
+  if (rc == 0) rc = grt__analysis_op(rt, op, grt__plan_xfers_analyze);
   /* Edges may already point at the op's nodes: it cannot be taken back.
    * Run it with its hold released but mark it failed, so nothing hangs. */
   if (rc < 0) op->aborted = true;

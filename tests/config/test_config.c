@@ -96,16 +96,22 @@ static void assert_same_values(const grt_settings_t *a, const grt_settings_t *b)
 
 /* ---- defaults ---- */
 
+/* The key table (config_keys.h): the 21 keys of docs/config.md in its order,
+ * each found by its name at its GRT_KEY_<ID> index (the cross-key rules and
+ * the default sysmem name keys by those). */
 static void test_config_keys_table(void **state) {
   (void)state;
   assert_int_equal(grt__settings_nkeys(), 21);
+  assert_int_equal(grt__settings_nkeys(), GRT_NKEYS);
   assert_string_equal(grt__settings_key(0), "cpus");
-  assert_string_equal(grt__settings_key(20), "ranks_per_node");
-  /* config.c names these indices (KEY_SYSMEM, ...) for cross-key rules. */
-  assert_string_equal(grt__settings_key(5), "sysmem");
-  assert_string_equal(grt__settings_key(13), "sim_ranks");
-  assert_string_equal(grt__settings_key(14), "sim_rank");
-  assert_null(grt__settings_key(21));
+  assert_string_equal(grt__settings_key(GRT_NKEYS - 1), "ranks_per_node");
+  for (int i = 0; i < grt__settings_nkeys(); i++)
+    assert_int_equal(grt__settings_key_index(grt__settings_key(i)), i);
+  assert_string_equal(grt__settings_key(GRT_KEY_SYSMEM), "sysmem");
+  assert_string_equal(grt__settings_key(GRT_KEY_SIM_RANKS), "sim_ranks");
+  assert_string_equal(grt__settings_key(GRT_KEY_SIM_RANK), "sim_rank");
+  assert_string_equal(grt__settings_key(GRT_KEY_RANKS_PER_NODE), "ranks_per_node");
+  assert_null(grt__settings_key(GRT_NKEYS));
   assert_null(grt__settings_key(-1));
   assert_int_equal(grt__settings_key_index("nope"), -1);
   assert_int_equal(grt__settings_key_index(NULL), -1);

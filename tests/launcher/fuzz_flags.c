@@ -13,6 +13,7 @@
 #include "config.h"
 #include "fuzz.h"
 #include "launcher.h"
+#include "launcher_env.h"
 
 #define S(x) x "\0"
 const fuzz_seed_t fuzz_seeds[] = {
@@ -72,18 +73,6 @@ static void check_loaded(const grt_launcher_opts_t *o, const grt_settings_t *s) 
   }
 }
 
-/* Every variable the launcher reads, so each input starts from a clean slate. */
-static const char *const env_vars[] = {
-    "GRT_CPUS", "GRT_GPUS", "GRT_OMPS", "GRT_OMPTHREADS", "GRT_UTILITY", "GRT_SYSMEM",
-    "GRT_NUMAMEM", "GRT_FBMEM", "GRT_ZCMEM", "GRT_REGMEM", "GRT_EAGER_ALLOC_PERCENTAGE",
-    "GRT_MIN_CPU_CHUNK", "GRT_TILES", "GRT_SIM_RANKS", "GRT_SIM_RANK", "GRT_PROFILE",
-    "GRT_DATAFLOW", "GRT_EVENT", "GRT_LOGDIR", "GRT_NODES", "GRT_RANKS_PER_NODE",
-    "GRT_LAUNCHER", "GRT_LAUNCHER_EXTRA", "GRT_CPU_BIND", "GRT_MEM_BIND", "GRT_VERBOSE",
-    "GRT_KEEP"};
-
-static void clear_env(void) {
-  for (size_t i = 0; i < sizeof env_vars / sizeof env_vars[0]; i++) unsetenv(env_vars[i]);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *buf = malloc(size + 1);
@@ -93,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int argc = 0;
   argv[argc++] = "grt";
   size_t at = 0;
-  clear_env();
+  launcher_env_clear();
   /* Leading "@NAME=VALUE" pieces set GRT_NAME. */
   while (at < size && buf[at] == '@') {
     char *eq = strchr(buf + at, '=');
@@ -102,8 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       *eq = '\0';
       char name[64];
       snprintf(name, sizeof name, "GRT_%s", buf + at + 1);
-      for (size_t i = 0; i < sizeof env_vars / sizeof env_vars[0]; i++)
-        if (strcmp(name, env_vars[i]) == 0) setenv(name, eq + 1, 1);
+      for (size_t i = 0; i < sizeof launcher_env_vars / sizeof launcher_env_vars[0]; i++)
+        if (strcmp(name, launcher_env_vars[i]) == 0) setenv(name, eq + 1, 1);
     }
     at = next;
   }
@@ -163,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
 done:
   grt_launcher_opts_free(&o);
-  clear_env();
+  launcher_env_clear();
   free(buf);
   return 0;
 }

@@ -9,20 +9,17 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "launcher_env.h"
 #include "run_util.h"
 
 static const char *grt_bin, *dump_bin;
 static char marker[64];
 
-/* Unsets what the launcher reads, so each test controls its environment. */
+/* Unsets what the launcher and the test programs read, so each test controls
+ * its environment. */
 static void clear_env(void) {
-  static const char *const vars[] = {
-      "GRT_CPUS", "GRT_GPUS", "GRT_OMPS", "GRT_OMPTHREADS", "GRT_UTILITY", "GRT_SYSMEM",
-      "GRT_NUMAMEM", "GRT_FBMEM", "GRT_ZCMEM", "GRT_REGMEM", "GRT_EAGER_ALLOC_PERCENTAGE",
-      "GRT_MIN_CPU_CHUNK", "GRT_TILES", "GRT_SIM_RANKS", "GRT_SIM_RANK", "GRT_PROFILE",
-      "GRT_DATAFLOW", "GRT_EVENT", "GRT_LOGDIR", "GRT_NODES", "GRT_RANKS_PER_NODE",
-      "GRT_LAUNCHER", "GRT_LAUNCHER_EXTRA", "GRT_CPU_BIND", "GRT_MEM_BIND", "GRT_VERBOSE",
-      "GRT_KEEP", "GRT_CONFIG", "GRT_TEST_SLEEP", "GRT_TEST_EXIT", "GRT_TEST_KILL"};
+  launcher_env_clear();
+  static const char *const vars[] = {"GRT_TEST_SLEEP", "GRT_TEST_EXIT", "GRT_TEST_KILL"};
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) unsetenv(vars[i]);
   setenv("TMPDIR", "/tmp", 1);
 }

@@ -9,23 +9,10 @@
 #include <string.h>
 
 #include "launcher.h"
+#include "launcher_env.h"
 
-static void clear_env(void) {
-  for (int i = 0; i < GRT_LK_COUNT; i++) unsetenv(grt_launcher_key_env(i));
-  static const char *const other[] = {"GRT_LAUNCHER", "GRT_LAUNCHER_EXTRA", "GRT_CPU_BIND",
-                                      "GRT_MEM_BIND", "GRT_VERBOSE", "GRT_KEEP"};
-  for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) unsetenv(other[i]);
-}
-static int setup(void **state) {
-  (void)state;
-  clear_env();
-  return 0;
-}
-static int teardown(void **state) {
-  (void)state;
-  clear_env();
-  return 0;
-}
+#define setup launcher_env_setup
+#define teardown launcher_env_teardown
 
 /* Parses "grt ARGS..." (NULL-terminated); returns the parser's result. */
 static int parse(grt_launcher_opts_t *o, char *err, const char *const *args) {

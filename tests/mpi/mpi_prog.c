@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "grt.h"
-#include "distrib.h"
+#include "plan.h"
 #include "runtime.h"
 
 static void relax(grt_task_context_t *ctx) {
@@ -128,7 +128,7 @@ static int stencil2d(grt_runtime_t *rt, grt_library_t *lib) {
     if (it == 0) {
       CHECK(grt_fence(rt));
       grt__comm_stats(rt->comm, &base);
-      nodes0 = grt__distrib_xfer_nodes(rt), memo0 = grt__distrib_memo_hits(rt);
+      nodes0 = grt__plan_xfer_nodes(rt), memo0 = grt__plan_memo_hits(rt);
     }
     grt_store_t *src = it & 1 ? b : a, *dst = it & 1 ? a : b;
     grt_launch_t *l;
@@ -143,8 +143,8 @@ static int stencil2d(grt_runtime_t *rt, grt_library_t *lib) {
   CHECK(grt_fence(rt));
   print_stats(rt, &base, 0);
   printf("rank %d xfer_nodes %llu memo_hits %llu\n", grt_rank(rt),
-         (unsigned long long)(grt__distrib_xfer_nodes(rt) - nodes0),
-         (unsigned long long)(grt__distrib_memo_hits(rt) - memo0));
+         (unsigned long long)(grt__plan_xfer_nodes(rt) - nodes0),
+         (unsigned long long)(grt__plan_memo_hits(rt) - memo0));
   fflush(stdout);
   grt_store_destroy(a);
   grt_store_destroy(b);

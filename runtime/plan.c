@@ -1,117 +1,19 @@
-/* distrib.c - the control loop across ranks: planning transfers from the
- * replicated coherence map, send/receive nodes, gathered reductions and the
- * exchange of point results behind futures.
+/* plan.c - the control loop across ranks: planning each operation's
+ * transfers from the replicated coherence map (coherence.h).
  *
  * Every rank runs this for every operation with the same inputs, so every
  * rank plans the same transfers with the same tags: the writer sends when its
  * values are final, the reader receives before its task starts, and no rank
- * ever asks another what happened. */
-#include <stdatomic.h>
+ * ever asks another what happened. This rank's share becomes transfer nodes
+ * (xfer.h), which enter the dependence analysis before the op's points. */
+#include "plan.h"
 
 #include "analysis.h"
-#include "comm.h"
-#include "distrib.h"
-#include "error.h"
-#include "graph.h"
-#include "op.h"
 #include "runtime.h"
+#include "xfer.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- transfer nodes ---- */
-
-/* All of one op's sends (or receives) of one root on this rank are one node:
- * one message per peer, packed back to back in one buffer. A rank's node
- * count per op then does not grow with its number of neighbours. */
-/* A message: one per peer, its rectangles consecutive in rects, its bytes
- * at buf + off. */
-typedef grt_comm_msg_t grt_xmsg_t;
-
-typedef struct grt_xfer {
-  grt_node_t node; /* first: the node is freed with free() after draining */
-  grt_store_root_t *root;
-  bool is_send;
-  uint64_t tag;
-  unsigned char *buf;
-  size_t bytes;
-  atomic_int sends_left;  /* send: messages not yet handed back; buf freed at 0 */
-  int nmsgs;
-  grt_xmsg_t *msgs;       /* after rects, in the same block */
-  int nrects;
-  grt_rect_t rects[];
-} grt_xfer_t;
-
-/* Copies the root rect @p r between the row-major instance and a packed
- * buffer (pack: instance -> buf). Returns the bytes moved. */
-static size_t move_rect(const grt_store_root_t *root, const grt_rect_t *r, unsigned char *buf,
-                        bool pack) {
-  size_t es = grt_type_size(root->type);
-  int nd = root->ndim;
-  if (grt_rect_empty(r)) return 0;
-  int64_t pt[GRT_MAX_DIM];
-  memcpy(pt, r->lo, sizeof(int64_t) * (size_t)nd);
-  size_t run = (size_t)(r->hi[nd - 1] - r->lo[nd - 1] + 1) * es;
-  size_t off = 0;
-  for (;;) {
-    int64_t e = 0;
-    for (int d = 0; d < nd; d++) e += pt[d] * root->strides[d];
-    unsigned char *inst = (unsigned char *)root->data + e * (int64_t)es;
-    if (pack)
-      memcpy(buf + off, inst, run);
-    else
-      memcpy(inst, buf + off, run);
-    off += run;
-    int d = nd - 2;
-    while (d >= 0) {
-      if (++pt[d] <= r->hi[d]) break;
-      pt[d] = r->lo[d];
-      d--;
-    }
-    if (d < 0) return off;
-  }
-}
-
-typedef struct send_buf {
-  atomic_int left;
-  unsigned char bytes[];
-} send_buf_t;
-
-static void free_after_send(void *arg, size_t bytes) {
-  send_buf_t *sb = arg;
-  (void)bytes;
-  if (atomic_fetch_sub_explicit(&sb->left, 1, memory_order_acq_rel) == 1) free(sb);
-}
-
-static void run_xfer(grt_node_t *n, grt_worker_t *w) {
-  grt_xfer_t *x = (grt_xfer_t *)n;
-  grt_runtime_t *rt = x->root->rt;
-  if (x->is_send) {
-    send_buf_t *sb = malloc(sizeof *sb + (x->bytes ? x->bytes : 1));
-    if (!sb) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt: out of host memory packing a transfer");
-    atomic_init(&sb->left, x->nmsgs);
-    size_t off = 0;
-    for (int i = 0; i < x->nrects; i++) off += move_rect(x->root, &x->rects[i], sb->bytes + off, true);
-    if (grt__comm_postv(rt->comm, 1, GRT_CHAN_DATA, x->tag, sb->bytes, x->msgs, x->nmsgs,
-                        free_after_send, sb) < 0)
-      grt__comm_abort(rt->comm, GRT_ECOMM, grt_last_error());
-  } else {
-    size_t off = 0;
-    for (int i = 0; i < x->nrects; i++) off += move_rect(x->root, &x->rects[i], x->buf + off, false);
-    free(x->buf);
-    x->buf = NULL;
-  }
-  grt__root_release(x->root);
-  grt__graph_prof_end(w, x->is_send ? GRT_PROF_SEND : GRT_PROF_RECEIVE, NULL, -1);
-  grt__graph_complete(&rt->graph, n);
-}
-
-static void xfer_arrived(void *arg, size_t bytes) {
-  grt_xfer_t *x = arg;
-  (void)bytes;
-  grt__graph_release(&x->root->rt->graph, &x->node);
-}
 
 /* ---- planning ----
  *
@@ -197,7 +99,7 @@ static plan_t *plan_of(grt_runtime_t *rt) {
   return rt->plan;
 }
 
-void grt__distrib_free(grt_runtime_t *rt) {
+void grt__plan_free(grt_runtime_t *rt) {
   plan_t *pl = rt->plan;
   if (!pl) return;
   free(pl->v);
@@ -214,12 +116,12 @@ void grt__distrib_free(grt_runtime_t *rt) {
   rt->plan = NULL;
 }
 
-uint64_t grt__distrib_xfer_nodes(const grt_runtime_t *rt) {
+uint64_t grt__plan_xfer_nodes(const grt_runtime_t *rt) {
   const plan_t *pl = rt->plan;
   return pl ? pl->nodes_made : 0;
 }
 
-uint64_t grt__distrib_memo_hits(const grt_runtime_t *rt) {
+uint64_t grt__plan_memo_hits(const grt_runtime_t *rt) {
   const plan_t *pl = rt->plan;
   return pl ? pl->memo_hits : 0;
 }
@@ -265,9 +167,9 @@ static int image_into(grt_rects_t *out, const grt_transform_t *tf, const grt_rec
   return grt__tf_image(tf, r, out);
 }
 
-static void point_rect(const grt_op_t *op, int p, int arg, grt_rect_t *r) {
+void grt__plan_point_rect(const grt_op_t *op, int p, int arg, grt_rect_t *r) {
   int64_t color[GRT_MAX_DIM] = {0};
-  grt__op_color_of(op->launch_ndim, op->launch_shape, p, color);
+  grt__sharding_point(op->launch_ndim, op->launch_shape, p, color);
   grt__tiling_rect(&op->args[arg].tiling, color, r);
 }
 
@@ -292,7 +194,7 @@ static int rd_rank(const grt_runtime_t *rt, const readers_t *rd, int q) {
 
 static void rd_rect(const readers_t *rd, int q, grt_rect_t *r) {
   if (rd->kind == RD_POINTS)
-    point_rect(rd->op, q, rd->arg, r);
+    grt__plan_point_rect(rd->op, q, rd->arg, r);
   else
     *r = rd->whole;
 }
@@ -580,22 +482,14 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
       nm += j == i || pl->v[j].peer != pl->v[j - 1].peer;
     grt_store_root_t *root = pl->roots[pl->v[i].root_slot];
     int nr = j - i;
-    size_t rbytes = sizeof(grt_rect_t) * (size_t)nr;
-    /* The rectangles and messages are all written below: zero the header only. */
-    grt_xfer_t *x = malloc(sizeof *x + rbytes + sizeof(grt_xmsg_t) * (size_t)nm);
-    if (x) memset(x, 0, sizeof *x);
+    grt_xfer_t *x = grt__xfer_new(rt, root, pl->v[i].send,
+                                  pl->base_tag + (uint64_t)pl->v[i].root_slot, nr, nm);
     if (!x || keep_node(pl, x) < 0) {
+      if (x) grt__root_release(root);
       free(x);
       return grt__error(GRT_ENOMEM, "grt: out of host memory planning transfers");
     }
-    grt__graph_node_init(&rt->graph, &x->node, GRT_NODE_ANY, run_xfer, NULL);
     pl->nodes_made++;
-    x->root = root;
-    grt__root_acquire(root);
-    x->is_send = pl->v[i].send;
-    x->tag = pl->base_tag + (uint64_t)pl->v[i].root_slot;
-    x->nrects = nr;
-    x->msgs = (grt_xmsg_t *)((char *)x->rects + rbytes);
     size_t es = grt_type_size(root->type);
     for (int k = 0; k < nr; k++) {
       const plan_xfer_t *e = &pl->v[i + k];
@@ -606,16 +500,8 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
       x->msgs[x->nmsgs - 1].bytes += b;
       x->bytes += b;
     }
-    grt__graph_expect(&rt->graph, 1);
-    if (grt__graph_insert(&rt->graph, &x->node) < 0) abort();
-    if (!x->is_send) {
-      x->buf = malloc(x->bytes ? x->bytes : 1);
-      if (!x->buf) return grt__error(GRT_ENOMEM, "grt: out of host memory for a receive");
-      atomic_fetch_add(&x->node.pending, x->nmsgs); /* the messages' arrivals */
-      if (grt__comm_postv(rt->comm, 0, GRT_CHAN_DATA, x->tag, x->buf, x->msgs, x->nmsgs,
-                          xfer_arrived, x) < 0)
-        return GRT_ECOMM;
-    }
+    int rc = grt__xfer_post(rt, x);
+    if (rc < 0) return rc;
     i = j;
   }
   return 0;
@@ -689,7 +575,7 @@ int grt__plan_op(grt_runtime_t *rt, grt_op_t *op) {
       if (gather)
         whole_view(a->ndim, a->shape, &r);
       else
-        point_rect(op, p, i, &r);
+        grt__plan_point_rect(op, p, i, &r);
       if ((rc = image_into(&pl->img, &a->tf, &r)) < 0) break;
       for (int k = 0; k < pl->img.n && rc == 0; k++) rc = grt__coh_write(coh, &pl->img.v[k], rank);
       if (gather) break; /* every point covers the same store */
@@ -746,7 +632,7 @@ static int coalesce_memo(plan_t *pl, const grt_rect_t *v, int n) {
   return 0;
 }
 
-int grt__xfers_analyze(grt_runtime_t *rt, grt_store_root_t *root) {
+int grt__plan_xfers_analyze(grt_runtime_t *rt, grt_store_root_t *root) {
   plan_t *pl = rt->plan;
   if (!pl || pl->nmine == 0) return 0;
   grt_root_state_t *st = grt__analysis_root_state(rt, root);
@@ -786,61 +672,14 @@ int grt__xfers_analyze(grt_runtime_t *rt, grt_store_root_t *root) {
   return grt__analysis_add_targets(rt, st, pl->acc, n, pl->tgt);
 }
 
-void grt__xfers_release(grt_runtime_t *rt) {
+void grt__plan_xfers_release(grt_runtime_t *rt) {
   plan_t *pl = rt->plan;
   if (!pl) return;
   for (int i = 0; i < pl->nmine; i++) grt__graph_release(&rt->graph, &pl->mine[i]->node);
   pl->nmine = 0;
 }
 
-/* ---- gathered reductions: point buffers travel to rank 0 ---- */
-
-typedef struct red_arrival {
-  grt_op_t *op;
-  int p, arg;
-  void *buf;
-  size_t bytes;
-} red_arrival_t;
-
-static void red_arrived(void *arg, size_t bytes) {
-  red_arrival_t *ra = arg;
-  (void)bytes;
-  grt_op_t *op = ra->op;
-  grt__op_point(op, ra->p)->redbuf[ra->arg] = ra->buf;
-  grt__op_point(op, ra->p)->redbytes[ra->arg] = ra->bytes;
-  grt_node_t *fold = NULL;
-  for (int f = 0; f < op->nfolds; f++)
-    if (op->folds[f].arg == ra->arg) fold = &op->folds[f].node;
-  grt_runtime_t *rt = op->rt;
-  free(ra);
-  /* Last: once released, the fold may run and the op be freed at once. */
-  if (fold) grt__graph_release(&rt->graph, fold);
-}
-
-int grt__post_red_gather(grt_runtime_t *rt, grt_op_t *op, int f) {
-  int arg = op->folds[f].arg;
-  size_t es = grt_type_size(op->args[arg].root->type);
-  for (int p = 0; p < op->npoints; p++) {
-    if (grt__op_shard(op, p) == rt->rank) continue;
-    grt_rect_t r;
-    point_rect(op, p, arg, &r);
-    size_t bytes = (size_t)grt_rect_volume(&r) * es;
-    red_arrival_t *ra = calloc(1, sizeof *ra);
-    void *buf = NULL;
-    if (!ra || grt__mem_alloc(&rt->mems[GRT_MEM_SYSMEM], bytes, &buf) < 0) {
-      free(ra);
-      return grt__error(GRT_ENOMEM, "grt: out of memory for a gathered reduction buffer");
-    }
-    *ra = (red_arrival_t){op, p, arg, buf, bytes};
-    atomic_fetch_add(&op->folds[f].node.pending, 1);
-    if (grt__comm_recv(rt->comm, GRT_CHAN_DATA, grt__op_shard(op, p),
-                       op->red_tag + (uint64_t)p, buf, bytes, red_arrived, ra) < 0)
-      return GRT_ECOMM;
-  }
-  return 0;
-}
-
-int grt__coh_everywhere_store(grt_runtime_t *rt, grt_store_t *s) {
+int grt__plan_everywhere(grt_runtime_t *rt, grt_store_t *s) {
   plan_t *pl = plan_of(rt);
   grt_coh_t *coh = coh_of(rt, s->root);
   if (!pl || !coh) return grt__error(GRT_ENOMEM, "grt: out of host memory");
