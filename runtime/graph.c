@@ -1,4 +1,7 @@
-/* graph.c - the dependence graph's nodes, id table, ready queues and worker threads. */
+/* graph.c - the dependence graph's nodes, id table, ready queues and worker threads.
+ *
+ * Knows nothing of what a node does: a worker pops a ready node and calls
+ * its run hook, which completes it (graph.h). */
 #include "graph.h"
 
 #include <sched.h>
@@ -276,6 +279,9 @@ static void *worker_main(void *arg) {
   }
   return NULL;
 }
+
+/* ---- the graph's lifetime ---- */
+
 static void queue_init(grt_queue_t *q) {
   memset(q, 0, sizeof *q);
   pthread_mutex_init(&q->mu, NULL);

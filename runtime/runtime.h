@@ -74,7 +74,7 @@ struct grt_runtime {
   grt_redop_info_t *redops;
   int ngpu;                        /* GPUs (none yet); CPU and OpenMP workers: graph */
   grt_graph_t graph;               /* nodes, queues, workers (graph.h) */
-  void *plan;                      /* distrib.c scratch (app thread) */
+  void *plan;                      /* plan.c scratch (app thread) */
   grt_pool_t pools[GRT_HK_COUNT]; /* launches, futures, partitions, mappings, stores (handle.h) */
   grt_op_pool_t op_pool;           /* op blocks (op.h) */
   struct grt_divergence *checker;  /* comm's divergence exchange; NULL on 1 or simulated ranks */
