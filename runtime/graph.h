@@ -112,7 +112,8 @@ typedef struct grt_queue {
 #define GRT_TABLE_BITS 12
 
 struct grt_graph {
-  uint64_t next_seq;               /* node sequence numbers (replicated) */
+  uint64_t next_seq;               /* node sequence numbers (this rank's own: ranks make
+                                    * different nodes) */
   grt_node_t **table;              /* id table: nodes the analyzer may still name */
   size_t table_mask, table_count;
   _Atomic(grt_node_t *) done_stack; /* completed nodes, drained by the app thread */

@@ -44,13 +44,14 @@ typedef struct grt_redop_info grt_redop_info_t;
  *   (graph.h); attached under attached_lock; task_failed (atomic) and
  *   fail_msg under fail_mu.
  * - Replicated, equal on every rank after the same sequence of calls:
- *   next_store_id, xfer_seq, future_seq, alias_copies, the graph's node
- *   sequence numbers, op_count/op_hash (that is what the check compares).
- *   They advance only on the application thread, in program order, by the
- *   same amounts on every rank: a step taken on one rank and not another
- *   is a divergence.
+ *   next_store_id, xfer_seq, future_seq, alias_copies, op_count/op_hash
+ *   (that is what the check compares). They advance only on the
+ *   application thread, in program order, by the same amounts on every
+ *   rank: a step taken on one rank and not another is a divergence. The
+ *   graph's node sequence numbers are not replicated: each rank makes only
+ *   its own points' and transfers' nodes.
  * - Set once by grt_init, read-only after: rank, nranks, comm, machine,
- *   ngpu, the graph's processor counts, topology.
+ *   ngpu, the graph's processor counts, checker.
  * ------------------------------------------------------------------------- */
 struct grt_runtime {
   grt_settings_t settings;
