@@ -194,8 +194,6 @@ void grt__graph_complete(grt_graph_t *g, grt_node_t *n) {
 
 /* ---- the id table: nodes the analyzer may still name (app thread only) ---- */
 
-static size_t hash_seq(uint64_t seq) { return (size_t)(seq * 0x9E3779B97F4A7C15ull >> 20); }
-
 int grt__graph_insert(grt_graph_t *g, grt_node_t *n) {
   if (g->table_count + 1 > (g->table_mask + 1) * 2) {
     size_t nb = (g->table_mask + 1) * 2;
@@ -204,7 +202,7 @@ int grt__graph_insert(grt_graph_t *g, grt_node_t *n) {
     for (size_t b = 0; b <= g->table_mask; b++)
       for (grt_node_t *e = g->table[b], *next; e; e = next) {
         next = e->table_next;
-        size_t h = hash_seq(e->seq) & (nb - 1);
+        size_t h = grt__graph_hash(e->seq) & (nb - 1);
         e->table_next = t[h];
         t[h] = e;
       }
@@ -212,7 +210,7 @@ int grt__graph_insert(grt_graph_t *g, grt_node_t *n) {
     g->table = t;
     g->table_mask = nb - 1;
   }
-  size_t h = hash_seq(n->seq) & g->table_mask;
+  size_t h = grt__graph_hash(n->seq) & g->table_mask;
   n->table_next = g->table[h];
   g->table[h] = n;
   g->table_count++;
@@ -220,24 +218,9 @@ int grt__graph_insert(grt_graph_t *g, grt_node_t *n) {
 }
 
 grt_node_t *grt__graph_find(grt_graph_t *g, uint64_t seq) {
-  for (grt_node_t *e = g->table[hash_seq(seq) & g->table_mask]; e; e = e->table_next)
+  for (grt_node_t *e = g->table[grt__graph_hash(seq) & g->table_mask]; e; e = e->table_next)
     if (e->seq == seq) return e;
   return NULL;
-}
-
-static void table_remove(grt_graph_t *g, grt_node_t *n) {
-  grt_node_t **p = &g->table[hash_seq(n->seq) & g->table_mask];
-  while (*p && *p != n) p = &(*p)->table_next;
-  if (*p) {
-    *p = n->table_next;
-    g->table_count--;
-  }
-}
-
-grt_node_t *grt__graph_drain(grt_graph_t *g) {
-  grt_node_t *list = atomic_exchange_explicit(&g->done_stack, NULL, memory_order_acquire);
-  for (grt_node_t *n = list; n; n = n->next_done) table_remove(g, n);
-  return list;
 }
 
 void grt__graph_wait(grt_graph_t *g) {

@@ -6,7 +6,7 @@
  * (it calls down into comm/ to poll while idle, the machine model to bind
  * workers, and the profile's buffers). Nodes may carry an opaque owner
  * (`op`) whose reference the node holds: the graph hands completed nodes
- * back through grt__graph_drain, and their owner drops it.
+ * back through grt__graph_take_done, and their owner drops it.
  */
 #ifndef GRT_GRAPH_H
 #define GRT_GRAPH_H
@@ -156,10 +156,25 @@ static inline void grt__graph_expect(grt_graph_t *g, long n) { atomic_fetch_add(
 /* Id table (app thread): nodes that may still be named by the analyzer. */
 int grt__graph_insert(grt_graph_t *g, grt_node_t *n);
 grt_node_t *grt__graph_find(grt_graph_t *g, uint64_t seq);
-/* Takes the nodes completed since the last drain (app thread): removes them
- * from the id table and returns them linked by next_done. The caller drops
- * their owners' references or frees them (grt__op_drain). */
-grt_node_t *grt__graph_drain(grt_graph_t *g);
+static inline size_t grt__graph_hash(uint64_t seq) {
+  return (size_t)(seq * 0x9E3779B97F4A7C15ull >> 20);
+}
+/* Takes the nodes completed since the last call (app thread), linked by
+ * next_done. The caller forgets each (grt__graph_forget) and then drops
+ * its owner's reference or frees it (grt__op_drain). Inline, as is forget:
+ * every node passes through here once. */
+static inline grt_node_t *grt__graph_take_done(grt_graph_t *g) {
+  return atomic_exchange_explicit(&g->done_stack, NULL, memory_order_acquire);
+}
+/* Removes a completed node from the id table (app thread). */
+static inline void grt__graph_forget(grt_graph_t *g, grt_node_t *n) {
+  grt_node_t **p = &g->table[grt__graph_hash(n->seq) & g->table_mask];
+  while (*p && *p != n) p = &(*p)->table_next;
+  if (*p) {
+    *p = n->table_next;
+    g->table_count--;
+  }
+}
 
 /* Waits until every runnable node submitted has completed (app thread). */
 void grt__graph_wait(grt_graph_t *g);

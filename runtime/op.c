@@ -144,8 +144,10 @@ grt_op_t *grt__op_alloc(grt_runtime_t *rt, int nargs_, int nscalars, size_t sbuf
 }
 
 void grt__op_drain(grt_runtime_t *rt) {
-  for (grt_node_t *n = grt__graph_drain(&rt->graph), *next; n; n = next) {
+  grt_graph_t *g = &rt->graph;
+  for (grt_node_t *n = grt__graph_take_done(g), *next; n; n = next) {
     next = n->next_done;
+    grt__graph_forget(g, n);
     if (n->op)
       grt__op_unref(n->op);
     else
