@@ -201,10 +201,11 @@ int grt__store_attach(grt_store_ctx_t *ctx, const grt_type_t *type, int ndim,
  * pool (nothing else points at it, see store.h); the root loses one
  * reference. A stale handle only sets the message. A detached store's
  * handle is destroyed the same way. After grt_finalize the object goes back
- * to malloc (a store object owns nothing else) and the root is left alone (its memory's accounting went with
- * the runtime): destroy stores before grt_finalize. The last handle of an
- * attached store never detached writes its values back to every rank's
- * buffer, as a detach would, but without waiting (see grt.h). */
+ * to malloc (a store object owns nothing else) and the root is left alone
+ * (its memory's accounting went with the runtime): destroy stores before
+ * grt_finalize. The last handle of an attached store never detached writes
+ * its values back to every rank's buffer, as a detach would, but without
+ * waiting (see grt.h; the runtime's root_orphaned callback). */
 GRT_EXPORT void grt_store_destroy(grt_store_t *h) {
   void *obj;
   if (!h || grt__handle_get(h, GRT_HK_STORE, "grt_store_destroy", "s", &obj) < 0) return;

@@ -306,8 +306,9 @@ static void test_partition_bad_input(void **state) {
   assert_msg_has("grt_partition_tiling: out is NULL");
   assert_int_equal(grt_partition_tiling(NULL, (const int64_t[]){2}, &p), GRT_EINVAL);
   assert_msg_has("grt_partition_tiling: store is NULL");
-  assert_int_equal(grt_partition_tiling_halo(s, (const int64_t[]){2}, NULL, (const int64_t[]){0}, &p),
-                   GRT_EINVAL);
+  assert_int_equal(
+      grt_partition_tiling_halo(s, (const int64_t[]){2}, NULL, (const int64_t[]){0}, &p),
+      GRT_EINVAL);
   assert_msg_has("grt_partition_tiling_halo: low is NULL");
   assert_int_equal(grt_partition_tiling_halo(s, (const int64_t[]){2}, (const int64_t[]){-1},
                                              (const int64_t[]){0}, &p),
