@@ -246,15 +246,6 @@ static void test_solve_bad_input(void **state) {
 
 /* ---- the public partition objects, on a store context ---- */
 
-static int setup_ctx(void **state) {
-  grt_store_ctx_t *ctx = NULL;
-  if (test_ctx_open(&ctx) != 0) return -1;
-  *state = ctx;
-  return 0;
-}
-
-static int teardown_ctx(void **state) { return test_ctx_close(*state); }
-
 static void test_partition_objects(void **state) {
   grt_store_ctx_t *ctx = *state;
   grt_store_t *s = NULL;
@@ -337,8 +328,8 @@ int main(void) {
       cmocka_unit_test(test_colors_for),
       cmocka_unit_test(test_solve),
       cmocka_unit_test(test_solve_bad_input),
-      cmocka_unit_test_setup_teardown(test_partition_objects, setup_ctx, teardown_ctx),
-      cmocka_unit_test_setup_teardown(test_partition_bad_input, setup_ctx, teardown_ctx),
+      cmocka_unit_test_setup_teardown(test_partition_objects, test_ctx_setup, test_ctx_teardown),
+      cmocka_unit_test_setup_teardown(test_partition_bad_input, test_ctx_setup, test_ctx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

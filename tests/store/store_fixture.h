@@ -38,6 +38,16 @@ static inline int test_ctx_close(grt_store_ctx_t *ctx) {
   return 0;
 }
 
+/* cmocka setup and teardown: *state is an open context. */
+static inline int test_ctx_setup(void **state) {
+  grt_store_ctx_t *ctx = NULL;
+  if (test_ctx_open(&ctx) != 0) return -1;
+  *state = ctx;
+  return 0;
+}
+
+static inline int test_ctx_teardown(void **state) { return test_ctx_close(*state); }
+
 #define grt_store_create(ctx, type, ndim, shape, out) \
   grt__store_create((ctx), "grt_store_create", (type), (ndim), (shape), (out))
 #define grt_store_attach(ctx, type, ndim, shape, buffer, out) \

@@ -10,15 +10,6 @@
 #include "grt.h"
 #include "store_fixture.h"
 
-static int setup_rt(void **state) {
-  grt_store_ctx_t *rt = NULL;
-  if (test_ctx_open(&rt) != 0) return -1;
-  *state = rt;
-  return 0;
-}
-
-static int teardown_rt(void **state) { return test_ctx_close(*state); }
-
 static void test_array_nullable_has_bool_validity(void **state) {
   grt_store_ctx_t *rt = *state;
   const int64_t shape[2] = {3, 7};
@@ -104,5 +95,5 @@ int main(void) {
       cmocka_unit_test(test_array_view_outlives_array),
       cmocka_unit_test(test_array_bad_input),
   };
-  return cmocka_run_group_tests(tests, setup_rt, teardown_rt);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

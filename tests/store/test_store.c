@@ -17,13 +17,8 @@ static grt_memory_t g_mem;
 
 static int setup_rt(void **state) {
   grt__mem_init(&g_mem, GRT_MEM_SYSMEM, (size_t)1 << 30);
-  grt_store_ctx_t *rt = NULL;
-  if (test_ctx_open(&rt) != 0) return -1;
-  *state = rt;
-  return 0;
+  return test_ctx_setup(state);
 }
-
-static int teardown_rt(void **state) { return test_ctx_close(*state); }
 
 static int refs(const grt_store_t *s) { return atomic_load(&grt__store_of(s)->root->refs); }
 
@@ -411,5 +406,5 @@ int main(void) {
       cmocka_unit_test(test_store_refcount_is_thread_safe),
       cmocka_unit_test(test_store_max_extent_accepted_for_bytes),
   };
-  return cmocka_run_group_tests(tests, setup_rt, teardown_rt);
+  return cmocka_run_group_tests(tests, setup_rt, test_ctx_teardown);
 }

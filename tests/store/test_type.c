@@ -38,15 +38,6 @@ static const builtin_row_t builtins[] = {
 };
 #define NROWS (sizeof builtins / sizeof builtins[0])
 
-static int setup_rt(void **state) {
-  grt_store_ctx_t *rt = NULL;
-  if (test_ctx_open(&rt) != 0) return -1;
-  *state = rt;
-  return 0;
-}
-
-static int teardown_rt(void **state) { return test_ctx_close(*state); }
-
 static void test_type_builtin_table(void **state) {
   (void)state;
   for (size_t i = 0; i < NROWS; i++) {
@@ -269,5 +260,5 @@ int main(void) {
       cmocka_unit_test(test_type_bad_derived_args),
       cmocka_unit_test(test_type_interning_is_thread_safe),
   };
-  return cmocka_run_group_tests(tests, setup_rt, teardown_rt);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }
