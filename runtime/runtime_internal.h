@@ -16,6 +16,7 @@
 #include "handle.h"
 #include "memory.h"
 #include "partition.h"
+#include "pools.h"
 #include "store.h"
 #include "type.h"
 
@@ -284,15 +285,11 @@ typedef struct grt_queue {
 struct grt_runtime {
   grt_settings_t settings;
   grt_memory_t mems[GRT_MEM_KIND_COUNT];
-  grt_type_registry_t *types;
-  uint64_t next_store_id;          /* sequence numbers: equal on every rank */
+  /* The store layer's part (store_ctx.h): store ids, derived types, the
+   * live attached roots; open (the runtime is live) from grt_init's
+   * registration to grt_finalize. */
+  grt_store_ctx_t store_ctx;
   uint64_t next_seq;               /* node sequence numbers */
-  pthread_mutex_t attached_lock;   /* guards attached */
-  /* Live attached roots, newest first, linked by next_attached: a root
-   * joins when attached and leaves when its last reference goes (a root
-   * may be released on any thread, hence the lock). grt_finalize writes
-   * back every one still here that was never detached. */
-  grt_store_root_t *attached;
   int rank, nranks;
   grt_comm_t *comm;
   uint64_t xfer_seq;               /* replicated: tags of data transfers */
@@ -498,8 +495,30 @@ const grt_task_info_t *grt__task_find(const grt_library_t *lib, int task_id);
 void grt__libraries_free(grt_runtime_t *rt);
 int grt__internal_library(grt_runtime_t *rt);
 
+/* ---- the public store calls that take a runtime (store_api.c) ---- */
+/* grt_store_create naming @p fn (the public caller) in error messages. */
+int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
+                            int ndim, const int64_t *shape, grt_store_t **out);
+
+/* ---- the runtime object (runtime.c) ---- */
+/* Every entry point that acts on a runtime calls this first: 0, or the
+ * error (a NULL or finalized runtime, a call from inside a task body, see
+ * error.h) with a message naming @p argname. */
+int grt__runtime_check(const grt_runtime_t *rt, const char *argname);
+/* The runtime is alive (no error message, touches nothing behind @p rt). */
+bool grt__runtime_live(const grt_runtime_t *rt);
+
 /* ---- attached stores (ops.c) ---- */
-/* At finalize, once every node has completed: empties rt->attached. With
+/* The store layer's root_orphaned callback (store_ctx.h): the last
+ * application handle of @p root is being destroyed (the caller still holds
+ * its reference). For an attached root never detached: warns (rank 0) and
+ * issues, without waiting, the transfers that leave every value in every
+ * rank's buffer; they hold the root until done. Replicated
+ * (grt_store_destroy runs on every rank in the same order): the
+ * application thread. A no-op for other roots. */
+void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root);
+/* At finalize, once every node has completed: empties the store context's
+ * attached list. With
  * @p write_back, detaches every root there not yet detached as
  * grt_store_detach would (all ranks together, so every rank's buffer holds
  * every value), warning on stderr (rank 0) that it was never detached.

@@ -15,7 +15,7 @@
 #include "rt_test.h"
 
 #if __has_include("handle.h")
-#include "handle.h" /* pool counters (internal; absent before handles had generations) */
+#include "pools.h" /* pool counters (internal; absent before handles had generations) */
 #define HAVE_POOL_COUNTERS 1
 #endif
 
