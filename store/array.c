@@ -52,7 +52,9 @@ GRT_EXPORT grt_store_t *grt_array_validity(grt_array_t *a) {
 }
 
 GRT_EXPORT void grt_array_destroy(grt_array_t *a) {
-  if (!a) return;
+  /* Refused whole inside a task body (as its two store destroys would be):
+   * freeing the array there would leave its stores alive and unreachable. */
+  if (!a || grt__task_guard("grt_array_destroy") < 0) return;
   grt_store_destroy(a->validity);
   grt_store_destroy(a->data);
   free(a);
