@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 
 PACKAGES=(gcc g++ pkg-config meson ninja-build libopenmpi-dev openmpi-bin libhwloc-dev
           libuv1-dev libcmocka-dev libopenblas-dev valgrind
-          libstarpu-dev gnuplot-nox) # the last two: benchmark peers and plots
+          libstarpu-dev gnuplot-nox # benchmark peers and plots
+          clang)                    # the second compiler CI builds with -Werror
 
 install_missing() {
   local missing=()
@@ -42,7 +43,9 @@ case "${1:-}" in
     ;;
   test)
     install_missing
-    build build-test --buildtype=debugoptimized
+    # Warnings are errors in CI, with gcc here and clang below (warning_level
+    # 3, meson.build), so that a warning cannot creep in on either compiler.
+    build build-test --buildtype=debugoptimized -Dwerror=true
     meson test -C build-test --print-errorlogs --num-processes 2
     # The benchmark suite's quick mode, so that it never rots (figures are
     # not asserted: performance is judged from benchmarks/run by hand).
@@ -51,6 +54,9 @@ case "${1:-}" in
     # addressing error, leak or undefined behaviour fails its test.
     build build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
     meson test -C build-asan --setup asan --print-errorlogs --num-processes 2
+    # The whole tree with clang, warnings as errors (compiled, not run: the
+    # suites above already ran it).
+    CC=clang CXX=clang++ build build-clang -Dwerror=true --buildtype=debugoptimized
     tok=0 tbad=0 tskip=0
     for log in build-test/meson-logs/testlog.json build-asan/meson-logs/testlog-asan.json; do
       ok=$(grep -c '"result": "OK"' "$log" || true)

@@ -909,6 +909,13 @@ int grt__comm_postv(grt_comm_t *c, int is_send, grt_chan_t ch, uint64_t tag, uns
 int grt__comm_rank(const grt_comm_t *c) { return c->rank; }
 int grt__comm_size(const grt_comm_t *c) { return c->nranks; }
 
+void grt__comm_local_ranks(int *local_rank, int *local_size) {
+  const char *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  *local_size = ls && atoi(ls) > 0 ? atoi(ls) : 1;
+  const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  *local_rank = lr ? atoi(lr) : 0;
+}
+
 int grt__comm_simulated(const grt_comm_t *c) { return c && c->be == &sim_backend; }
 
 void grt__comm_stats(const grt_comm_t *c, grt_comm_stats_t *out) {

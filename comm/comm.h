@@ -89,6 +89,12 @@ void grt__comm_worker_sleeps(grt_comm_t *c, int delta);
 int grt__comm_rank(const grt_comm_t *c);
 int grt__comm_size(const grt_comm_t *c);
 
+/* This process's place among the ranks that share its node, as the
+ * launcher (Open MPI's mpirun) tells it: *local_rank (0 when not told) and
+ * *local_size (1 when not told or not positive). Needs no comm: it reads
+ * the environment, so it answers before and without grt__comm_init. */
+void grt__comm_local_ranks(int *local_rank, int *local_size);
+
 /* True when messages are only counted (simulated ranks). */
 int grt__comm_simulated(const grt_comm_t *c);
 void grt__comm_stats(const grt_comm_t *c, grt_comm_stats_t *out);

@@ -493,6 +493,10 @@ static inline int report(grt_dg_t *dg, uint64_t id) {
 #undef DG_CW
 #undef DG_VAR
 
+/* The tree is instantiated for 1..4 dims: a new dimension limit needs its
+ * instances here and in the AVX2 table below. */
+_Static_assert(GRT_RECT_MAX_DIM == 4, "depgraph: instantiate the tree for every ndim");
+
 static const dg_ops_t *const ops_by_nd[2][GRT_RECT_MAX_DIM] = {
     {&ops_1_32_gen, &ops_2_32_gen, &ops_3_32_gen, &ops_4_32_gen},
     {&ops_1_64_gen, &ops_2_64_gen, &ops_3_64_gen, &ops_4_64_gen}};

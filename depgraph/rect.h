@@ -1,14 +1,19 @@
-/* rect.h - N-D integer rectangles with inclusive bounds; libc only. */
+/* rect.h - N-D integer rectangles with inclusive bounds; libc and the
+ * public header's constants only. */
 #ifndef GRT_RECT_H
 #define GRT_RECT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#define GRT_RECT_MAX_DIM 4
+#include "grt.h"
 
-/* A rectangle [lo, hi] (both inclusive) in up to 4 dims. It is empty when
- * hi[d] < lo[d] for some d < ndim. */
+/* One dimension limit for the whole tree: a rectangle has as many dims as a
+ * store may have. */
+#define GRT_RECT_MAX_DIM GRT_MAX_DIM
+
+/* A rectangle [lo, hi] (both inclusive) in up to GRT_RECT_MAX_DIM dims. It
+ * is empty when hi[d] < lo[d] for some d < ndim. */
 typedef struct grt_rect {
   int ndim;
   int64_t lo[GRT_RECT_MAX_DIM];

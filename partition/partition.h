@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "grt.h"
-#include "../depgraph/rect.h"
+#include "rect.h"
 #include "handle.h"
 
 typedef enum { GRT_PART_TILED, GRT_PART_BROADCAST } grt_part_kind_t;

@@ -14,12 +14,13 @@ static int make(grt_store_t *h, const int64_t *tile, const int64_t *low, const i
   grt_store_t *s;
   int rc = grt__store_get(h, fn, "store", &s);
   if (rc < 0) return rc;
-  if (!grt__runtime_live(s->root->rt)) /* the pool went with it */
+  if (!grt__root_live(s->root)) /* the pool went with it */
     return grt__error(GRT_ESTATE, "%s: store: its runtime is already finalized", fn);
   grt_tiling_t t;
   if ((rc = grt__tiling_make(&t, s->ndim, s->shape, tile, low, high, fn)) < 0) return rc;
   bool fresh;
-  grt_partition_t *p = grt__pool_get(s->root->rt, GRT_HK_PARTITION, sizeof *p, &fresh);
+  grt_pool_t *pool = &s->root->ctx->pools[GRT_HK_PARTITION];
+  grt_partition_t *p = grt__pool_take(pool, GRT_HK_PARTITION, sizeof *p, &fresh);
   if (!p) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   p->tiling = t;
   p->root = s->root;
@@ -60,18 +61,18 @@ GRT_EXPORT int grt_partition_colors(const grt_partition_t *h, int64_t *colors) {
 }
 
 /* The handle goes stale now; a stale one only sets the message. After
- * grt_finalize the memory goes back to malloc (there is no pool). */
+ * grt_finalize the memory goes back to malloc (there is no pool; a
+ * partition object owns nothing else). */
 GRT_EXPORT void grt_partition_destroy(grt_partition_t *h) {
   const grt_partition_t *cp;
   if (!h || grt__partition_get(h, "grt_partition_destroy", &cp) < 0) return;
   grt_partition_t *p = (grt_partition_t *)cp;
   grt_store_root_t *root = p->root;
-  grt_runtime_t *rt = root->rt;
   grt__handle_release(p);
   p->root = NULL;
-  if (grt__runtime_live(rt))
-    grt__pool_put(rt, p);
+  if (grt__root_live(root))
+    grt__pool_give(&root->ctx->pools[GRT_HK_PARTITION], p);
   else
-    grt__pool_free_one(p);
+    free(p);
   grt__root_release(root);
 }

@@ -31,9 +31,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../depgraph/rect.h"
-#include "../partition/partition.h"
-#include "../store/transform.h"
+#include "rect.h"
+#include "partition.h"
+#include "transform.h"
 #include "sharding.h"
 
 #define GRT_COH_EVERYWHERE (-1) /* a piece's owner: valid on every rank */

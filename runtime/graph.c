@@ -303,12 +303,8 @@ int grt__graph_start(grt_graph_t *g) {
   if (!g->workers) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
   /* Bind workers to distinct cores when they fit beside this rank's
    * neighbours on the node; otherwise leave placement to the OS. */
-  int per_node = 1;
-  const char *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
-  if (ls && atoi(ls) > 0) per_node = atoi(ls);
-  int local_rank = 0;
-  const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
-  if (lr) local_rank = atoi(lr);
+  int per_node, local_rank;
+  grt__comm_local_ranks(&local_rank, &per_node);
   bool bind = g->nworkers * per_node <= g->machine->ncores;
   for (int i = 0; i < g->nworkers; i++) {
     grt_worker_t *w = &g->workers[i];

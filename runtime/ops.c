@@ -303,13 +303,7 @@ void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root) {
 int grt__ops_detach_all(grt_runtime_t *rt, bool write_back) {
   int rc = 0;
   for (;;) { /* no node is left: nothing releases a root meanwhile */
-    pthread_mutex_lock(&rt->attached_lock);
-    grt_store_root_t *root = rt->attached;
-    if (root) {
-      rt->attached = root->next_attached;
-      root->next_attached = NULL;
-    }
-    pthread_mutex_unlock(&rt->attached_lock);
+    grt_store_root_t *root = grt__store_ctx_take_attached(&rt->store_ctx);
     if (!root) break;
     if (write_back && !root->detached) {
       if (rt->rank == 0)

@@ -21,83 +21,19 @@
 
 #include "grt_build_config.h"
 
-/* Live runtimes, so that a call on a finalized runtime reports GRT_ESTATE
- * instead of touching freed memory. A handful at most per process. */
-#define MAX_LIVE 16
-static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic(grt_runtime_t *) live[MAX_LIVE];
-
-static int live_add(grt_runtime_t *rt) {
-  pthread_mutex_lock(&live_lock);
-  for (int i = 0; i < MAX_LIVE; i++)
-    if (!atomic_load(&live[i])) {
-      atomic_store(&live[i], rt);
-      pthread_mutex_unlock(&live_lock);
-      return 0;
-    }
-  pthread_mutex_unlock(&live_lock);
-  return grt__error(GRT_ESTATE, "grt_init: too many runtimes alive at once (max %d)", MAX_LIVE);
-}
-
-static void live_remove(grt_runtime_t *rt) {
-  pthread_mutex_lock(&live_lock);
-  for (int i = 0; i < MAX_LIVE; i++)
-    if (atomic_load(&live[i]) == rt) atomic_store(&live[i], NULL);
-  pthread_mutex_unlock(&live_lock);
-}
-
-/* Lock-free: this runs on every API call. Registration happens-before any
- * use of the runtime by the thread that got it from grt_init. */
-static inline bool live_find(const grt_runtime_t *rt) {
-  for (int i = 0; i < MAX_LIVE; i++)
-    if (atomic_load_explicit(&live[i], memory_order_acquire) == rt) return true;
-  return false;
-}
-
-bool grt__runtime_live(const grt_runtime_t *rt) { return rt && live_find(rt); }
-
 /* grt__runtime_check without the task-body guard: for pure queries. */
 static inline int runtime_live_check(const grt_runtime_t *rt, const char *argname) {
-  if (!rt) return grt__error(GRT_EINVAL, "%s: runtime is NULL", argname);
-  if (!live_find(rt))
-    return grt__error(GRT_ESTATE, "%s: runtime is not initialized or already finalized", argname);
+  return grt__store_ctx_live_check(rt ? &rt->store_ctx : NULL, argname);
+}
+
+static int live_add(grt_runtime_t *rt) {
+  if (grt__store_ctx_open(&rt->store_ctx) < 0)
+    return grt__error(GRT_ESTATE, "grt_init: too many runtimes alive at once (max %d)",
+                      GRT_STORE_CTX_MAX_LIVE);
   return 0;
 }
 
-/* Every entry point that acts on a runtime calls this first: it also refuses
- * calls from inside a task body (error.h). */
-int grt__runtime_check(const grt_runtime_t *rt, const char *argname) {
-  int rc = grt__task_guard(argname);
-  return rc < 0 ? rc : runtime_live_check(rt, argname);
-}
-
-uint64_t grt__runtime_next_store_id(grt_runtime_t *rt) { return ++rt->next_store_id; }
-
-struct grt_type_registry *grt__runtime_types(grt_runtime_t *rt) { return rt->types; }
-
-void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root) {
-  root->mem = NULL;
-  root->rt_state = NULL;
-  root->release = NULL;
-  root->next_attached = NULL;
-  if (root->attached) { /* see grt_runtime.attached */
-    pthread_mutex_lock(&rt->attached_lock);
-    root->next_attached = rt->attached;
-    rt->attached = root;
-    pthread_mutex_unlock(&rt->attached_lock);
-  }
-}
-
-void grt__runtime_forget_root(grt_runtime_t *rt, grt_store_root_t *root) {
-  if (!root->attached) return;
-  pthread_mutex_lock(&rt->attached_lock);
-  for (grt_store_root_t **p = &rt->attached; *p; p = &(*p)->next_attached)
-    if (*p == root) {
-      *p = root->next_attached;
-      break;
-    }
-  pthread_mutex_unlock(&rt->attached_lock);
-}
+static void live_remove(grt_runtime_t *rt) { grt__store_ctx_close(&rt->store_ctx); }
 
 /* GPUs are asked for but not built yet: say so rather than run on CPUs only.
  * Names the setting and where its value came from. */
@@ -146,7 +82,7 @@ static void runtime_free(grt_runtime_t *rt) {
   grt__op_pool_free(rt);
   grt__library_free_all(rt);
   grt__redop_free_all(rt);
-  if (rt->types) grt__type_registry_destroy(rt->types);
+  grt__store_ctx_fini(&rt->store_ctx);
   grt__plan_free(rt);
   grt__alias_free(rt);
   grt__profile_discard(rt->graph.prof);
@@ -155,7 +91,6 @@ static void runtime_free(grt_runtime_t *rt) {
   grt__machine_fini(&rt->machine);
   grt__graph_fini(&rt->graph);
   pthread_mutex_destroy(&rt->fail_mu);
-  pthread_mutex_destroy(&rt->attached_lock);
   free(rt);
 }
 
@@ -166,8 +101,11 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   grt_runtime_t *rt = calloc(1, sizeof *rt);
   if (!rt) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
   grt__pools_init(rt);
+  /* The type registry is made here, its failure reported below with the
+   * other allocations. */
+  int ctx_rc = grt__store_ctx_init(&rt->store_ctx, rt, rt->pools);
+  rt->store_ctx.root_orphaned = grt__runtime_root_orphaned;
   pthread_mutex_init(&rt->fail_mu, NULL);
-  pthread_mutex_init(&rt->attached_lock, NULL);
   rt->nranks = 1;
   int rc = grt__graph_init(&rt->graph);
   if (rc == 0) rc = grt__settings_load(&rt->settings, cfg);
@@ -186,8 +124,7 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
       rt->settings.zcmem, rt->settings.regmem};
   for (int k = 0; k < GRT_MEM_KIND_COUNT; k++)
     grt__mem_init(&rt->mems[k], (grt_mem_kind_t)k, budgets[k]);
-  rt->types = grt__type_registry_create();
-  if (!rt->types) {
+  if (ctx_rc < 0) {
     rc = grt__error(GRT_ENOMEM, "grt_init: out of host memory");
     goto fail;
   }

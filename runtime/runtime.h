@@ -21,7 +21,10 @@
 #include "memory.h"
 #include "op.h"
 #include "partition.h"
+#include "pools.h"
 #include "store.h"
+#include "store_api.h"
+#include "store_ctx.h"
 #include "type.h"
 
 typedef struct grt_redop_info grt_redop_info_t;
@@ -36,15 +39,15 @@ typedef struct grt_redop_info grt_redop_info_t;
  *   internal_lib, redops (registration; workers read entries registered
  *   before the launches that use them), the graph's id table and sequence
  *   numbers (graph.h), plan (distribution scratch), alias_img, the
- *   divergence check's running record (op_count, op_hash),
- *   next_store_id.
- * - Any thread: mems (atomic accounting), types (its own lock), pools
+ *   divergence check's running record (op_count, op_hash).
+ * - Any thread: mems (atomic accounting), store_ctx (its own locks:
+ *   store_ctx.h), pools
  *   (lock-free, one consumer), op_pool (lock-free, one consumer: the
  *   application thread), the graph's completion stack and counters
- *   (graph.h); attached under attached_lock; task_failed (atomic) and
+ *   (graph.h); task_failed (atomic) and
  *   fail_msg under fail_mu.
  * - Replicated, equal on every rank after the same sequence of calls:
- *   next_store_id, xfer_seq, future_seq, alias_copies, op_count/op_hash
+ *   the store ids (store_ctx), xfer_seq, future_seq, alias_copies, op_count/op_hash
  *   (that is what the check compares). They advance only on the
  *   application thread, in program order, by the same amounts on every
  *   rank: a step taken on one rank and not another is a divergence. The
@@ -56,14 +59,10 @@ typedef struct grt_redop_info grt_redop_info_t;
 struct grt_runtime {
   grt_settings_t settings;
   grt_memory_t mems[GRT_MEM_KIND_COUNT];
-  grt_type_registry_t *types;
-  uint64_t next_store_id;          /* sequence numbers: equal on every rank */
-  pthread_mutex_t attached_lock;   /* guards attached */
-  /* Live attached roots, newest first, linked by next_attached: a root
-   * joins when attached and leaves when its last reference goes (a root
-   * may be released on any thread, hence the lock). grt_finalize writes
-   * back every one still here that was never detached. */
-  grt_store_root_t *attached;
+  /* The store layer's part (store_ctx.h): store ids, derived types, the
+   * live attached roots; open (the runtime is live) from grt_init's
+   * registration to grt_finalize. */
+  grt_store_ctx_t store_ctx;
   int rank, nranks;
   grt_comm_t *comm;
   uint64_t xfer_seq;               /* replicated: tags of data transfers */

@@ -13,6 +13,20 @@ void grt__root_acquire(grt_store_root_t *root) {
   atomic_fetch_add_explicit(&root->refs, 1, memory_order_relaxed);
 }
 
+/* Takes an attached root off its context's list (its last reference is
+ * going); a no-op for other roots. Any thread. */
+static void forget_attached(grt_store_root_t *root) {
+  if (!root->attached) return;
+  grt_store_ctx_t *ctx = root->ctx;
+  pthread_mutex_lock(&ctx->attached_lock);
+  for (grt_store_root_t **p = &ctx->attached; *p; p = &(*p)->next_attached)
+    if (*p == root) {
+      *p = root->next_attached;
+      break;
+    }
+  pthread_mutex_unlock(&ctx->attached_lock);
+}
+
 /* Drops one reference; the last one runs the runtime's hook, frees the
  * instance (unless it is the application's buffer) and the root. */
 void grt__root_release(grt_store_root_t *root) {
@@ -20,7 +34,7 @@ void grt__root_release(grt_store_root_t *root) {
   int before = atomic_fetch_sub_explicit(&root->refs, 1, memory_order_acq_rel);
   GRT_API_CHECK(before > 0);
   if (before != 1) return;
-  grt__runtime_forget_root(root->rt, root);
+  forget_attached(root);
   if (root->release) root->release(root);
   if (root->data && !root->attached && root->mem)
     grt__mem_free(root->mem, root->data, root->bytes);
@@ -60,17 +74,17 @@ bool grt__store_covers_root(const grt_store_t *s) {
 
 /* Validates what store creation and attach share and fills @p shape_out and
  * the element count. @p fn names the public function in messages. */
-static int check_create_args(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
+static int check_create_args(const char *fn, grt_store_ctx_t *ctx, const grt_type_t *type,
                              int ndim, const int64_t *shape, grt_store_t **out,
                              int64_t *volume) {
   if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
   *out = NULL;
   char what[96];
   snprintf(what, sizeof what, "%s: rt", fn);
-  int rc = grt__runtime_check(rt, what);
+  int rc = grt__store_ctx_check(ctx, what);
   if (rc < 0) return rc;
   if (!type) return grt__error(GRT_EINVAL, "%s: type is NULL", fn);
-  if (!grt__type_known(grt__runtime_types(rt), type))
+  if (!grt__type_known(ctx->types, type))
     return grt__error(GRT_EINVAL, "%s: type is not a built-in type or a type of this runtime",
                       fn);
   if (ndim < 1 || ndim > GRT_MAX_DIM)
@@ -102,13 +116,13 @@ static int check_create_args(const char *fn, grt_runtime_t *rt, const grt_type_t
   return 0;
 }
 
-/* A live store object from @p rt's pool (its handle: grt__handle_of), or
+/* A live store object from @p ctx's pool (its handle: grt__handle_of), or
  * NULL when out of memory. Every field is set: a recycled object keeps its
  * old contents. */
-static grt_store_t *handle_new(grt_runtime_t *rt, grt_store_root_t *root, int ndim,
+static grt_store_t *handle_new(grt_store_ctx_t *ctx, grt_store_root_t *root, int ndim,
                                const int64_t *shape, const grt_transform_t *tf) {
   bool fresh;
-  grt_store_t *s = grt__pool_get(rt, GRT_HK_STORE, sizeof *s, &fresh);
+  grt_store_t *s = grt__pool_take(&ctx->pools[GRT_HK_STORE], GRT_HK_STORE, sizeof *s, &fresh);
   if (!s) return NULL;
   s->root = root;
   s->ndim = ndim;
@@ -119,20 +133,22 @@ static grt_store_t *handle_new(grt_runtime_t *rt, grt_store_root_t *root, int nd
 }
 
 /* Makes a root and its first handle. Arguments already validated. All
- * allocation happens before the runtime's init hook, so nothing the hook
- * sets up has to be undone on failure. */
-static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, int ndim,
+ * allocation happens before the root joins the attached list, so nothing
+ * has to be undone on failure. The runtime's per-root fields (mem,
+ * rt_state, release) start NULL. */
+static int store_new(const char *fn, grt_store_ctx_t *ctx, const grt_type_t *type, int ndim,
                      const int64_t *shape, int64_t volume, bool attached, void *buffer,
                      grt_store_t **out) {
   grt_store_root_t *root = calloc(1, sizeof *root);
   grt_transform_t tf;
   grt__tf_identity(&tf, ndim);
-  grt_store_t *s = root ? handle_new(rt, root, ndim, shape, &tf) : NULL;
+  grt_store_t *s = root ? handle_new(ctx, root, ndim, shape, &tf) : NULL;
   if (!s) {
     free(root);
     return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   }
-  root->rt = rt;
+  root->ctx = ctx;
+  root->rt = ctx->rt;
   root->type = type;
   root->ndim = ndim;
   memcpy(root->shape, shape, (size_t)ndim * sizeof *shape);
@@ -145,38 +161,32 @@ static int store_new(const char *fn, grt_runtime_t *rt, const grt_type_t *type, 
   atomic_init(&root->refs, 1);
   atomic_init(&root->handles, 1);
   /* Taken only on success, so ids stay equal on every rank. */
-  root->id = grt__runtime_next_store_id(rt);
+  root->id = ++ctx->next_id;
   if (attached) {
     root->attached = true;
     root->data = buffer;
     root->bytes = (size_t)volume * type->size;
+    pthread_mutex_lock(&ctx->attached_lock);
+    root->next_attached = ctx->attached;
+    ctx->attached = root;
+    pthread_mutex_unlock(&ctx->attached_lock);
   }
-  grt__runtime_init_root(rt, root); /* after `attached`: the runtime tracks those */
   *out = grt__handle_of(s);
   return 0;
 }
 
-GRT_EXPORT int grt_store_create(grt_runtime_t *rt, const grt_type_t *type, int ndim,
-                                const int64_t *shape, grt_store_t **out) {
+int grt__store_create(grt_store_ctx_t *ctx, const char *fn, const grt_type_t *type, int ndim,
+                      const int64_t *shape, grt_store_t **out) {
   int64_t volume;
-  int rc = check_create_args("grt_store_create", rt, type, ndim, shape, out, &volume);
+  int rc = check_create_args(fn, ctx, type, ndim, shape, out, &volume);
   if (rc < 0) return rc;
-  return store_new("grt_store_create", rt, type, ndim, shape, volume, false, NULL, out);
+  return store_new(fn, ctx, type, ndim, shape, volume, false, NULL, out);
 }
 
-/* Internal: grt_store_create with the caller's name in messages (arrays). */
-int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
-                            int ndim, const int64_t *shape, grt_store_t **out) {
+int grt__store_attach(grt_store_ctx_t *ctx, const grt_type_t *type, int ndim,
+                      const int64_t *shape, void *buffer, grt_store_t **out) {
   int64_t volume;
-  int rc = check_create_args(fn, rt, type, ndim, shape, out, &volume);
-  if (rc < 0) return rc;
-  return store_new(fn, rt, type, ndim, shape, volume, false, NULL, out);
-}
-
-GRT_EXPORT int grt_store_attach(grt_runtime_t *rt, const grt_type_t *type, int ndim,
-                                const int64_t *shape, void *buffer, grt_store_t **out) {
-  int64_t volume;
-  int rc = check_create_args("grt_store_attach", rt, type, ndim, shape, out, &volume);
+  int rc = check_create_args("grt_store_attach", ctx, type, ndim, shape, out, &volume);
   if (rc < 0) return rc;
   if (!buffer && volume > 0)
     return grt__error(GRT_EINVAL, "grt_store_attach: buffer is NULL for a store of %lld elements",
@@ -184,34 +194,36 @@ GRT_EXPORT int grt_store_attach(grt_runtime_t *rt, const grt_type_t *type, int n
   if (buffer && (uintptr_t)buffer % type->align != 0)
     return grt__error(GRT_EINVAL, "grt_store_attach: buffer %p is not aligned to %zu bytes",
                       buffer, type->align);
-  return store_new("grt_store_attach", rt, type, ndim, shape, volume, true, buffer, out);
+  return store_new("grt_store_attach", ctx, type, ndim, shape, volume, true, buffer, out);
 }
 
 /* Every copy of the handle goes stale now and the object goes back to the
  * pool (nothing else points at it, see store.h); the root loses one
  * reference. A stale handle only sets the message. A detached store's
  * handle is destroyed the same way. After grt_finalize the object goes back
- * to malloc and the root is left alone (its memory's accounting went with
- * the runtime): destroy stores before grt_finalize. The last handle of an
- * attached store never detached writes its values back to every rank's
- * buffer, as a detach would, but without waiting (see grt.h). */
+ * to malloc (a store object owns nothing else) and the root is left alone
+ * (its memory's accounting went with the runtime): destroy stores before
+ * grt_finalize. The last handle of an attached store never detached writes
+ * its values back to every rank's buffer, as a detach would, but without
+ * waiting (see grt.h; the runtime's root_orphaned callback). */
 GRT_EXPORT void grt_store_destroy(grt_store_t *h) {
   void *obj;
   if (!h || grt__handle_get(h, GRT_HK_STORE, "grt_store_destroy", "s", &obj) < 0) return;
   grt_store_t *s = obj;
   grt_store_root_t *root = s->root;
-  grt_runtime_t *rt = root->rt;
   s->root = NULL;
   grt__handle_release(s);
-  if (!grt__runtime_live(rt)) {
-    grt__pool_free_one(s);
+  if (!grt__root_live(root)) {
+    free(s);
     return;
   }
-  grt__pool_put(rt, s);
+  grt_store_ctx_t *ctx = root->ctx;
+  grt__pool_give(&ctx->pools[GRT_HK_STORE], s);
   /* The last handle of an attached root never detached: its values go back
    * to every rank's buffer (transfers that hold the root), without waiting. */
-  if (atomic_fetch_sub_explicit(&root->handles, 1, memory_order_acq_rel) == 1)
-    grt__runtime_root_orphaned(rt, root);
+  if (atomic_fetch_sub_explicit(&root->handles, 1, memory_order_acq_rel) == 1 &&
+      ctx->root_orphaned)
+    ctx->root_orphaned(ctx->rt, root);
   grt__root_release(root);
 }
 
@@ -242,7 +254,7 @@ GRT_EXPORT const grt_type_t *grt_store_type(const grt_store_t *h) {
 /* Makes the view and its handle; a new reference on the root. */
 static int view_new(const char *fn, grt_store_t *s, int ndim, const int64_t *shape,
                     const grt_transform_t *tf, grt_store_t **out) {
-  grt_store_t *v = handle_new(s->root->rt, s->root, ndim, shape, tf);
+  grt_store_t *v = handle_new(s->root->ctx, s->root, ndim, shape, tf);
   if (!v) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   grt__root_acquire(s->root);
   atomic_fetch_add_explicit(&s->root->handles, 1, memory_order_relaxed);
@@ -257,7 +269,7 @@ static int view_prologue(const char *fn, grt_store_t *h, grt_store_t **s, grt_st
   if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
   *out = NULL;
   int rc = grt__store_get(h, fn, "s", s);
-  if (rc == 0 && !grt__runtime_live((*s)->root->rt))
+  if (rc == 0 && !grt__root_live((*s)->root))
     rc = grt__error(GRT_ESTATE, "%s: s: its runtime is already finalized", fn);
   return rc;
 }

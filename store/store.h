@@ -9,6 +9,7 @@
 #include "grt.h"
 #include "handle.h"
 #include "memory.h"
+#include "store_ctx.h"
 #include "transform.h"
 
 /* A root store: the data every view of it aliases.
@@ -17,15 +18,17 @@
  * in-flight operation using it (grt__root_acquire/release). `handles` counts
  * the live handles alone: when it drops to zero on an attached root never
  * detached, grt_store_destroy has the runtime write its values back to
- * every rank's buffer (grt__runtime_root_orphaned). When it drops to
- * zero the root calls its `release` hook (set by the runtime: it frees the
- * runtime's per-root state) and then frees its instance and itself.
+ * every rank's buffer (the context's root_orphaned callback). When `refs`
+ * drops to zero the root leaves its context's attached list, calls its
+ * `release` hook (set by the runtime: it frees the runtime's per-root
+ * state) and then frees its instance and itself.
  *
  * Memory: `data` is one row-major instance covering the whole root, allocated
  * lazily in `mem` at first use, or the application's buffer when attached.
  */
 typedef struct grt_store_root {
-  grt_runtime_t *rt;
+  grt_store_ctx_t *ctx;             /* the store layer's context of its runtime */
+  grt_runtime_t *rt;                /* ctx->rt: the runtime (opaque here) */
   uint64_t id;                      /* sequence number, equal on every rank */
   const grt_type_t *type;
   int ndim;
@@ -40,7 +43,7 @@ typedef struct grt_store_root {
   bool attached;                    /* data is the application's buffer */
   bool detached;                    /* after grt_store_detach: unusable */
   void *rt_state;                   /* owned by the runtime */
-  struct grt_store_root *next_attached; /* the runtime's list of live attached roots */
+  struct grt_store_root *next_attached; /* ctx->attached: live attached roots */
   void (*release)(struct grt_store_root *root); /* runtime hook, may be NULL */
 } grt_store_root_t;
 
@@ -93,17 +96,35 @@ static inline int grt__store_get(const grt_store_t *h, const char *fn, const cha
 }
 
 /* The object behind a handle the runtime made itself and still holds
- * (no check): internal callers of grt__store_create_named, tests. */
+ * (no check): internal callers of grt__store_create, tests. */
 static inline grt_store_t *grt__store_of(const grt_store_t *h) {
   uint32_t gen;
   return (grt_store_t *)(void *)grt__handle_decode(h, &gen);
 }
 
-/* grt_store_create, naming @p fn (the public caller) in error messages. The
- * result is a handle, as the application would get it: destroy it with
- * grt_store_destroy; grt__store_of gives the object. */
-int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
-                            int ndim, const int64_t *shape, grt_store_t **out);
+/* grt_store_create on the runtime whose context is @p ctx (NULL for a NULL
+ * runtime), naming @p fn (the public caller) in error messages. The result
+ * is a handle, as the application would get it: destroy it with
+ * grt_store_destroy; grt__store_of gives the object. The public functions
+ * that take a runtime live in runtime/store_api.c and call these. */
+int grt__store_create(grt_store_ctx_t *ctx, const char *fn, const grt_type_t *type, int ndim,
+                      const int64_t *shape, grt_store_t **out);
+/* grt_store_attach (messages name it). */
+int grt__store_attach(grt_store_ctx_t *ctx, const grt_type_t *type, int ndim,
+                      const int64_t *shape, void *buffer, grt_store_t **out);
+/* grt_array_create (messages name it). */
+int grt__array_create(grt_store_ctx_t *ctx, const grt_type_t *type, int ndim,
+                      const int64_t *shape, bool nullable, grt_array_t **out);
+/* grt_type_fixed_binary / grt_type_struct in the context's registry. */
+const grt_type_t *grt__store_type_fixed_binary(grt_store_ctx_t *ctx, size_t width);
+const grt_type_t *grt__store_type_struct(grt_store_ctx_t *ctx, int n,
+                                         const grt_type_t *const *fields);
+
+/* True while the runtime of @p root is alive (its context open); reads
+ * nothing behind root->ctx, which is freed with the runtime. */
+static inline bool grt__root_live(const grt_store_root_t *root) {
+  return grt__store_ctx_live(root->ctx);
+}
 
 /* True when @p s sees its whole root unchanged: an identity transform AND the
  * root's shape. (grt__tf_is_identity alone is also true of a prefix slice
@@ -116,24 +137,5 @@ void grt__root_release(grt_store_root_t *root);
 /* Allocates the root's instance if it has none (zeroed). Returns 0 or
  * GRT_ENOMEM (message names the memory and sizes). */
 int grt__root_ensure_instance(grt_store_root_t *root, grt_memory_t *mem);
-
-/* Hooks the runtime provides to the store layer (runtime/runtime.c). Store
- * objects come from the runtime's pools through handle.h (runtime/handle.c),
- * as partitions do. */
-
-/* Takes an attached root off the runtime's list of live attached roots (its
- * last reference is going); a no-op for other roots. Any thread. */
-void grt__runtime_forget_root(grt_runtime_t *rt, grt_store_root_t *root);
-uint64_t grt__runtime_next_store_id(grt_runtime_t *rt);
-/* The last application handle of @p root is being destroyed (the caller
- * still holds its reference). For an attached root never detached: warns
- * (rank 0) and issues, without waiting, the transfers that leave every
- * value in every rank's buffer; they hold the root until done. Replicated
- * (grt_store_destroy runs on every rank in the same order): the
- * application thread. A no-op for other roots. */
-void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root);
-int grt__runtime_check(const grt_runtime_t *rt, const char *argname);
-void grt__runtime_init_root(grt_runtime_t *rt, grt_store_root_t *root);
-struct grt_type_registry *grt__runtime_types(grt_runtime_t *rt);
 
 #endif

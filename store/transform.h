@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "grt.h"
-#include "../depgraph/rect.h"
+#include "rect.h"
 
 typedef struct grt_transform {
   int view_ndim;

@@ -241,15 +241,15 @@ const grt_type_t *grt__type_struct(grt_type_registry_t *reg, int n,
   return r;
 }
 
-GRT_EXPORT const grt_type_t *grt_type_fixed_binary(grt_runtime_t *rt, size_t width) {
-  if (grt__runtime_check(rt, "grt_type_fixed_binary: rt") < 0) return NULL;
-  return grt__type_fixed_binary(grt__runtime_types(rt), width);
+const grt_type_t *grt__store_type_fixed_binary(grt_store_ctx_t *ctx, size_t width) {
+  if (grt__store_ctx_check(ctx, "grt_type_fixed_binary: rt") < 0) return NULL;
+  return grt__type_fixed_binary(ctx->types, width);
 }
 
-GRT_EXPORT const grt_type_t *grt_type_struct(grt_runtime_t *rt, int n,
-                                             const grt_type_t *const *fields) {
-  if (grt__runtime_check(rt, "grt_type_struct: rt") < 0) return NULL;
-  return grt__type_struct(grt__runtime_types(rt), n, fields);
+const grt_type_t *grt__store_type_struct(grt_store_ctx_t *ctx, int n,
+                                         const grt_type_t *const *fields) {
+  if (grt__store_ctx_check(ctx, "grt_type_struct: rt") < 0) return NULL;
+  return grt__type_struct(ctx->types, n, fields);
 }
 
 /* ---- queries ---- */

@@ -42,7 +42,8 @@ from collections import defaultdict, deque
 #   'api'      calling a function declared in the public header, whichever
 #              file defines it (kernels and examples use the runtime this way);
 #   'ground'   the ground floor: errors, rectangles, handle pools (GROUND_*);
-#   'config'   the config module (runtime/config*), which the launcher shares;
+#   'config'   the config module the launcher shares (runtime/config_keys.*,
+#              config_limits.h);
 #   any other  a top-level folder.
 #
 # Lower layers may include grt.h for its types (the GRT_E* codes,
@@ -78,8 +79,10 @@ GROUND_DIRS = ('base', 'ground')
 GROUND_NAMES = re.compile(r'^(error|handle|rect)\.[ch]$')
 GROUND_HOMES = ('depgraph', 'store', 'partition', 'comm')
 
-# The config module: the launcher may use it, so it must stand alone.
-CONFIG_FILES = re.compile(r'^runtime/config[^/]*\.[ch]$')
+# The config module the launcher shares: the key table, its bounds and the
+# code both sides use (grt_config_keys, libc only). runtime/config.c, the
+# runtime's parser, is runtime code (it asks store/ for the memory size).
+CONFIG_FILES = re.compile(r'^runtime/config_(keys|limits)\.[ch]$')
 
 # The public header(s).
 PUBLIC_DIR = 'runtime/include/'

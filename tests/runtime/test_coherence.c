@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "../../runtime/coherence.h"
+#include "coherence.h"
 
 enum { N0 = 48, N1 = 40 };
 

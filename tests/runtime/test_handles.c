@@ -15,7 +15,7 @@
 #include "rt_test.h"
 
 #if __has_include("handle.h")
-#include "handle.h" /* pool counters (internal; absent before handles had generations) */
+#include "pools.h" /* pool counters (internal; absent before handles had generations) */
 #define HAVE_POOL_COUNTERS 1
 #endif
 
@@ -27,7 +27,7 @@ static void noop(grt_task_context_t *ctx) { (void)ctx; }
 static void echo(grt_task_context_t *ctx) { grt_task_return(ctx, grt_task_scalar(ctx, 0), 8); }
 
 /* What the misuse task tries, and what it got. */
-#define NMISUSE 12
+#define NMISUSE 13
 static struct {
   grt_runtime_t *rt;
   grt_library_t *lib;
@@ -35,6 +35,7 @@ static struct {
   grt_future_t *f;
   grt_partition_t *p;
   grt_launch_t *l;
+  grt_array_t *arr;
   int rc[NMISUSE];
   char msg[NMISUSE][512];
   const char *name[NMISUSE];
@@ -69,6 +70,9 @@ static void misuse(grt_task_context_t *ctx) {
   note(k++, "grt_library_create", grt_library_create(g.rt, "from_a_task", &lib2));
   note(k++, "grt_launch_submit", grt_launch_submit(g.l, NULL));
   note(k++, "grt_fence", grt_fence(g.rt));
+  /* void: the refusal shows in the last error, and the array stays whole */
+  grt_array_destroy(g.arr);
+  note(k++, "grt_array_destroy", strstr(grt_last_error(), "grt_array_destroy") ? GRT_ESTATE : 0);
   /* nothing was created */
   if (l || s2 || m || lib2 || p2) grt_task_fail(ctx, "an in-task call created an object");
 }
@@ -491,6 +495,7 @@ static void test_handles_calls_from_task_body(void **state) {
   assert_int_equal(grt_launch_submit(echo_launch(lib, 1), &g.f), 0);
   assert_int_equal(get(g.f), 1);
   assert_int_equal(grt_partition_tiling(g.s, (int64_t[]){4}, &g.p), 0);
+  assert_int_equal(grt_array_create(rt, grt_type_int64(), 1, &n, true, &g.arr), 0);
   g.l = echo_launch(lib, 2);
   /* one point per rank */
   grt_launch_t *l;
@@ -515,6 +520,9 @@ static void test_handles_calls_from_task_body(void **state) {
   int64_t colors[1];
   assert_int_equal(grt_partition_colors(g.p, colors), 1);
   assert_int_equal(grt_store_ndim(g.s), 1);
+  assert_int_equal(grt_store_ndim(grt_array_data(g.arr)), 1); /* not destroyed in the task */
+  assert_int_equal(grt_store_ndim(grt_array_validity(g.arr)), 1);
+  grt_array_destroy(g.arr);
   grt_partition_destroy(g.p);
   grt_future_destroy(g.f);
   grt_store_destroy(g.s);

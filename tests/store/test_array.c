@@ -8,19 +8,10 @@
 #include <cmocka.h>
 
 #include "grt.h"
-#include "store.h"
-
-static int setup_rt(void **state) {
-  grt_runtime_t *rt = NULL;
-  if (grt_init(NULL, NULL, &rt) != 0) return -1;
-  *state = rt;
-  return 0;
-}
-
-static int teardown_rt(void **state) { return grt_finalize(*state); }
+#include "store_fixture.h"
 
 static void test_array_nullable_has_bool_validity(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[2] = {3, 7};
   grt_array_t *a = NULL;
   assert_int_equal(grt_array_create(rt, grt_type_float32(), 2, shape, true, &a), 0);
@@ -39,7 +30,7 @@ static void test_array_nullable_has_bool_validity(void **state) {
 }
 
 static void test_array_not_nullable_has_no_validity(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[1] = {5};
   grt_array_t *a = NULL;
   assert_int_equal(grt_array_create(rt, grt_type_int64(), 1, shape, false, &a), 0);
@@ -49,7 +40,7 @@ static void test_array_not_nullable_has_no_validity(void **state) {
 }
 
 static void test_array_zero_extent(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[3] = {2, 0, 4};
   grt_array_t *a = NULL;
   assert_int_equal(grt_array_create(rt, grt_type_uint8(), 3, shape, true, &a), 0);
@@ -58,7 +49,7 @@ static void test_array_zero_extent(void **state) {
 }
 
 static void test_array_view_outlives_array(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[1] = {6};
   grt_array_t *a = NULL;
   grt_store_t *v = NULL;
@@ -74,7 +65,7 @@ static void test_array_view_outlives_array(void **state) {
 }
 
 static void test_array_bad_input(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[1] = {6};
   const int64_t bad[1] = {-6};
   grt_array_t *a = (grt_array_t *)0x1;
@@ -104,5 +95,5 @@ int main(void) {
       cmocka_unit_test(test_array_view_outlives_array),
       cmocka_unit_test(test_array_bad_input),
   };
-  return cmocka_run_group_tests(tests, setup_rt, teardown_rt);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

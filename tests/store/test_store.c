@@ -10,25 +10,20 @@
 #include <pthread.h>
 
 #include "grt.h"
-#include "store.h"
+#include "store_fixture.h"
 
 /* The tests' own sysmem, so that they do not depend on the runtime's layout. */
 static grt_memory_t g_mem;
 
 static int setup_rt(void **state) {
   grt__mem_init(&g_mem, GRT_MEM_SYSMEM, (size_t)1 << 30);
-  grt_runtime_t *rt = NULL;
-  if (grt_init(NULL, NULL, &rt) != 0) return -1;
-  *state = rt;
-  return 0;
+  return test_ctx_setup(state);
 }
-
-static int teardown_rt(void **state) { return grt_finalize(*state); }
 
 static int refs(const grt_store_t *s) { return atomic_load(&grt__store_of(s)->root->refs); }
 
 static void test_store_create_reports_shape_type_ndim(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[3] = {2, 3, 4};
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_float64(), 3, shape, &s), 0);
@@ -51,7 +46,7 @@ static void test_store_create_reports_shape_type_ndim(void **state) {
 }
 
 static void test_store_covers_root_needs_whole_shape(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[2] = {4, 6};
   grt_store_t *s = NULL, *prefix = NULL, *full = NULL, *tt = NULL, *t = NULL;
   const int perm[2] = {1, 0};
@@ -74,7 +69,7 @@ static void test_store_covers_root_needs_whole_shape(void **state) {
 }
 
 static void test_store_ids_are_sequence_numbers(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[1] = {5};
   grt_store_t *a = NULL, *b = NULL, *c = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_int8(), 1, shape, &a), 0);
@@ -91,7 +86,7 @@ static void test_store_ids_are_sequence_numbers(void **state) {
 }
 
 static void test_store_zero_extent_is_legal(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[2] = {4, 0};
   grt_store_t *s = NULL, *v = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_int32(), 2, shape, &s), 0);
@@ -112,7 +107,7 @@ static void test_store_zero_extent_is_legal(void **state) {
 }
 
 static void test_store_view_shapes(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[2] = {6, 4};
   grt_store_t *s = NULL, *v = NULL;
   int64_t got[GRT_MAX_DIM];
@@ -163,7 +158,7 @@ static void test_store_view_shapes(void **state) {
 }
 
 static void test_store_views_alias_root(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   int32_t buf[4][5];
   memset(buf, 0, sizeof buf);
   const int64_t shape[2] = {4, 5};
@@ -190,7 +185,7 @@ static void test_store_views_alias_root(void **state) {
 }
 
 static void test_store_attach_uses_app_buffer(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   double *buf = malloc(6 * sizeof *buf);
   assert_non_null(buf);
   const int64_t shape[2] = {2, 3};
@@ -208,7 +203,7 @@ static void test_store_attach_uses_app_buffer(void **state) {
 }
 
 static void test_store_attach_empty_null_buffer(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[2] = {0, 3};
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_attach(rt, grt_type_uint8(), 2, shape, NULL, &s), 0);
@@ -218,7 +213,7 @@ static void test_store_attach_empty_null_buffer(void **state) {
 }
 
 static void test_store_instance_zeroed_and_budgeted(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[2] = {10, 10};
   grt_store_t *s = NULL, *v = NULL;
   size_t used0 = atomic_load(&g_mem.used);
@@ -241,7 +236,7 @@ static void test_store_instance_zeroed_and_budgeted(void **state) {
 }
 
 static void test_store_instance_over_budget(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   grt_memory_t small;
   grt__mem_init(&small, GRT_MEM_SYSMEM, 1000);
   const int64_t shape[1] = {200};
@@ -268,7 +263,7 @@ static void count_release(grt_store_root_t *root) {
 }
 
 static void test_store_release_hook_runs_at_last_reference(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[1] = {8};
   grt_store_t *s = NULL, *v = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_int32(), 1, shape, &s), 0);
@@ -288,7 +283,7 @@ static void test_store_release_hook_runs_at_last_reference(void **state) {
 }
 
 static void test_store_use_after_destroy_is_estate(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[2] = {3, 3};
   grt_store_t *s = NULL, *v = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_int32(), 2, shape, &s), 0);
@@ -307,7 +302,7 @@ static void test_store_use_after_destroy_is_estate(void **state) {
 }
 
 static void test_store_detached_root_is_estate(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   int16_t buf[4] = {0};
   const int64_t shape[1] = {4};
   grt_store_t *s = NULL, *v = NULL;
@@ -325,7 +320,7 @@ static void test_store_detached_root_is_estate(void **state) {
 }
 
 static void test_store_struct_and_binary_element_types(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const grt_type_t *f[] = {grt_type_int8(), grt_type_float64()};
   const grt_type_t *st = grt_type_struct(rt, 2, f);
   const grt_type_t *bin = grt_type_fixed_binary(rt, 13);
@@ -359,7 +354,7 @@ static void *race(void *p) {
 }
 
 static void test_store_refcount_is_thread_safe(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const int64_t shape[1] = {4};
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_int32(), 1, shape, &s), 0);
@@ -372,7 +367,7 @@ static void test_store_refcount_is_thread_safe(void **state) {
 }
 
 static void test_store_max_extent_accepted_for_bytes(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   /* The largest int8 store whose byte size fits: created (no memory yet). */
   const int64_t shape[1] = {INT64_MAX};
   grt_store_t *s = NULL;
@@ -411,5 +406,5 @@ int main(void) {
       cmocka_unit_test(test_store_refcount_is_thread_safe),
       cmocka_unit_test(test_store_max_extent_accepted_for_bytes),
   };
-  return cmocka_run_group_tests(tests, setup_rt, teardown_rt);
+  return cmocka_run_group_tests(tests, setup_rt, test_ctx_teardown);
 }

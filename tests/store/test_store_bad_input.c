@@ -8,13 +8,13 @@
 #include <cmocka.h>
 
 #include "grt.h"
-#include "store.h"
+#include "store_fixture.h"
 
 /* What every row may use: a live runtime, a second one (its types are
  * foreign here), a 2-D store s (3 x 4 int32), a 1-D store s1, a 4-D store
  * s4 and a destroyed handle. */
 typedef struct {
-  grt_runtime_t *rt, *rt2;
+  grt_store_ctx_t *rt, *rt2;
   grt_store_t *s, *s1, *s4, *dead;
   int32_t buf[12];
 } fx_t;
@@ -43,7 +43,7 @@ static int c_rt_null(fx_t *f, grt_store_t **o) {
   return grt_store_create(NULL, grt_type_int32(), 2, shape2, o);
 }
 static int c_rt_bogus(fx_t *f, grt_store_t **o) {
-  return grt_store_create((grt_runtime_t *)&not_a_runtime, grt_type_int32(), 2, shape2, o);
+  return grt_store_create((grt_store_ctx_t *)&not_a_runtime, grt_type_int32(), 2, shape2, o);
 }
 static int c_type_null(fx_t *f, grt_store_t **o) { return grt_store_create(f->rt, NULL, 2, shape2, o); }
 static int c_type_foreign(fx_t *f, grt_store_t **o) {
@@ -169,7 +169,7 @@ static int d_sizes_overflow(fx_t *f, grt_store_t **o) {
 /* ---- types ---- */
 static int y_binary_zero(fx_t *f, grt_store_t **o) { return NULL_AS_EINVAL(grt_type_fixed_binary(f->rt, 0)); }
 static int y_binary_rt_bogus(fx_t *f, grt_store_t **o) {
-  return grt_type_fixed_binary((grt_runtime_t *)&not_a_runtime, 4) ? 0 : GRT_ESTATE;
+  return grt_type_fixed_binary((grt_store_ctx_t *)&not_a_runtime, 4) ? 0 : GRT_ESTATE;
 }
 static int y_struct_n0(fx_t *f, grt_store_t **o) {
   const grt_type_t *fs[1] = {grt_type_int8()};
@@ -260,7 +260,7 @@ static const row_t rows[] = {
 static int setup(void **state) {
   (void)state;
   memset(&fx, 0, sizeof fx);
-  if (grt_init(NULL, NULL, &fx.rt) || grt_init(NULL, NULL, &fx.rt2)) return -1;
+  if (test_ctx_open(&fx.rt) || test_ctx_open(&fx.rt2)) return -1;
   const int64_t s1[1] = {5}, s4[4] = {1, 2, 3, 4};
   if (grt_store_create(fx.rt, grt_type_int32(), 2, shape2, &fx.s) ||
       grt_store_create(fx.rt, grt_type_int32(), 1, s1, &fx.s1) ||
@@ -276,7 +276,7 @@ static int teardown(void **state) {
   grt_store_destroy(fx.s);
   grt_store_destroy(fx.s1);
   grt_store_destroy(fx.s4);
-  return grt_finalize(fx.rt2) | grt_finalize(fx.rt);
+  return test_ctx_close(fx.rt2) | test_ctx_close(fx.rt);
 }
 
 /* The store still works: same shape, one reference, and a view can be made. */

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "grt.h"
-#include "store.h"
+#include "store_fixture.h"
 #include "transform.h"
 
 #include "store_test_util.h"
@@ -501,8 +501,8 @@ static void test_transform_random_chains_match_brute_force(void **state) {
   (void)state;
   g_seed = test_seed();
   test_rng_t r = {g_seed};
-  grt_runtime_t *rt = NULL;
-  assert_int_equal(grt_init(NULL, NULL, &rt), 0);
+  grt_store_ctx_t *rt = NULL;
+  assert_int_equal(test_ctx_open(&rt), 0);
   int counts[K_COUNT] = {0};
   for (int iter = 0; iter < 10000; iter++) {
     chain_t ch = {0};
@@ -547,7 +547,7 @@ static void test_transform_random_chains_match_brute_force(void **state) {
   for (int k = 0; k < K_COUNT; k++) CHECK(counts[k] > 1000, "too few %s steps", kind_names[k]);
   if (getenv("GRT_TEST_VERBOSE")) print_message("%ld multi-piece images\n", g_multi_piece_images);
   CHECK(g_multi_piece_images > 2000, "only %ld images had several pieces", g_multi_piece_images);
-  assert_int_equal(grt_finalize(rt), 0);
+  assert_int_equal(test_ctx_close(rt), 0);
 }
 
 int main(void) {

@@ -9,7 +9,7 @@
 #include <pthread.h>
 
 #include "grt.h"
-#include "store.h"
+#include "store_fixture.h"
 #include "type.h"
 
 typedef struct {
@@ -37,15 +37,6 @@ static const builtin_row_t builtins[] = {
     {grt_type_complex128, GRT_TYPE_COMPLEX128, "+w:2", 16, 8, 1},
 };
 #define NROWS (sizeof builtins / sizeof builtins[0])
-
-static int setup_rt(void **state) {
-  grt_runtime_t *rt = NULL;
-  if (grt_init(NULL, NULL, &rt) != 0) return -1;
-  *state = rt;
-  return 0;
-}
-
-static int teardown_rt(void **state) { return grt_finalize(*state); }
 
 static void test_type_builtin_table(void **state) {
   (void)state;
@@ -84,7 +75,7 @@ static void test_type_complex_child_is_float(void **state) {
 }
 
 static void test_type_fixed_binary_interned(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const grt_type_t *a = grt_type_fixed_binary(rt, 16);
   const grt_type_t *b = grt_type_fixed_binary(rt, 16);
   const grt_type_t *c = grt_type_fixed_binary(rt, 3);
@@ -97,11 +88,11 @@ static void test_type_fixed_binary_interned(void **state) {
   assert_int_equal(grt_type_alignment(c), 1);
   assert_int_equal(grt_type_code(a), GRT_TYPE_FIXED_BINARY);
   assert_false(grt__type_is_numeric(a));
-  assert_true(grt__type_known(grt__runtime_types(rt), a));
+  assert_true(grt__type_known(rt->types, a));
 }
 
 static void test_type_fixed_binary_huge_width_format(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const grt_type_t *t = grt_type_fixed_binary(rt, SIZE_MAX);
   assert_non_null(t);
   char want[32];
@@ -110,7 +101,7 @@ static void test_type_fixed_binary_huge_width_format(void **state) {
 }
 
 static void test_type_struct_c_layout(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   struct c_layout {
     int8_t a;
     double b;
@@ -132,7 +123,7 @@ static void test_type_struct_c_layout(void **state) {
 }
 
 static void test_type_struct_nested_and_interned(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   struct inner {
     uint16_t x;
     uint8_t y;
@@ -165,7 +156,7 @@ static void test_type_struct_nested_and_interned(void **state) {
 }
 
 static void test_type_struct_one_field(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   const grt_type_t *f[] = {grt_type_bool()};
   const grt_type_t *t = grt_type_struct(rt, 1, f);
   assert_non_null(t);
@@ -174,17 +165,17 @@ static void test_type_struct_one_field(void **state) {
 }
 
 static void test_type_runtimes_have_separate_registries(void **state) {
-  grt_runtime_t *rt = *state, *rt2 = NULL;
-  assert_int_equal(grt_init(NULL, NULL, &rt2), 0);
+  grt_store_ctx_t *rt = *state, *rt2 = NULL;
+  assert_int_equal(test_ctx_open(&rt2), 0);
   const grt_type_t *a = grt_type_fixed_binary(rt, 7);
   const grt_type_t *b = grt_type_fixed_binary(rt2, 7);
   assert_ptr_not_equal(a, b);
-  assert_false(grt__type_known(grt__runtime_types(rt), b));
+  assert_false(grt__type_known(rt->types, b));
   /* A struct may not take a field made by another runtime. */
   const grt_type_t *f[] = {b};
   assert_null(grt_type_struct(rt, 1, f));
   assert_non_null(strstr(grt_last_error(), "fields[0]"));
-  assert_int_equal(grt_finalize(rt2), 0);
+  assert_int_equal(test_ctx_close(rt2), 0);
 }
 
 static void test_type_null_queries(void **state) {
@@ -204,7 +195,7 @@ static void test_type_null_queries(void **state) {
 }
 
 static void test_type_bad_derived_args(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   assert_null(grt_type_fixed_binary(rt, 0));
   assert_non_null(strstr(grt_last_error(), "width"));
   assert_null(grt_type_fixed_binary(NULL, 4));
@@ -224,7 +215,7 @@ static void test_type_bad_derived_args(void **state) {
 }
 
 typedef struct {
-  grt_runtime_t *rt;
+  grt_store_ctx_t *rt;
   const grt_type_t *got[64];
 } intern_arg_t;
 
@@ -239,7 +230,7 @@ static void *intern_many(void *p) {
 }
 
 static void test_type_interning_is_thread_safe(void **state) {
-  grt_runtime_t *rt = *state;
+  grt_store_ctx_t *rt = *state;
   enum { NT = 8 };
   static intern_arg_t args[NT];
   pthread_t th[NT];
@@ -269,5 +260,5 @@ int main(void) {
       cmocka_unit_test(test_type_bad_derived_args),
       cmocka_unit_test(test_type_interning_is_thread_safe),
   };
-  return cmocka_run_group_tests(tests, setup_rt, teardown_rt);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

@@ -1,12 +1,8 @@
-/* handle.c - the per-runtime pools behind generation-tagged handles (handle.h). */
+/* handle.c - generation-tagged handles and the pools behind them (handle.h). */
 #include "handle.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#include "future.h"
-#include "launch.h"
-#include "runtime.h"
 
 static const char *const kind_name[GRT_HK_COUNT] = {"launch", "future", "partition", "mapping",
                                                     "store"};
@@ -48,53 +44,25 @@ void *grt__pool_alloc(grt_pool_t *p, grt_handle_kind_t kind, size_t size) {
   return h;
 }
 
-void *grt__pool_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh) {
-  grt_pool_t *p = &rt->pools[kind];
+void *grt__pool_take(grt_pool_t *p, grt_handle_kind_t kind, size_t size, bool *fresh) {
   pthread_mutex_lock(&p->get_mu);
   void *obj = grt__pool_pop(p, kind, size, fresh);
   pthread_mutex_unlock(&p->get_mu);
   return obj;
 }
 
-void grt__pool_put(grt_runtime_t *rt, void *obj) {
+void grt__pool_give(grt_pool_t *p, void *obj) {
   GRT_API_CHECK(!(atomic_load_explicit(&((grt_hdr_t *)obj)->gen, memory_order_relaxed) & 1u));
-  grt__pool_push(&rt->pools[((grt_hdr_t *)obj)->kind], obj);
+  grt__pool_push(p, obj);
 }
 
-size_t grt__pool_objects(const grt_runtime_t *rt, grt_handle_kind_t kind) {
-  return atomic_load_explicit(&rt->pools[kind].objects, memory_order_relaxed);
-}
+void grt__pool_init(grt_pool_t *p) { pthread_mutex_init(&p->get_mu, NULL); }
 
-/* What an object owns besides itself, kept across reuse. */
-static void obj_fini(grt_hdr_t *h) {
-  switch ((grt_handle_kind_t)h->kind) {
-  case GRT_HK_LAUNCH: free(((grt_launch_t *)(void *)h)->sbuf); break;
-  case GRT_HK_FUTURE: {
-    grt_future_t *f = (grt_future_t *)(void *)h;
-    if (f->value != f->inline_value) free(f->value);
-    pthread_mutex_destroy(&f->mu);
-    pthread_cond_destroy(&f->cv);
-    break;
+void grt__pool_fini(grt_pool_t *p, void (*fini)(grt_hdr_t *h)) {
+  for (grt_hdr_t *h = atomic_exchange(&p->free, NULL), *n; h; h = n) {
+    n = h->next;
+    if (fini) fini(h);
+    free(h);
   }
-  default: break;
-  }
-}
-
-void grt__pool_free_one(void *obj) {
-  obj_fini(obj);
-  free(obj);
-}
-
-void grt__pools_init(grt_runtime_t *rt) {
-  for (int k = 0; k < GRT_HK_COUNT; k++) pthread_mutex_init(&rt->pools[k].get_mu, NULL);
-}
-
-void grt__pools_free(grt_runtime_t *rt) {
-  for (int k = 0; k < GRT_HK_COUNT; k++) {
-    for (grt_hdr_t *h = atomic_exchange(&rt->pools[k].free, NULL), *n; h; h = n) {
-      n = h->next;
-      grt__pool_free_one(h);
-    }
-    pthread_mutex_destroy(&rt->pools[k].get_mu);
-  }
+  pthread_mutex_destroy(&p->get_mu);
 }

@@ -16,10 +16,12 @@
  *
  * Launches, futures, partitions, mappings and stores (store and view
  * handles, not their roots) begin with a grt_hdr_t and are allocated from a
- * pool per runtime and kind (handle.c). Their memory goes
- * back to the pool, never to malloc, until grt_finalize, so decoding any
- * handle the runtime ever gave out reads valid memory while the runtime is
- * alive.
+ * pool per runtime and kind (the runtime owns the pools, runtime/pools.c;
+ * the store layer reaches the ones it uses through its context, store_ctx.h).
+ * Their memory goes back to the pool, never to malloc, until grt_finalize, so
+ * decoding any handle the runtime ever gave out reads valid memory while the
+ * runtime is alive. This file knows nothing of the runtime: a pool is a
+ * grt_pool_t wherever it lives.
  *
  * `gen` counts hand-outs and releases: it is odd while the application holds
  * a handle to the object (grt__pool_pop made it odd) and even once that
@@ -39,7 +41,7 @@
  * Threads: puts (the memory is free for reuse) happen on any thread. Each
  * pool is a lock-free stack with one consumer at a time (no ABA), like the
  * op pool: launches and futures are got (grt__pool_pop) on the application
- * thread only; grt__pool_get (partitions, mappings, stores) takes the pool's
+ * thread only; grt__pool_take (partitions, mappings, stores) takes the pool's
  * lock, so stores and views may also be made and destroyed from several
  * threads at once (tests/store/test_store.c), as before they were pooled.
  * ------------------------------------------------------------------------- */
@@ -56,7 +58,7 @@ typedef struct grt_hdr {
 typedef struct grt_pool {
   _Atomic(grt_hdr_t *) free;     /* objects free for reuse */
   atomic_size_t objects;         /* allocated in all: live + free */
-  pthread_mutex_t get_mu;        /* serializes grt__pool_get's callers */
+  pthread_mutex_t get_mu;        /* serializes grt__pool_take's callers */
 } grt_pool_t;
 
 #define GRT_HANDLE_ALIGN 64u
@@ -135,22 +137,20 @@ static inline void grt__pool_push(grt_pool_t *p, void *obj) {
   }
 }
 
-/* The same for callers that do not see grt_runtime_t (partitions, mappings,
- * stores), with the pool's lock: any thread. */
-void *grt__pool_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh);
-void grt__pool_put(grt_runtime_t *rt, void *obj);
-/* Objects of @p kind allocated so far, free or not (tests). */
-size_t grt__pool_objects(const grt_runtime_t *rt, grt_handle_kind_t kind);
-/* At finalize: frees every pooled (free) object and what it owns (a
- * launch's scalar buffer, a future's lock). Objects the application still
- * holds are left to it (their handles then report the finalized runtime). */
-void grt__pools_free(grt_runtime_t *rt);
-/* At init, before anything can fail: the pools' locks. */
-void grt__pools_init(grt_runtime_t *rt);
-/* Frees one released object directly (its runtime is already finalized). */
-void grt__pool_free_one(void *obj);
-
-/* The runtime is alive (no error message, touches nothing behind @p rt). */
-bool grt__runtime_live(const grt_runtime_t *rt);
+/* grt__pool_pop under the pool's lock, for objects made and destroyed on
+ * any thread (partitions, mappings, stores). */
+void *grt__pool_take(grt_pool_t *p, grt_handle_kind_t kind, size_t size, bool *fresh);
+/* Gives a released object (its gen even) back to @p p: any thread. */
+void grt__pool_give(grt_pool_t *p, void *obj);
+/* Objects allocated from @p p so far, free or not (tests). */
+static inline size_t grt__pool_count(const grt_pool_t *p) {
+  return atomic_load_explicit(&p->objects, memory_order_relaxed);
+}
+/* Before first use: the pool's lock. */
+void grt__pool_init(grt_pool_t *p);
+/* At the owner's end: frees every free object, after @p fini (may be NULL)
+ * has freed what it owns, and the lock. Objects the application still
+ * holds are left to it. */
+void grt__pool_fini(grt_pool_t *p, void (*fini)(grt_hdr_t *h));
 
 #endif
