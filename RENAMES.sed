@@ -48,6 +48,8 @@ s/\bgrt__redops_free\b/grt__redop_free_all/g
 s/\bgrt__internal_library\b/grt__ops_internal_library/g
 s/\bgrt__prof_\(now\|open\|buf_new\|record\|close\|discard\)\b/grt__profile_\1/g
 s/\bgrt__send_redbuf\b/(removed: op.c sends a point's gathered reduction buffer itself)/g
+s/\bgrt__gather_send\b/(removed: op.c sends a point's gathered reduction buffer itself)/g
 s/\bgrt__op_finish_future\b/(removed: static in op.c)/g
 s/\bgrt__futx_free\b/(removed: static in op.c)/g
 s/\bgrt__op_block_\(get\|put\)\b/(removed: static in op.c; grt__op_alloc)/g
+# the runtime's liveness moved from runtime.c to store_api.c (same names, declared in store_api.h)
