@@ -13,6 +13,10 @@ s/\batomic_fetch_add(&rt->outstanding, /grt__graph_expect(\&rt->graph, /g
 s/\bgrt__drain_completed\b/grt__op_drain/g
 s/\bGRT_NODE_XFER\b/GRT_NODE_ANY/g
 s/\bgrt__xfer_is_send\b/(removed: a run hook names its profile event: grt__graph_prof_end)/g
+s/\bgrt__workers_start(\([^,()]*\))/grt__graph_start(\&\1->graph)/g
+s/\bgrt__workers_stop(\([^,()]*\))/grt__graph_stop(\&\1->graph)/g
+s/\bgrt__wait_all(\([^,()]*\))/(grt__graph_wait(\&\1->graph), grt__op_drain(\1))/g
+s/\bgrt__prof_end(\([^,()]*\))/(removed: the run hook calls grt__graph_prof_end(w, kind, name, point))/g
 # op.[ch] (was task.c + the op pool of submit.c + the future exchange of distrib.c)
 s/\bgrt__run_point\b/grt__op_run_point/g
 s/\bgrt__run_fold\b/grt__op_run_fold/g
