@@ -215,7 +215,7 @@ static void finish_future(grt_runtime_t *rt, grt_op_t *op) {
  * Block: int32 failed, int32 count, then count x (int32 point, value); for a
  * launch without a result reduction only the single point's owner has an
  * entry: int32 0, uint64 size, bytes. */
-#define FUT_MAX_RET 65536
+#define FUT_MAX_RET GRT_TASK_RETURN_MAX /* grt_task_return refuses more */
 
 static void futx_free(grt_op_t *op) {
   grt__comm_allgather_free(op->futx);
