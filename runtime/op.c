@@ -12,7 +12,7 @@
 
 #include "collective.h"
 #include "comm.h"
-#include "error.h"
+#include "grt_error.h"
 #include "future.h"
 #include "graph.h"
 #include "memory.h"
@@ -495,7 +495,7 @@ void grt__op_run_point(grt_node_t *n, grt_worker_t *w) {
   ctx->deferred = false;
   ctx->worker = w ? w->index : 0;
   if (run) {
-    /* The body may call only grt_task_* (error.h: grt__task_guard). */
+    /* The body may call only grt_task_* (grt_error.h: grt__task_guard). */
     grt__task_body = op->name ? op->name : "?";
     op->fn(ctx);
     grt__task_body = NULL;

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "divergence.h"
-#include "error.h"
+#include "grt_error.h"
 #include "grt.h"
 
 static const char *const names[] = {"launch", "fence"};

@@ -76,7 +76,7 @@ DAG_SCOPE = ('runtime',)
 # names directly in runtime/ are NOT ground floor: a lower layer reaching
 # runtime/error.h reaches up into runtime/.
 GROUND_DIRS = ('base', 'ground')
-GROUND_NAMES = re.compile(r'^(error|handle|rect)\.[ch]$')
+GROUND_NAMES = re.compile(r'^(grt_error|error|handle|rect)\.[ch]$')
 GROUND_HOMES = ('depgraph', 'store', 'partition', 'comm')
 
 # The config module the launcher shares: the key table, its bounds and the
