@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "grt_error.h"
 
 #define MAX_ROUNDS 32
 

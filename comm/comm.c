@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "error.h"
+#include "grt_error.h"
 
 /* Requests MPI_Testsome is given per window (see poll_mpi). */
 #define POLL_WINDOW 32

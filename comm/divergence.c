@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "grt_error.h"
 
 #define CHECK_EVERY 64
 #define MAX_RECS (CHECK_EVERY + 2)

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "error.h"
+#include "grt_error.h"
 
 int grt__tiling_make(grt_tiling_t *t, int ndim, const int64_t *shape, const int64_t *tile,
                      const int64_t *low, const int64_t *high, const char *fn) {

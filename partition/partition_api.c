@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "grt_error.h"
 #include "store.h"
 
 static int make(grt_store_t *h, const int64_t *tile, const int64_t *low, const int64_t *high,

@@ -38,7 +38,7 @@
 #include <string.h>
 
 #include "depgraph.h"
-#include "error.h"
+#include "grt_error.h"
 #include "runtime.h"
 
 uint64_t grt__alias_copies(const grt_runtime_t *rt) { return rt->alias_copies; }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "grt_error.h"
 #include "runtime.h"
 
 /* Access ids given to the analyzer: node sequence number and argument slot. */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "grt_error.h"
 
 typedef struct frags {
   grt_rects_t a, b; /* double buffer for set differences */

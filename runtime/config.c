@@ -2,7 +2,7 @@
 #include "config.h"
 #include "config_keys.h"
 #include "config_limits.h"
-#include "error.h"
+#include "grt_error.h"
 #include "memory.h"
 
 #include <ctype.h>

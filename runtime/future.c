@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "error.h"
+#include "grt_error.h"
 #include "graph.h"
 #include "runtime.h"
 

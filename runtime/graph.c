@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
+#include "grt_error.h"
 #include "grt_build_config.h"
 #if GRT_HAVE_OPENMP
 #include <omp.h>

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "grt_error.h"
 #include "future.h"
 #include "library.h"
 #include "redop.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "error.h"
+#include "grt_error.h"
 #include "runtime.h"
 
 GRT_EXPORT int grt_library_find(grt_runtime_t *rt, const char *name, grt_library_t **out) {

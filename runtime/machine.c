@@ -3,7 +3,7 @@
 
 #include <hwloc.h>
 
-#include "error.h"
+#include "grt_error.h"
 
 int grt__machine_init(grt_machine_t *m) {
   hwloc_topology_t topo;

@@ -12,7 +12,7 @@
 
 #include "collective.h"
 #include "comm.h"
-#include "error.h"
+#include "grt_error.h"
 #include "future.h"
 #include "graph.h"
 #include "memory.h"
@@ -215,7 +215,7 @@ static void finish_future(grt_runtime_t *rt, grt_op_t *op) {
  * Block: int32 failed, int32 count, then count x (int32 point, value); for a
  * launch without a result reduction only the single point's owner has an
  * entry: int32 0, uint64 size, bytes. */
-#define FUT_MAX_RET 65536
+#define FUT_MAX_RET GRT_TASK_RETURN_MAX /* grt_task_return refuses more */
 
 static void futx_free(grt_op_t *op) {
   grt__comm_allgather_free(op->futx);
@@ -495,7 +495,7 @@ void grt__op_run_point(grt_node_t *n, grt_worker_t *w) {
   ctx->deferred = false;
   ctx->worker = w ? w->index : 0;
   if (run) {
-    /* The body may call only grt_task_* (error.h: grt__task_guard). */
+    /* The body may call only grt_task_* (grt_error.h: grt__task_guard). */
     grt__task_body = op->name ? op->name : "?";
     op->fn(ctx);
     grt__task_body = NULL;

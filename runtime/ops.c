@@ -8,7 +8,7 @@
 #include "analysis.h"
 #include "check.h"
 #include "plan.h"
-#include "error.h"
+#include "grt_error.h"
 #include "graph.h"
 #include "launch.h"
 #include "library.h"

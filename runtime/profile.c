@@ -21,7 +21,7 @@
 
 #include "profile.h"
 
-#include "error.h"
+#include "grt_error.h"
 
 typedef struct grt_prof_ev {
   uint64_t t0, t1;  /* ns, CLOCK_MONOTONIC */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "grt_error.h"
 #include "library.h"
 #include "runtime.h"
 

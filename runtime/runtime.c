@@ -10,7 +10,7 @@
 #include "check.h"
 #include "coherence.h"
 #include "plan.h"
-#include "error.h"
+#include "grt_error.h"
 #include "graph.h"
 #include "library.h"
 #include "machine.h"

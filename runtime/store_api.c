@@ -19,7 +19,7 @@ static inline grt_store_ctx_t *ctx_of(grt_runtime_t *rt) { return rt ? &rt->stor
 bool grt__runtime_live(const grt_runtime_t *rt) { return grt__store_ctx_live(rt ? &rt->store_ctx : NULL); }
 
 /* Every entry point that acts on a runtime calls this first: it also refuses
- * calls from inside a task body (error.h). */
+ * calls from inside a task body (grt_error.h). */
 int grt__runtime_check(const grt_runtime_t *rt, const char *argname) {
   return grt__store_ctx_check(rt ? &rt->store_ctx : NULL, argname);
 }

@@ -19,7 +19,7 @@ int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t 
                             int ndim, const int64_t *shape, grt_store_t **out);
 /* Every entry point that acts on a runtime calls this first: 0, or the
  * error (a NULL or finalized runtime, a call from inside a task body, see
- * error.h) with a message naming @p argname. */
+ * grt_error.h) with a message naming @p argname. */
 int grt__runtime_check(const grt_runtime_t *rt, const char *argname);
 /* The runtime is alive (no error message, touches nothing behind @p rt). */
 bool grt__runtime_live(const grt_runtime_t *rt);

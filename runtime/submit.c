@@ -10,7 +10,7 @@
 #include "check.h"
 #include "gather.h"
 #include "plan.h"
-#include "error.h"
+#include "grt_error.h"
 #include "future.h"
 #include "graph.h"
 #include "launch.h"

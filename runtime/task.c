@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "grt_error.h"
 #include "op.h"
 
 /* ---- the task ABI ---- */
@@ -59,6 +59,15 @@ GRT_EXPORT void grt_task_return(grt_task_context_t *ctx, const void *value, size
     return;
   }
   if (op->npoints != 1 || !op->result) return; /* nobody can read it */
+  if (size > GRT_TASK_RETURN_MAX) {
+    /* Refused on one rank too: the value could not reach the other ranks,
+     * and a program must not work on one rank and fail on two. */
+    char msg[128];
+    snprintf(msg, sizeof msg, "grt_task_return: %zu bytes exceed GRT_TASK_RETURN_MAX (%d)", size,
+             GRT_TASK_RETURN_MAX);
+    grt__op_fail(op, msg);
+    return;
+  }
   free(op->ret);
   op->ret = malloc(sizeof(size_t) + size);
   if (!op->ret) {

@@ -1,5 +1,5 @@
 /* array.c - arrays: a data store plus an optional bool validity store (Arrow semantics). */
-#include "error.h"
+#include "grt_error.h"
 #include "store.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* memory.c - memories with byte budgets; sysmem instances on the host heap,
  * or mapped straight from the kernel when large. */
 #include "memory.h"
-#include "error.h"
+#include "grt_error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

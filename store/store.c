@@ -1,6 +1,6 @@
 /* store.c - logical stores, their views, and the reference-counted roots behind them. */
 #include "store.h"
-#include "error.h"
+#include "grt_error.h"
 #include "type.h"
 
 #include <stdio.h>

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "grt.h"
-#include "error.h"
+#include "grt_error.h"
 #include "handle.h"
 
 struct grt_store_root;
@@ -81,7 +81,7 @@ int grt__store_ctx_fail(const grt_store_ctx_t *ctx, const char *argname, bool gu
 
 /* The check of every entry point that acts on a runtime (@p ctx is its
  * context, NULL for a NULL runtime): 0, or GRT_ESTATE from inside a task
- * body (error.h), GRT_EINVAL "<argname>: runtime is NULL", GRT_ESTATE
+ * body (grt_error.h), GRT_EINVAL "<argname>: runtime is NULL", GRT_ESTATE
  * "<argname>: runtime is not initialized or already finalized". */
 static inline int grt__store_ctx_check(const grt_store_ctx_t *ctx, const char *argname) {
   if (__builtin_expect(grt__task_body != NULL || !grt__store_ctx_live(ctx), 0))

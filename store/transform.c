@@ -1,6 +1,6 @@
 /* transform.c - composing view transforms, mapping points, exact rectangle images. */
 #include "transform.h"
-#include "error.h"
+#include "grt_error.h"
 
 #include <limits.h>
 #include <stdlib.h>

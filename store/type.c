@@ -1,6 +1,6 @@
 /* type.c - Arrow-compatible element types: built-ins and the interning registry. */
 #include "type.h"
-#include "error.h"
+#include "grt_error.h"
 #include "store.h"
 
 #include <pthread.h>

@@ -660,7 +660,7 @@ GRT_EXPORT int  grt_launch_reduce_result(grt_launch_t *l, const grt_type_t *t, g
  *  needed.
  *  @param result if not NULL, receives the launch's future (the caller's, to
  *  destroy): the grt_launch_reduce_result() value, else the single point's
- *  grt_task_return() value (keep it within 64 KiB on several ranks) for a
+ *  grt_task_return() value (at most GRT_TASK_RETURN_MAX bytes) for a
  *  one-point launch, else no value (size 0) - a completion signal.
  *  @returns 0; the launch's first building error; the handle errors (then
  *  nothing is freed: the handle names no launch, or the call came from a
@@ -759,11 +759,15 @@ GRT_EXPORT int  grt_task_point(const grt_task_context_t *ctx, int64_t *point);  
  *  @p shape.
  *  @returns the launch's ndim; GRT_EINVAL for a NULL @p ctx or @p shape. */
 GRT_EXPORT int  grt_task_launch_shape(const grt_task_context_t *ctx, int64_t *shape);
+/** The most bytes a one-point launch's grt_task_return() value may have:
+ *  the future carries it to every rank. */
+#define GRT_TASK_RETURN_MAX 65536
 /** Gives the point's result (@p size bytes, copied). With
  *  grt_launch_reduce_result() it must be one element of the result type (else
  *  the point fails: GRT_ETASK); without, only a one-point launch's value is
- *  kept (the future's value), and a later call replaces an earlier one.
- *  Nothing for a NULL @p ctx. */
+ *  kept (the future's value), and a later call replaces an earlier one; a
+ *  value over GRT_TASK_RETURN_MAX bytes fails the point (GRT_ETASK), on any
+ *  number of ranks alike. Nothing for a NULL @p ctx. */
 GRT_EXPORT void grt_task_return(grt_task_context_t *ctx, const void *value, size_t size);
 /* Always NULL today: no GPU variant runs yet (grt_init refuses gpus > 0). */
 GRT_EXPORT void *grt_task_cuda_stream(const grt_task_context_t *ctx);   /* cudaStream_t in a GPU variant, else NULL */

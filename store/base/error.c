@@ -1,5 +1,5 @@
 /* error.c - error codes, their strings and the thread-local last-error message. */
-#include "error.h"
+#include "grt_error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

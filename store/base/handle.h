@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "grt.h"
-#include "error.h"
+#include "grt_error.h"
 
 /* ---------------------------------------------------------------------------
  * Handles of recycled objects.

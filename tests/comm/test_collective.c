@@ -16,8 +16,9 @@
 
 #include <cmocka.h>
 
+#include "comm_test.h"
+
 #include "collective.h"
-#include "comm.h"
 
 #define NGATHER 64
 
@@ -69,9 +70,8 @@ static void wait_all(grt_comm_t *c, gather_t *x) {
 
 static void test_allgather_real(void **state) {
   (void)state;
-  grt_comm_t *c;
   int me, n;
-  assert_int_equal(grt__comm_init(NULL, NULL, 0, 0, &c, &me, &n), 0);
+  grt_comm_t *c = comm_test_start(0, 0, &me, &n);
   assert_int_equal(grt__comm_rank(c), me);
   assert_int_equal(grt__comm_size(c), n);
   const char *s = getenv("GRT_SEED");
@@ -112,11 +112,7 @@ static void test_allgather_real(void **state) {
  * there, and done() runs once it is given. */
 static void test_allgather_sim(void **state) {
   (void)state;
-  grt_comm_t *c;
-  int me, n;
-  assert_int_equal(grt__comm_init(NULL, NULL, 5, 3, &c, &me, &n), 0);
-  assert_int_equal(me, 3);
-  assert_int_equal(n, 5);
+  grt_comm_t *c = comm_test_sim(5, 3);
   gather_t x = {.done = 0};
   assert_int_equal(grt__comm_allgather_post(c, GRT_CHAN_FUTURE, 64, 1000, on_done, &x, &x.g), 0);
   assert_int_equal(atomic_load(&x.done), 0); /* nothing given yet */
@@ -142,9 +138,7 @@ static void test_allgather_sim(void **state) {
 /* An all-gather freed before its block was given (its op was abandoned). */
 static void test_allgather_abandoned(void **state) {
   (void)state;
-  grt_comm_t *c;
-  int me, n;
-  assert_int_equal(grt__comm_init(NULL, NULL, 4, 0, &c, &me, &n), 0);
+  grt_comm_t *c = comm_test_sim(4, 0);
   gather_t x = {.done = 0};
   assert_int_equal(grt__comm_allgather_post(c, GRT_CHAN_FUTURE, 96, 10, on_done, &x, &x.g), 0);
   grt__comm_allgather_free(x.g);
@@ -153,14 +147,8 @@ static void test_allgather_abandoned(void **state) {
 }
 
 int main(void) {
-  /* Under mpirun only the real backend runs (the simulated one would start
-   * a second comm in one MPI process). */
-  const struct CMUnitTest mpi[] = {cmocka_unit_test(test_allgather_real)};
   const struct CMUnitTest all[] = {
-      cmocka_unit_test(test_allgather_real),
-      cmocka_unit_test(test_allgather_sim),
-      cmocka_unit_test(test_allgather_abandoned),
-  };
-  if (getenv("OMPI_COMM_WORLD_SIZE")) return cmocka_run_group_tests(mpi, NULL, NULL);
+      cmocka_unit_test(test_allgather_real), cmocka_unit_test(test_allgather_sim),
+      cmocka_unit_test(test_allgather_abandoned)};
   return cmocka_run_group_tests(all, NULL, NULL);
 }

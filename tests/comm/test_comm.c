@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "comm.h"
-#include "error.h"
+#include "grt_error.h"
 
 /* What a completion callback saw. */
 typedef struct {

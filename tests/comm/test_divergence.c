@@ -14,17 +14,18 @@
 
 #include <cmocka.h>
 
+#include "comm_test.h"
+
 #include "divergence.h"
-#include "error.h"
+#include "grt_error.h"
 #include "grt.h"
 
 static const char *const names[] = {"launch", "fence"};
 
 static void test_agreeing_ranks(void **state) {
   (void)state;
-  grt_comm_t *c;
   int me, n;
-  assert_int_equal(grt__comm_init(NULL, NULL, 0, 0, &c, &me, &n), 0);
+  grt_comm_t *c = comm_test_start(0, 0, &me, &n);
   grt_divergence_t *d;
   assert_int_equal(grt__divergence_new(c, names, 2, &d), 0);
   if (n == 1) { /* nothing to compare */
@@ -66,9 +67,8 @@ static void test_agreeing_ranks(void **state) {
 /* One rank failed to start: every rank's grt_init learns which. */
 static void test_start_agree_failure(void **state) {
   (void)state;
-  grt_comm_t *c;
   int me, n;
-  assert_int_equal(grt__comm_init(NULL, NULL, 0, 0, &c, &me, &n), 0);
+  grt_comm_t *c = comm_test_start(0, 0, &me, &n);
   if (n == 1) {
     assert_int_equal(grt__divergence_start_agree(c, GRT_ENOMEM), GRT_ENOMEM);
     grt__comm_fini(c);
@@ -89,9 +89,7 @@ static void test_start_agree_failure(void **state) {
 
 static void test_simulated_has_no_check(void **state) {
   (void)state;
-  grt_comm_t *c;
-  int me, n;
-  assert_int_equal(grt__comm_init(NULL, NULL, 4, 2, &c, &me, &n), 0);
+  grt_comm_t *c = comm_test_sim(4, 2);
   grt_divergence_t *d = (grt_divergence_t *)1;
   assert_int_equal(grt__divergence_new(c, names, 2, &d), 0);
   assert_null(d);
@@ -100,11 +98,8 @@ static void test_simulated_has_no_check(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest mpi[] = {cmocka_unit_test(test_agreeing_ranks),
-                                   cmocka_unit_test(test_start_agree_failure)};
-  const struct CMUnitTest all[] = {cmocka_unit_test(test_agreeing_ranks),
-                                   cmocka_unit_test(test_start_agree_failure),
-                                   cmocka_unit_test(test_simulated_has_no_check)};
-  if (getenv("OMPI_COMM_WORLD_SIZE")) return cmocka_run_group_tests(mpi, NULL, NULL);
+  const struct CMUnitTest all[] = {
+      cmocka_unit_test(test_agreeing_ranks), cmocka_unit_test(test_start_agree_failure),
+      cmocka_unit_test(test_simulated_has_no_check)};
   return cmocka_run_group_tests(all, NULL, NULL);
 }

@@ -121,8 +121,9 @@ static inline int dir_is_empty(const char *dir) {
  * process carrying @p marker to be gone and @p tmpdir to be empty. Returns
  * 0 if both happened, 1 if processes remain, 2 if files remain, -1 if the
  * programs never got ready. */
-static inline int kill_launcher(char *const argv[], int nready, const char *marker,
-                                const char *tmpdir, double limit) {
+/* Starts @p argv with its stdout on a pipe: the child's pid, and the read
+ * end in *@p rfd (-1 and no child if the pipe cannot be made). */
+static inline pid_t spawn_piped(char *const argv[], int *rfd) {
   int pfd[2];
   if (pipe(pfd) != 0) return -1;
   fflush(NULL);
@@ -135,11 +136,20 @@ static inline int kill_launcher(char *const argv[], int nready, const char *mark
     _exit(127);
   }
   close(pfd[1]);
+  *rfd = pfd[0];
+  return pid;
+}
+
+static inline int kill_launcher(char *const argv[], int nready, const char *marker,
+                                const char *tmpdir, double limit) {
+  int rfd = -1;
+  pid_t pid = spawn_piped(argv, &rfd);
+  if (pid < 0) return -1;
   char buf[16384];
   size_t n = 0;
   int ready = 0;
   while (ready < nready && n < sizeof buf - 1) {
-    ssize_t r = read(pfd[0], buf + n, sizeof buf - 1 - n);
+    ssize_t r = read(rfd, buf + n, sizeof buf - 1 - n);
     if (r <= 0) break;
     n += (size_t)r;
     buf[n] = '\0';
@@ -149,7 +159,7 @@ static inline int kill_launcher(char *const argv[], int nready, const char *mark
   kill(pid, SIGKILL);
   int st;
   waitpid(pid, &st, 0);
-  close(pfd[0]);
+  close(rfd);
   if (ready < nready) return -1;
   int left = 1;
   for (int i = 0; i < (int)(limit * 20); i++) {

@@ -433,24 +433,15 @@ static void test_cli_keep(void **state) {
 /* Starts grt on a sleeping argv_dump, waits for "ready", sends @p sig to grt
  * (as kill(1) would) and returns grt's exit status. */
 static int signal_run(int sig, char *cfgdir, size_t size) {
-  int pfd[2];
-  assert_int_equal(pipe(pfd), 0);
+  int rfd = -1;
   setenv("GRT_TEST_SLEEP", "1", 1);
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pfd[1], 1);
-    close(pfd[0]);
-    close(pfd[1]);
-    execl(grt_bin, grt_bin, dump_bin, (char *)NULL);
-    _exit(127);
-  }
+  pid_t pid = spawn_piped((char *[]){(char *)grt_bin, (char *)dump_bin, NULL}, &rfd);
   unsetenv("GRT_TEST_SLEEP");
-  close(pfd[1]);
+  assert_true(pid > 0);
   char buf[8192];
   size_t n = 0;
   while (n < sizeof buf - 1) {
-    ssize_t r = read(pfd[0], buf + n, sizeof buf - 1 - n);
+    ssize_t r = read(rfd, buf + n, sizeof buf - 1 - n);
     if (r <= 0) break;
     n += (size_t)r;
     buf[n] = '\0';
@@ -467,7 +458,7 @@ static int signal_run(int sig, char *cfgdir, size_t size) {
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  close(pfd[0]);
+  close(rfd);
   assert_true(WIFEXITED(status));
   return WEXITSTATUS(status);
 }

@@ -76,7 +76,7 @@ DAG_SCOPE = ('runtime',)
 # names directly in runtime/ are NOT ground floor: a lower layer reaching
 # runtime/error.h reaches up into runtime/.
 GROUND_DIRS = ('base', 'ground')
-GROUND_NAMES = re.compile(r'^(error|handle|rect)\.[ch]$')
+GROUND_NAMES = re.compile(r'^(grt_error|error|handle|rect)\.[ch]$')
 GROUND_HOMES = ('depgraph', 'store', 'partition', 'comm')
 
 # The config module the launcher shares: the key table, its bounds and the
@@ -415,13 +415,19 @@ def main(argv):
     uses, external = symbol_graph(build, report_only)
     api = public_api(build.src)
 
+    def scoped_cycles(graph, nodes, title):
+        """The cycle groups of @graph restricted to DAG_SCOPE, with the
+        section's heading appended to out."""
+        scoped = {a: {b for b in bs if in_dag_scope(b)}
+                  for a, bs in graph.items() if in_dag_scope(a)}
+        comps = cycles_of(scoped, nodes(scoped))
+        out.append(f'== {title} {", ".join(DAG_SCOPE)}/: '
+                   + ('a DAG' if not comps else f'{len(comps)} cycle group(s)'))
+        return comps
+
     # (a) include cycles.
-    scope_inc = {a: {b for b in bs if in_dag_scope(b)}
-                 for a, bs in inc.items() if in_dag_scope(a)}
-    nodes = set(scope_inc) | {b for bs in scope_inc.values() for b in bs}
-    comps = cycles_of(scope_inc, nodes)
-    out.append(f'== (a) include graph of {", ".join(DAG_SCOPE)}/: '
-               + ('a DAG' if not comps else f'{len(comps)} cycle group(s)'))
+    comps = scoped_cycles(inc, lambda g: set(g) | {b for bs in g.values() for b in bs},
+                          '(a) include graph of')
     for comp, cycles in comps:
         problems += 1
         out.append(f'  files in one include cycle: {" ".join(comp)}')
@@ -429,12 +435,8 @@ def main(argv):
             out.append('    ' + ' -> '.join(c))
 
     # (b) call cycles.
-    scope_call = {a: {b for b in bs if in_dag_scope(b)}
-                  for a, bs in uses.items() if in_dag_scope(a)}
-    nodes = {r for r in build.tus if in_dag_scope(r)}
-    comps = cycles_of(scope_call, nodes)
-    out.append(f'== (b) call graph between the objects of {", ".join(DAG_SCOPE)}/: '
-               + ('a DAG' if not comps else f'{len(comps)} cycle group(s)'))
+    comps = scoped_cycles(uses, lambda g: {r for r in build.tus if in_dag_scope(r)},
+                          '(b) call graph between the objects of')
     for comp, cycles in comps:
         problems += 1
         out.append(f'  {len(comp)} files in one call cycle: {" ".join(comp)}')

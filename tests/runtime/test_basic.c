@@ -14,7 +14,7 @@
 #include "grt.h"
 #include "rt_test.h"
 
-enum { T_ADD1 = 1, T_SUM, T_FAIL, T_SCALE, T_HIST, T_POINT, T_IOTA };
+enum { T_ADD1 = 1, T_SUM, T_FAIL, T_SCALE, T_HIST, T_POINT, T_IOTA, T_BIGRET };
 
 /* Adds 1 to every element of an int64 inout argument 0. */
 static void add1(grt_task_context_t *ctx) {
@@ -74,6 +74,15 @@ static void iota1(grt_task_context_t *ctx) {
   for (int64_t i = b.lo[0]; i <= b.hi[0]; i++) ((int64_t *)b.ptr)[(i - b.lo[0]) * b.stride[0]] = i + 1;
 }
 
+/* Returns scalar 0 (int64) bytes, each byte its index mod 251. */
+static void big_return(grt_task_context_t *ctx) {
+  size_t n = (size_t)*(const int64_t *)grt_task_scalar(ctx, 0);
+  unsigned char *v = malloc(n ? n : 1);
+  for (size_t i = 0; i < n; i++) v[i] = (unsigned char)(i % 251);
+  grt_task_return(ctx, v, n);
+  free(v);
+}
+
 static grt_runtime_t *start(int cpus) { return rt_test_start(cpus, 0); }
 
 static grt_library_t *lib_of(grt_runtime_t *rt) {
@@ -86,6 +95,8 @@ static grt_library_t *lib_of(grt_runtime_t *rt) {
   assert_int_equal(grt_task_register(lib, T_HIST, "hist", &(grt_variants_t){.cpu = hist}), 0);
   assert_int_equal(grt_task_register(lib, T_POINT, "point", &(grt_variants_t){.cpu = write_point}), 0);
   assert_int_equal(grt_task_register(lib, T_IOTA, "iota1", &(grt_variants_t){.cpu = iota1}), 0);
+  assert_int_equal(grt_task_register(lib, T_BIGRET, "big_return", &(grt_variants_t){.cpu = big_return}),
+                   0);
   return lib;
 }
 
@@ -140,6 +151,41 @@ static void test_basic_task_fail(void **state) {
   assert_int_equal(grt_fence(rt), GRT_ETASK);
   assert_non_null(strstr(grt_last_error(), "deliberate failure"));
   assert_int_equal(grt_fence(rt), 0); /* reported once; the runtime keeps working */
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
+/* A single point's return value reaches the future on every rank up to
+ * GRT_TASK_RETURN_MAX bytes; a larger one fails the point alike on any
+ * number of ranks (on several, the value could not travel, and the ranks
+ * used to disagree: the owner got the value, the others GRT_ETASK). */
+static void test_basic_return_limit(void **state) {
+  (void)state;
+  grt_runtime_t *rt = start(2);
+  grt_library_t *lib = lib_of(rt);
+  int64_t sizes[] = {0, 1, 1000, GRT_TASK_RETURN_MAX, GRT_TASK_RETURN_MAX + 1, 200000};
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    grt_launch_t *l;
+    grt_future_t *f;
+    assert_int_equal(grt_launch_create_manual(lib, T_BIGRET, 1, (int64_t[]){1}, &l), 0);
+    assert_int_equal(grt_launch_add_scalar(l, grt_type_int64(), &sizes[k]), 0);
+    assert_int_equal(grt_launch_submit(l, &f), 0);
+    size_t n = (size_t)sizes[k];
+    unsigned char *got = calloc(1, n + 1);
+    int rc = grt_future_get(f, got, n);
+    if (sizes[k] <= GRT_TASK_RETURN_MAX) {
+      if (rc != 0) fail_msg("a %zu-byte return: %d (%s)", n, rc, grt_last_error());
+      for (size_t i = 0; i < n; i++)
+        if (got[i] != (unsigned char)(i % 251)) fail_msg("a %zu-byte return: byte %zu differs", n, i);
+    } else {
+      if (rc != GRT_ETASK) fail_msg("a %zu-byte return gave %d, expected GRT_ETASK", n, rc);
+      assert_int_equal(grt_fence(rt), GRT_ETASK); /* with the point's message, then cleared */
+      if (!strstr(grt_last_error(), "GRT_TASK_RETURN_MAX"))
+        fail_msg("a %zu-byte return: fence says '%s'", n, grt_last_error());
+    }
+    free(got);
+    grt_future_destroy(f);
+  }
+  assert_int_equal(grt_fence(rt), 0);
   assert_int_equal(grt_finalize(rt), 0);
 }
 
@@ -508,6 +554,7 @@ int main(void) {
       cmocka_unit_test(test_basic_destroy_writes_back),
       cmocka_unit_test(test_basic_chain_and_sum),
       cmocka_unit_test(test_basic_task_fail),
+      cmocka_unit_test(test_basic_return_limit),
       cmocka_unit_test(test_basic_views_and_scalars),
       cmocka_unit_test(test_basic_store_reduction),
       cmocka_unit_test(test_basic_manual_launch),
