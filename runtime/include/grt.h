@@ -185,7 +185,8 @@ GRT_EXPORT int  grt_init(int *argc, char ***argv, grt_runtime_t **rt);
  *  created; GRT_EUNSUPPORTED for gpus > 0 (no GPU execution yet) or the
  *  dataflow/event settings; GRT_ENOMEM (host memory, hwloc, threads);
  *  GRT_ECOMM when MPI cannot start, or on the other ranks when one rank
- *  failed (naming it); GRT_ESTATE when 16 runtimes are already alive. */
+ *  failed (naming it); GRT_ESTATE when 16 runtimes are already alive or
+ *  the call comes from a task body. */
 GRT_EXPORT int  grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
                                 grt_runtime_t **rt);
 /** Waits for all work, frees everything the runtime owns, including *rt.
