@@ -62,4 +62,23 @@ static inline bool grt_rect_contains(const grt_rect_t *a, const grt_rect_t *b) {
   return true;
 }
 
+/* The rectangle walk, the one way the tree visits an N-D box: its
+ * row-major runs along the last dim. Start with pt = lo (ndim >= 1, the box
+ * [lo, hi] not empty); after visiting the run that starts at pt (its
+ * hi[ndim - 1] - lo[ndim - 1] + 1 elements), this moves pt to the next run's
+ * start and returns true, or returns false after the last run. */
+static inline bool grt_rect_next_run(int ndim, const int64_t *lo, const int64_t *hi, int64_t *pt) {
+  for (int d = ndim - 2; d >= 0; d--) {
+    if (++pt[d] <= hi[d]) return true;
+    pt[d] = lo[d];
+  }
+  return false;
+}
+
+/* The same walk one point at a time (every dim steps, the last fastest). */
+static inline bool grt_rect_next_point(int ndim, const int64_t *lo, const int64_t *hi,
+                                       int64_t *pt) {
+  return grt_rect_next_run(ndim + 1, lo, hi, pt);
+}
+
 #endif

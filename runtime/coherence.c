@@ -648,20 +648,15 @@ int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfe
   }
   int64_t col[GRT_MAX_DIM];
   memcpy(col, clo, sizeof(int64_t) * (size_t)nd);
-  for (;;) {
+  do {
     int64_t lin = 0;
     for (int d = 0; d < nd; d++) lin = lin * c->t.colors[d] + col[d];
     int o = owner_of(c, lin);
     if (o != rank && (rank == c->rank || o == c->rank) &&
         (rc = read_tile(c, r, rank, lin, col, o, fn, ctx)) < 0)
       return rc;
-    int d = nd - 1;
-    while (d >= 0 && ++col[d] > chi[d]) {
-      col[d] = clo[d];
-      d--;
-    }
-    if (d < 0) return 0;
-  }
+  } while (grt_rect_next_point(nd, clo, chi, col));
+  return 0;
 }
 
 /* ---- writes ---- */

@@ -363,17 +363,10 @@ static void for_each_run(int ndim, const int64_t *lo, const int64_t *hi,
   memcpy(pt, lo, sizeof(int64_t) * (size_t)ndim);
   int64_t len = hi[ndim - 1] - lo[ndim - 1] + 1;
   int64_t k = 0;
-  for (;;) {
+  do {
     fn(data, pt, len, k);
     k += len;
-    int d = ndim - 2;
-    while (d >= 0) {
-      if (++pt[d] <= hi[d]) break;
-      pt[d] = lo[d];
-      d--;
-    }
-    if (d < 0) return;
-  }
+  } while (grt_rect_next_run(ndim, lo, hi, pt));
 }
 
 typedef struct fold_visit {

@@ -21,23 +21,27 @@ static void for_each_elem2(const grt_buffer_t *a, const grt_buffer_t *b, size_t 
                            void (*fn)(void *x, const void *y, size_t esize, const void *data),
                            const void *data) {
   int nd = a->ndim;
-  int64_t ext[GRT_MAX_DIM], idx[GRT_MAX_DIM] = {0};
-  for (int d = 0; d < nd; d++) {
-    ext[d] = a->hi[d] - a->lo[d] + 1;
-    if (ext[d] <= 0) return;
+  if (nd == 0) {
+    fn(a->ptr, b ? b->ptr : NULL, esize, data);
+    return;
   }
-  for (;;) {
+  int64_t zero[GRT_MAX_DIM] = {0}, last[GRT_MAX_DIM], idx[GRT_MAX_DIM] = {0};
+  for (int d = 0; d < nd; d++) {
+    last[d] = a->hi[d] - a->lo[d];
+    if (last[d] < 0) return;
+  }
+  /* Row by row (the rectangle walk over [0, last]), element by element along it. */
+  int64_t sa = a->stride[nd - 1], sb = b ? b->stride[nd - 1] : 0;
+  do {
     int64_t oa = 0, ob = 0;
-    for (int d = 0; d < nd; d++) {
+    for (int d = 0; d < nd - 1; d++) {
       oa += idx[d] * a->stride[d];
       if (b) ob += idx[d] * b->stride[d];
     }
-    fn((char *)a->ptr + oa * (int64_t)esize, b ? (const char *)b->ptr + ob * (int64_t)esize : NULL,
-       esize, data);
-    int d = nd - 1;
-    while (d >= 0 && ++idx[d] == ext[d]) idx[d--] = 0;
-    if (d < 0) return;
-  }
+    for (int64_t i = 0; i <= last[nd - 1]; i++, oa += sa, ob += sb)
+      fn((char *)a->ptr + oa * (int64_t)esize,
+         b ? (const char *)b->ptr + ob * (int64_t)esize : NULL, esize, data);
+  } while (grt_rect_next_run(nd, zero, last, idx));
 }
 
 static void set_elem(void *x, const void *y, size_t esize, const void *value) {

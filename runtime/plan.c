@@ -260,17 +260,11 @@ static int owner_candidates(const grt_runtime_t *rt, plan_t *pl, const grt_coh_t
       q[d] = qlo[d];
     }
     if (empty) continue;
-    for (;;) {
+    do {
       int64_t p = 0;
       for (int d = 0; d < nd; d++) p = p * op->launch_shape[d] + q[d];
       if (rd_rank(rt, rd, (int)p) != pl->rank && (rc = cand_push(pl, p)) < 0) return rc;
-      int d = nd - 1;
-      while (d >= 0 && ++q[d] > qhi[d]) {
-        q[d] = qlo[d];
-        d--;
-      }
-      if (d < 0) break;
-    }
+    } while (grt_rect_next_point(nd, qlo, qhi, q));
   }
   if (t1 - t0 > 1 && pl->ncand > 1) { /* several tiles: sort, drop repeats (cand may be NULL) */
     qsort(pl->cand, (size_t)pl->ncand, sizeof *pl->cand, cmp_i64);

@@ -98,6 +98,8 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
                                grt_runtime_t **out) {
   if (!out) return grt__error(GRT_EINVAL, "grt_init: rt (output) is NULL");
   *out = NULL;
+  int guard = grt__task_guard("grt_init");
+  if (guard < 0) return guard;
   grt_runtime_t *rt = calloc(1, sizeof *rt);
   if (!rt) return grt__error(GRT_ENOMEM, "grt_init: out of host memory");
   grt__pools_init(rt);
@@ -226,8 +228,16 @@ GRT_EXPORT int grt_num_procs(const grt_runtime_t *rt, grt_proc_kind_t kind) {
   return grt__error(GRT_EINVAL, "grt_num_procs: kind %d is not a processor kind", (int)kind);
 }
 
-GRT_EXPORT int grt_rank(const grt_runtime_t *rt) { return rt ? rt->rank : GRT_EINVAL; }
-GRT_EXPORT int grt_num_ranks(const grt_runtime_t *rt) { return rt ? rt->nranks : GRT_EINVAL; }
+/* Pure queries (allowed in task bodies), but a finalized runtime is
+ * GRT_ESTATE, never a read of its freed memory. */
+GRT_EXPORT int grt_rank(const grt_runtime_t *rt) {
+  int rc = runtime_live_check(rt, "grt_rank");
+  return rc < 0 ? rc : rt->rank;
+}
+GRT_EXPORT int grt_num_ranks(const grt_runtime_t *rt) {
+  int rc = runtime_live_check(rt, "grt_num_ranks");
+  return rc < 0 ? rc : rt->nranks;
+}
 
 GRT_EXPORT int grt_show_config(const grt_runtime_t *rt, FILE *out) {
   int rc = runtime_live_check(rt, "grt_show_config");

@@ -18,7 +18,7 @@ static size_t move_rect(const grt_store_root_t *root, const grt_rect_t *r, unsig
   memcpy(pt, r->lo, sizeof(int64_t) * (size_t)nd);
   size_t run = (size_t)(r->hi[nd - 1] - r->lo[nd - 1] + 1) * es;
   size_t off = 0;
-  for (;;) {
+  do {
     int64_t e = 0;
     for (int d = 0; d < nd; d++) e += pt[d] * root->strides[d];
     unsigned char *inst = (unsigned char *)root->data + e * (int64_t)es;
@@ -27,14 +27,8 @@ static size_t move_rect(const grt_store_root_t *root, const grt_rect_t *r, unsig
     else
       memcpy(inst, buf + off, run);
     off += run;
-    int d = nd - 2;
-    while (d >= 0) {
-      if (++pt[d] <= r->hi[d]) break;
-      pt[d] = r->lo[d];
-      d--;
-    }
-    if (d < 0) return off;
-  }
+  } while (grt_rect_next_run(nd, r->lo, r->hi, pt));
+  return off;
 }
 
 typedef struct send_buf {

@@ -185,7 +185,8 @@ GRT_EXPORT int  grt_init(int *argc, char ***argv, grt_runtime_t **rt);
  *  created; GRT_EUNSUPPORTED for gpus > 0 (no GPU execution yet) or the
  *  dataflow/event settings; GRT_ENOMEM (host memory, hwloc, threads);
  *  GRT_ECOMM when MPI cannot start, or on the other ranks when one rank
- *  failed (naming it); GRT_ESTATE when 16 runtimes are already alive. */
+ *  failed (naming it); GRT_ESTATE when 16 runtimes are already alive or
+ *  the call comes from a task body. */
 GRT_EXPORT int  grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
                                 grt_runtime_t **rt);
 /** Waits for all work, frees everything the runtime owns, including *rt.
@@ -195,8 +196,7 @@ GRT_EXPORT int  grt_init_config(int *argc, char ***argv, const grt_config_t *cfg
  *  buffer, with a warning on stderr. The profile, if on, is written.
  *  Unless @p rt is refused (NULL, already finalized, a call from a task body:
  *  nothing happens then), the runtime is freed even when an error is
- *  returned; afterwards @p rt must not be used (grt_rank() and
- *  grt_num_ranks() do not check it).
+ *  returned; afterwards every call on @p rt reports GRT_ESTATE.
  *  @returns 0; GRT_EINVAL if @p rt is NULL; GRT_ESTATE if it is already
  *  finalized or the call comes from a task body; GRT_EDIVERGED; GRT_EINVAL
  *  if writing the profile failed; the error of writing an attached store
@@ -212,12 +212,12 @@ GRT_EXPORT int  grt_finalize(grt_runtime_t *rt);
  *  task body); GRT_EDIVERGED; GRT_ETASK with the failed task's message. */
 GRT_EXPORT GRT_NODISCARD int grt_fence(grt_runtime_t *rt);
 /** This process's rank, 0 .. grt_num_ranks() - 1. Any thread.
- *  @returns the rank; GRT_EINVAL (without a message) if @p rt is NULL. The
- *  runtime must be alive: this call does not detect a finalized one. */
+ *  @returns the rank; GRT_EINVAL if @p rt is NULL; GRT_ESTATE if it was
+ *  finalized. */
 GRT_EXPORT int  grt_rank(const grt_runtime_t *rt);
 /** The number of ranks of the job (1 without MPI). Any thread.
- *  @returns the count; GRT_EINVAL (without a message) if @p rt is NULL. The
- *  runtime must be alive: this call does not detect a finalized one. */
+ *  @returns the count; GRT_EINVAL if @p rt is NULL; GRT_ESTATE if it was
+ *  finalized. */
 GRT_EXPORT int  grt_num_ranks(const grt_runtime_t *rt);
 /** The processors of @p kind of the whole job: this rank's count (from the
  *  cpus, omps and gpus settings and the machine; omps counts 0 in a build

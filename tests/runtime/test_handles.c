@@ -27,7 +27,7 @@ static void noop(grt_task_context_t *ctx) { (void)ctx; }
 static void echo(grt_task_context_t *ctx) { grt_task_return(ctx, grt_task_scalar(ctx, 0), 8); }
 
 /* What the misuse task tries, and what it got. */
-#define NMISUSE 13
+#define NMISUSE 14
 static struct {
   grt_runtime_t *rt;
   grt_library_t *lib;
@@ -70,6 +70,9 @@ static void misuse(grt_task_context_t *ctx) {
   note(k++, "grt_library_create", grt_library_create(g.rt, "from_a_task", &lib2));
   note(k++, "grt_launch_submit", grt_launch_submit(g.l, NULL));
   note(k++, "grt_fence", grt_fence(g.rt));
+  grt_runtime_t *rt2 = NULL;
+  note(k++, "grt_init", grt_init(NULL, NULL, &rt2));
+  if (rt2) grt_task_fail(ctx, "grt_init made a runtime inside a task");
   /* void: the refusal shows in the last error, and the array stays whole */
   grt_array_destroy(g.arr);
   note(k++, "grt_array_destroy", strstr(grt_last_error(), "grt_array_destroy") ? GRT_ESTATE : 0);

@@ -128,6 +128,9 @@ static void test_runtime_errors_bad_inputs(void **state) {
   EXPECT(grt_fence(rt), GRT_ESTATE, "finalized");
   EXPECT(grt_library_create(rt, "late", &lib), GRT_ESTATE, "finalized");
   EXPECT(grt_finalize(rt), GRT_ESTATE, "finalized");
+  EXPECT(grt_rank(rt), GRT_ESTATE, "finalized");      /* read freed memory before */
+  EXPECT(grt_num_ranks(rt), GRT_ESTATE, "finalized");
+  EXPECT(grt_rank(NULL), GRT_EINVAL, "grt_rank");
 }
 
 static void test_runtime_errors_task_failure_keeps_working(void **state) {
