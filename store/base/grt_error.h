@@ -12,7 +12,7 @@ int grt__error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 
 void grt__error_clear(void);
 
 /* The name of the task whose body the calling thread is running, NULL
- * outside a body (task.c sets it around each body). Task bodies may call
+ * outside a body (runtime/op.c sets it around each body). Task bodies may call
  * only grt_task_* and pure functions: every other entry point calls
  * grt__task_guard first (through grt__runtime_check, grt__store_get or
  * grt__handle_get), before it touches any handle, so an in-task call
