@@ -69,7 +69,7 @@ void grt_launcher_resolve(grt_launcher_opts_t *o, const grt_machine_t *m) {
   long long rpn = o->val[GRT_LK_RANKS_PER_NODE].num;
   if (rpn < 1) rpn = 1;
   /* The runtime's rule (runtime/config_keys.h), in MiB. */
-  size_t bytes = grt__settings_default_sysmem((size_t)m->mem_available_mib << 20,
+  size_t bytes = grt__config_default_sysmem((size_t)m->mem_available_mib << 20,
                                               rpn > INT_MAX ? INT_MAX : (int)rpn);
   s->num = (long long)(bytes >> 20);
 }

@@ -159,7 +159,7 @@ static bool images_meet(const images_t *im, int i, int j) {
 static int take_copy(grt_launch_t *l, int i, grt_alias_copy_fn copy_fn) {
   grt_arg_t *a = &l->args[i];
   grt_store_t *h;
-  int rc = grt__store_create_named("grt_launch_submit", l->rt, a->root->type, a->ndim, a->shape,
+  int rc = grt__store_api_create_named("grt_launch_submit", l->rt, a->root->type, a->ndim, a->shape,
                                    &h);
   if (rc < 0) return rc;
   grt_store_t *tmp = grt__store_of(h);

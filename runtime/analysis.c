@@ -17,7 +17,7 @@ static void root_state_free(grt_store_root_t *root) {
   grt_root_state_t *st = root->rt_state;
   if (!st) return;
   grt__dg_destroy(st->dg);
-  grt__coh_free(&st->coh);
+  grt__coherence_free(&st->coh);
   free(st);
   root->rt_state = NULL;
 }

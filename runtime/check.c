@@ -17,7 +17,7 @@ _Static_assert(sizeof kind_names / sizeof kind_names[0] == GRT_CHECK_FINALIZE + 
                "one name per GRT_CHECK_* kind");
 
 /* A fast 64-bit hash, eight bytes at a time (xor-multiply-shift mixing). */
-uint64_t grt__hash_bytes(uint64_t h, const void *data, size_t n) {
+uint64_t grt__check_hash_bytes(uint64_t h, const void *data, size_t n) {
   const unsigned char *p = data;
   while (n >= 8) {
     uint64_t w;
@@ -44,7 +44,9 @@ int grt__check_init(grt_runtime_t *rt) {
 
 int grt__check_start(grt_runtime_t *rt) { return grt__divergence_start(rt->checker); }
 
-int grt__start_agree(grt_runtime_t *rt, int rc) { return grt__divergence_start_agree(rt->comm, rc); }
+int grt__check_start_agree(grt_runtime_t *rt, int rc) {
+  return grt__divergence_start_agree(rt->comm, rc);
+}
 
 void grt__check_fini(grt_runtime_t *rt) {
   grt__divergence_free(rt->checker);
@@ -58,7 +60,7 @@ void grt__check_op(grt_runtime_t *rt, uint32_t kind, uint64_t h) {
 void grt__check_op_named(grt_runtime_t *rt, uint32_t kind, uint64_t h, const char *lib,
                          const char *name) {
   rt->op_count++;
-  rt->op_hash = grt__hash_bytes(rt->op_hash, &h, sizeof h);
+  rt->op_hash = grt__check_hash_bytes(rt->op_hash, &h, sizeof h);
   if (rt->checker) grt__divergence_record(rt->checker, rt->op_count, kind, h, lib, name);
 }
 

@@ -13,7 +13,7 @@ enum {
   GRT_CHECK_LAUNCH, GRT_CHECK_MAP, GRT_CHECK_UNMAP, GRT_CHECK_DETACH, GRT_CHECK_FENCE,
   GRT_CHECK_FUTURE_GET, GRT_CHECK_FUTURE_WAIT, GRT_CHECK_FINALIZE
 };
-uint64_t grt__hash_bytes(uint64_t h, const void *data, size_t n);
+uint64_t grt__check_hash_bytes(uint64_t h, const void *data, size_t n);
 int grt__check_init(grt_runtime_t *rt);
 /* True when operations are compared across ranks (several real ranks). */
 bool grt__check_enabled(const grt_runtime_t *rt);
@@ -25,7 +25,7 @@ int grt__check_start(grt_runtime_t *rt);
  * every rank instead of leaving the others waiting for it forever. Returns
  * @p rc on a rank that failed, GRT_ECOMM naming the failed rank and its
  * error on the others, 0 when all started. */
-int grt__start_agree(grt_runtime_t *rt, int rc);
+int grt__check_start_agree(grt_runtime_t *rt, int rc);
 void grt__check_fini(grt_runtime_t *rt);
 /* Folds one operation into the running record (non-blocking). */
 void grt__check_op(grt_runtime_t *rt, uint32_t kind, uint64_t h);

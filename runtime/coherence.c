@@ -29,7 +29,7 @@ static _Thread_local sub_stack_t sub_stack;
 typedef struct grt_rix rix_t;
 static void rix_free(rix_t *x);
 
-void grt__coh_init(grt_coh_t *c, int nranks, int rank) {
+void grt__coherence_init(grt_coh_t *c, int nranks, int rank) {
   memset(c, 0, sizeof *c);
   c->nranks = nranks;
   c->rank = rank;
@@ -42,7 +42,7 @@ static void drop_pieces(grt_coh_t *c) {
   c->ndead = 0;
 }
 
-void grt__coh_free(grt_coh_t *c) {
+void grt__coherence_free(grt_coh_t *c) {
   drop_pieces(c);
   free(c->v);
   free(c->box);
@@ -54,7 +54,7 @@ void grt__coh_free(grt_coh_t *c) {
   memset(c, 0, sizeof *c);
 }
 
-void grt__coh_scratch_free(void) {
+void grt__coherence_scratch_free(void) {
   grt__rects_free(&scratch.a);
   grt__rects_free(&scratch.b);
   grt__rects_free(&scratch_cuts);
@@ -440,7 +440,7 @@ static const grt_rect_t *cut_of_array(const void *ctx, int id) {
   return &((const grt_rect_t *)ctx)[id];
 }
 
-int grt__rects_subtract(grt_rects_t *out, const grt_rect_t *r, const grt_rect_t *cuts, int n) {
+int grt__coherence_subtract(grt_rects_t *out, const grt_rect_t *r, const grt_rect_t *cuts, int n) {
   if (grt_rect_empty(r)) return 0;
   rix_t *x = calloc(1, sizeof *x);
   if (!x) return grt__error(GRT_ENOMEM, "coherence: out of host memory");
@@ -452,7 +452,7 @@ int grt__rects_subtract(grt_rects_t *out, const grt_rect_t *r, const grt_rect_t 
   return rc;
 }
 
-bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
+bool grt__coherence_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
   FOR_EACH_NEAR(c, c->n, r, i, {
     if (grt_rect_overlaps(&c->v[i].r, r)) return true;
   })
@@ -463,7 +463,7 @@ bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r) {
  * go through an index (the same fragments, in the same order). */
 #define SUBTRACT_DIRECT 32
 
-int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
+int grt__coherence_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                          void *ctx, grt_rects_t *rest) {
   if (grt_rect_empty(r)) return 0;
   frags_t *fs = &scratch;
@@ -493,7 +493,7 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
   /* The parts of r in no piece: r minus the pieces one at a time, in slot
    * order, or the same through an index when they are many (a strided
    * write leaves thousands). */
-  if (cuts->n > SUBTRACT_DIRECT) return grt__rects_subtract(rest, r, cuts->v, cuts->n);
+  if (cuts->n > SUBTRACT_DIRECT) return grt__coherence_subtract(rest, r, cuts->v, cuts->n);
   rc = frags_start(fs, r);
   for (int i = 0; i < cuts->n && rc == 0; i++) rc = frags_cut(fs, &cuts->v[i]);
   for (int i = 0; rc == 0 && i < fs->a.n; i++)
@@ -506,13 +506,13 @@ int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xf
 
 static int owner_of(const grt_coh_t *c, int64_t lin) { return grt__sharding_rank(&c->sh, lin); }
 
-int grt__coh_owner(const grt_coh_t *c, int64_t lin) { return owner_of(c, lin); }
+int grt__coherence_owner(const grt_coh_t *c, int64_t lin) { return owner_of(c, lin); }
 
-void grt__coh_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi) {
+void grt__coherence_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi) {
   grt__sharding_range(&c->sh, c->rank, lo, hi);
 }
 
-void grt__coh_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out) {
+void grt__coherence_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out) {
   int64_t color[GRT_MAX_DIM];
   for (int d = c->t.ndim - 1; d >= 0; d--) {
     color[d] = lin % c->t.colors[d];
@@ -536,7 +536,9 @@ static int held_push(grt_coh_t *c, int dst, const grt_rect_t *r) {
   return 0;
 }
 
-int grt__coh_record(grt_coh_t *c, int dst, const grt_rect_t *r) { return held_push(c, dst, r); }
+int grt__coherence_record(grt_coh_t *c, int dst, const grt_rect_t *r) {
+  return held_push(c, dst, r);
+}
 
 /* The index over `held` (@p sent false) or `sent`, brought up to date;
  * NULL while the list is short enough to scan. */
@@ -614,7 +616,7 @@ static int read_tile(grt_coh_t *c, const grt_rect_t *r, int rank, int64_t lin,
   return rc;
 }
 
-int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
+int grt__coherence_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                         void *ctx) {
   if (!c->tiled || grt_rect_empty(r)) return 0;
   int nd = c->t.ndim;
@@ -631,7 +633,7 @@ int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfe
   if (rank != c->rank) {
     /* Only this rank's tiles matter: visit the fewer of them and the box. */
     int64_t t0, t1;
-    grt__coh_my_tiles(c, &t0, &t1);
+    grt__coherence_my_tiles(c, &t0, &t1);
     if (t1 - t0 < box) {
       for (int64_t lin = t0; lin < t1 && rc == 0; lin++) {
         int64_t l = lin, x[GRT_MAX_DIM];
@@ -676,7 +678,7 @@ static int cut_all(grt_coh_t *c, const grt_rect_t *r) {
   return 0;
 }
 
-int grt__coh_write(grt_coh_t *c, const grt_rect_t *r, int rank) {
+int grt__coherence_write(grt_coh_t *c, const grt_rect_t *r, int rank) {
   if (grt_rect_empty(r)) return 0;
   int rc = cut_all(c, r);
   if (rc < 0) return rc;
@@ -690,7 +692,7 @@ int grt__coh_write(grt_coh_t *c, const grt_rect_t *r, int rank) {
   return rc;
 }
 
-int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r) {
+int grt__coherence_everywhere(grt_coh_t *c, const grt_rect_t *r) {
   if (grt_rect_empty(r)) return 0;
   int rc = cut_all(c, r);
   /* Over the tiled layer the piece must mask it; elsewhere absence says it. */
@@ -698,7 +700,7 @@ int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r) {
   return rc;
 }
 
-void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_t *sh) {
+void grt__coherence_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_t *sh) {
   drop_pieces(c);
   c->tiled = true;
   c->t = *t;
@@ -711,7 +713,7 @@ void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_
 
 /* ---- coalescing ---- */
 
-/* Rectangles grt__rects_coalesce merges: above this the pairwise pass would
+/* Rectangles grt__coherence_coalesce merges: above this the pairwise pass would
  * cost more than it saves. */
 #define COALESCE_MAX 32
 
@@ -737,7 +739,7 @@ static bool absorb(grt_rect_t *x, const grt_rect_t *y) {
   return true;
 }
 
-int grt__rects_coalesce(grt_rects_t *out, const grt_rect_t *v, int n) {
+int grt__coherence_coalesce(grt_rects_t *out, const grt_rect_t *v, int n) {
   int s = out->n;
   if (n <= 0) return 0;
   if (out->cap - s < n) { /* room for all of them at once */

@@ -91,44 +91,44 @@ typedef struct grt_coh {
 typedef void (*grt_coh_xfer_fn)(void *ctx, int src, int dst, const grt_rect_t *r, int64_t c,
                                 int k);
 
-void grt__coh_init(grt_coh_t *c, int nranks, int rank);
-void grt__coh_free(grt_coh_t *c);
+void grt__coherence_init(grt_coh_t *c, int nranks, int rank);
+void grt__coherence_free(grt_coh_t *c);
 /* Frees the calling thread's scratch space (at finalize). */
-void grt__coh_scratch_free(void);
+void grt__coherence_scratch_free(void);
 
 /* True when some piece meets @p r. */
-bool grt__coh_pieces_meet(const grt_coh_t *c, const grt_rect_t *r);
+bool grt__coherence_pieces_meet(const grt_coh_t *c, const grt_rect_t *r);
 
 /* Rank @p rank reads @p r, pieces only (every rank calls it alike): reports
  * a transfer for every part of a piece it does not hold, records that it
  * holds them, and appends to @p rest (if not NULL) the parts of @p r in no
  * piece. */
-int grt__coh_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
+int grt__coherence_read_pieces(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                          void *ctx, grt_rects_t *rest);
 /* Rank @p rank reads @p r from the tiled layer. Does work only when this
  * rank is the reader or owns a tile @p r meets; reports those transfers and
  * records them in `held` / `sent`. */
-int grt__coh_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
+int grt__coherence_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_coh_xfer_fn fn,
                         void *ctx);
-/* Records what grt__coh_read_tiled records for a transfer of @p r of this
+/* Records what grt__coherence_read_tiled records for a transfer of @p r of this
  * rank's tiled layer to @p dst (sent), or to this rank (held) when @p dst is
  * this rank: for a replayed plan. */
-int grt__coh_record(grt_coh_t *c, int dst, const grt_rect_t *r);
+int grt__coherence_record(grt_coh_t *c, int dst, const grt_rect_t *r);
 /* This rank's tiles of the tiled layer lie in the linear colours [*lo, *hi)
  * (all of them are its own unless a mapper shards). */
-void grt__coh_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi);
+void grt__coherence_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi);
 /* The rectangle of linear colour @p lin of the tiled layer. */
-void grt__coh_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out);
+void grt__coherence_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out);
 
 /* Rank @p rank wrote @p r: it alone holds it now. */
-int grt__coh_write(grt_coh_t *c, const grt_rect_t *r, int rank);
+int grt__coherence_write(grt_coh_t *c, const grt_rect_t *r, int rank);
 /* Every rank holds the same values of @p r (after a replicated write). */
-int grt__coh_everywhere(grt_coh_t *c, const grt_rect_t *r);
+int grt__coherence_everywhere(grt_coh_t *c, const grt_rect_t *r);
 /* A launch sharded by @p sh wrote the whole root through tiling @p t (no
  * halo; colour = point): the tiled layer becomes it, pieces are dropped. */
-void grt__coh_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_t *sh);
+void grt__coherence_set_tiled(grt_coh_t *c, const grt_tiling_t *t, const grt_sharding_t *sh);
 /* The owner of linear colour @p lin of the tiled layer. */
-int grt__coh_owner(const grt_coh_t *c, int64_t lin);
+int grt__coherence_owner(const grt_coh_t *c, int64_t lin);
 
 /* Appends to @p out the parts of @p r outside every @p cuts[0 .. n), exactly
  * the fragments (and their order) that subtracting the cuts one at a time
@@ -136,13 +136,13 @@ int grt__coh_owner(const grt_coh_t *c, int64_t lin);
  * it: dimension 0 first, low before high), in O(n log n) for the usual
  * layouts instead of O(n * fragments): a fragment's fate depends only on the
  * earliest cut meeting it, found through a k-d tree. */
-int grt__rects_subtract(grt_rects_t *out, const grt_rect_t *r, const grt_rect_t *cuts, int n);
+int grt__coherence_subtract(grt_rects_t *out, const grt_rect_t *r, const grt_rect_t *cuts, int n);
 
 /* Appends to @p out rectangles whose union is exactly that of @p v[0 .. n)
  * (empty ones dropped): one contained in another is dropped, two differing
  * in one dimension only where they touch or overlap become one. For the
  * dependence analysis of transfer nodes: the same dependences from fewer
  * rectangles. Up to 32 rectangles are merged (O(n^2)); more are copied. */
-int grt__rects_coalesce(grt_rects_t *out, const grt_rect_t *v, int n);
+int grt__coherence_coalesce(grt_rects_t *out, const grt_rect_t *v, int n);
 
 #endif

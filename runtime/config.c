@@ -51,18 +51,18 @@ _Static_assert(NKEYS <= (int)(sizeof ((grt_settings_t *)0)->source /
 GRT_CONFIG_KEYS(KEY_FIELD_CHECK)
 #undef KEY_FIELD_CHECK
 
-int grt__settings_nkeys(void) { return NKEYS; }
+int grt__config_nkeys(void) { return NKEYS; }
 
-const char *grt__settings_key(int i) { return i >= 0 && i < NKEYS ? keys[i].name : NULL; }
+const char *grt__config_key(int i) { return i >= 0 && i < NKEYS ? keys[i].name : NULL; }
 
-int grt__settings_key_index(const char *name) {
+int grt__config_key_index(const char *name) {
   if (!name) return -1;
   for (int i = 0; i < NKEYS; i++)
     if (strcmp(keys[i].name, name) == 0) return i;
   return -1;
 }
 
-const char *grt__settings_source_name(grt_setting_source_t src) {
+const char *grt__config_source_name(grt_setting_source_t src) {
   switch (src) {
   case GRT_SRC_DEFAULT: return "default";
   case GRT_SRC_ENV: return "environment";
@@ -249,7 +249,7 @@ GRT_EXPORT int grt_config_set(grt_config_t *cfg, const char *key, const char *va
   if (!cfg) return grt__error(GRT_EINVAL, "grt_config_set: cfg is NULL");
   if (!key) return grt__error(GRT_EINVAL, "grt_config_set: key is NULL");
   char vb[128];
-  int i = grt__settings_key_index(key);
+  int i = grt__config_key_index(key);
   if (i < 0)
     return grt__error(GRT_EINVAL, "explicit setting '%s': unknown key (see docs/config.md)",
                       grt__config_clip(key, vb, 64));
@@ -291,7 +291,7 @@ static int local_ranks_from_env(void) {
 }
 
 /* Every key at the table's default; sysmem's 0 is resolved after every
- * source (grt__settings_load). */
+ * source (grt__config_load). */
 static void set_defaults(grt_settings_t *s) {
   memset(s, 0, sizeof *s);
   for (int i = 0; i < NKEYS; i++) {
@@ -450,7 +450,7 @@ static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines
       rc = grt__error(GRT_EINVAL, "GRT_CONFIG file %s:%d: missing key before '='", fname, lineno);
       break;
     }
-    int i = grt__settings_key_index(key);
+    int i = grt__config_key_index(key);
     if (i < 0) {
       rc = grt__error(GRT_EINVAL,
                       "GRT_CONFIG file %s:%d: key '%s': unknown key (see docs/config.md)", fname,
@@ -514,7 +514,7 @@ static int apply_stream(grt_settings_t *s, FILE *f, const char *name, file_lines
   return rc;
 }
 
-int grt__settings_apply_stream(grt_settings_t *s, FILE *f, const char *name) {
+int grt__config_apply_stream(grt_settings_t *s, FILE *f, const char *name) {
   return apply_stream(s, f, name, NULL);
 }
 
@@ -574,14 +574,14 @@ static int check_cross(const grt_settings_t *s, const file_lines_t *where) {
     return grt__error(GRT_EINVAL,
                       "%s: value %d is out of range: it must be below sim_ranks = %d (%s)%s",
                       source_phrase(s, where, GRT_KEY_SIM_RANK, b, sizeof b), s->sim_rank, s->sim_ranks,
-                      grt__settings_source_name(s->source[GRT_KEY_SIM_RANKS]),
+                      grt__config_source_name(s->source[GRT_KEY_SIM_RANKS]),
                       s->sim_ranks == 0 ? "; simulated ranks are off" : "");
   }
   return 0;
 }
 
-int grt__settings_load(grt_settings_t *out, const grt_config_t *explicit_cfg) {
-  if (!out) return grt__error(GRT_EINVAL, "grt__settings_load: out is NULL");
+int grt__config_load(grt_settings_t *out, const grt_config_t *explicit_cfg) {
+  if (!out) return grt__error(GRT_EINVAL, "grt__config_load: out is NULL");
   grt_settings_t s;
   file_lines_t where = {0};
   set_defaults(&s);
@@ -593,7 +593,7 @@ int grt__settings_load(grt_settings_t *out, const grt_config_t *explicit_cfg) {
   if (s.source[GRT_KEY_SYSMEM] == GRT_SRC_DEFAULT) {
     int local = s.source[GRT_KEY_RANKS_PER_NODE] != GRT_SRC_DEFAULT ? s.ranks_per_node
                                                                     : local_ranks_from_env();
-    s.sysmem = grt__settings_default_sysmem(grt__mem_available(), local);
+    s.sysmem = grt__config_default_sysmem(grt__mem_available(), local);
   }
   *out = s;
   return 0;
@@ -601,9 +601,9 @@ int grt__settings_load(grt_settings_t *out, const grt_config_t *explicit_cfg) {
 
 /* ---- printing ---- */
 
-int grt__settings_print(const grt_settings_t *s, FILE *out) {
-  if (!s) return grt__error(GRT_EINVAL, "grt__settings_print: settings is NULL");
-  if (!out) return grt__error(GRT_EINVAL, "grt__settings_print: out is NULL");
+int grt__config_print(const grt_settings_t *s, FILE *out) {
+  if (!s) return grt__error(GRT_EINVAL, "grt__config_print: settings is NULL");
+  if (!out) return grt__error(GRT_EINVAL, "grt__config_print: out is NULL");
   for (int i = 0; i < NKEYS; i++) {
     const key_def_t *k = &keys[i];
     const char *field = (const char *)s + k->offset;
@@ -619,8 +619,8 @@ int grt__settings_print(const grt_settings_t *s, FILE *out) {
     }
     grt_setting_source_t src = s->source[i];
     if (src == GRT_SRC_ENV) fprintf(out, "  # environment %s\n", k->env);
-    else fprintf(out, "  # %s\n", grt__settings_source_name(src));
+    else fprintf(out, "  # %s\n", grt__config_source_name(src));
   }
-  if (ferror(out)) return grt__error(GRT_EINVAL, "grt__settings_print: write error");
+  if (ferror(out)) return grt__error(GRT_EINVAL, "grt__config_print: write error");
   return 0;
 }

@@ -33,34 +33,34 @@ typedef struct grt_settings {
   bool profile, dataflow, event;
   char logdir[4096];
   int nodes, ranks_per_node;   /* recorded by the launcher */
-  grt_setting_source_t source[32]; /* per key index GRT_KEY_<ID>, see grt__settings_key() */
+  grt_setting_source_t source[32]; /* per key index GRT_KEY_<ID>, see grt__config_key() */
 } grt_settings_t;
 
 /* Number of keys, and the name of key @p i (NULL past the end). */
-int grt__settings_nkeys(void);
-const char *grt__settings_key(int i);
+int grt__config_nkeys(void);
+const char *grt__config_key(int i);
 
 /* Fills @p out from every source. @p explicit_cfg may be NULL. Returns 0 or
  * GRT_EINVAL with a message naming the key and the source ("GRT_CONFIG file
  * f.conf:12", "environment variable GRT_CPUS", "explicit setting"). */
-int grt__settings_load(grt_settings_t *out, const grt_config_t *explicit_cfg);
+int grt__config_load(grt_settings_t *out, const grt_config_t *explicit_cfg);
 
 /* Prints every key as `key = value  # source` lines (the file format). */
-int grt__settings_print(const grt_settings_t *s, FILE *out);
+int grt__config_print(const grt_settings_t *s, FILE *out);
 
 /* ---- additions (declarations above are the fixed interface) ---- */
 
 /* Index of key @p name in settings->source[], or -1 if it is not a key. */
-int grt__settings_key_index(const char *name);
+int grt__config_key_index(const char *name);
 
 /* "default", "environment", "GRT_CONFIG file" or "explicit". */
-const char *grt__settings_source_name(grt_setting_source_t src);
+const char *grt__config_source_name(grt_setting_source_t src);
 
 /* Applies the `key = value` lines read from @p f on top of @p s, exactly as
  * the GRT_CONFIG file is applied (source GRT_SRC_FILE); @p name is used in
- * messages. Used by grt__settings_load and by the fuzzers. Returns 0 or
+ * messages. Used by grt__config_load and by the fuzzers. Returns 0 or
  * GRT_EINVAL ("GRT_CONFIG file <name>:<line>: key '<key>': ..."); on error @p s
  * may hold the lines before the bad one. */
-int grt__settings_apply_stream(grt_settings_t *s, FILE *f, const char *name);
+int grt__config_apply_stream(grt_settings_t *s, FILE *f, const char *name);
 
 #endif

@@ -28,7 +28,7 @@ const char *grt__config_clip(const char *text, char *buf, size_t size) {
   return buf;
 }
 
-size_t grt__settings_default_sysmem(size_t available, int local_ranks) {
+size_t grt__config_default_sysmem(size_t available, int local_ranks) {
   if (available == 0) return GRT_DEFAULT_SYSMEM_FALLBACK;
   if (local_ranks < 1) local_ranks = 1;
   size_t share = available / 10 * 8 / (size_t)local_ranks;

@@ -24,7 +24,7 @@
  *   min, max  the range of a number, in its file unit (0, 0 for the others)
  *   dflt      the default, in the file unit; 0 is false for a boolean and
  *             "" for a string. sysmem's 0 is computed from the machine when
- *             no source sets it (grt__settings_default_sysmem)
+ *             no source sets it (grt__config_default_sysmem)
  *   section   where `grt --help` lists the flag: GRT_KS_<section>
  *   flag      the launcher's flag, "--" + name with '-' for '_', or NULL:
  *             the launcher takes the key from its variable only
@@ -111,6 +111,6 @@ const char *grt__config_clip(const char *text, char *buf, size_t size);
  * The runtime applies it when no source sets sysmem; the launcher applies it
  * on the launching node and writes the result. */
 #define GRT_DEFAULT_SYSMEM_FALLBACK ((size_t)1 << 30) /* 1 GiB if MemAvailable is unknown */
-size_t grt__settings_default_sysmem(size_t available, int local_ranks);
+size_t grt__config_default_sysmem(size_t available, int local_ranks);
 
 #endif

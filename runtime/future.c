@@ -35,8 +35,8 @@ void grt__future_unref(grt_future_t *f) {
   if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1) return;
   /* The application's handle went first (it holds a reference). After
    * grt_finalize the pool is gone: the memory goes back to malloc. */
-  if (!grt__runtime_live(f->rt)) {
-    grt__pool_free_one(f);
+  if (!grt__store_api_live(f->rt)) {
+    grt__pools_free_one(f);
     return;
   }
   if (f->value != f->inline_value) free(f->value);
@@ -68,7 +68,7 @@ int grt__future_get_handle(grt_future_t *h, const char *fn, grt_future_t **out) 
   void *obj;
   int rc = grt__handle_get(h, GRT_HK_FUTURE, fn, "future", &obj);
   *out = obj;
-  return rc < 0 ? rc : grt__runtime_check((*out)->rt, fn);
+  return rc < 0 ? rc : grt__store_api_check((*out)->rt, fn);
 }
 
 static void future_block(grt_future_t *f) {

@@ -26,7 +26,7 @@ static int launch_new(grt_library_t *lib, int task_id, bool manual, grt_launch_t
   if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
   *out = NULL;
   if (!lib) return grt__error(GRT_EINVAL, "%s: lib is NULL", fn);
-  int rc = grt__runtime_check(lib->rt, fn);
+  int rc = grt__store_api_check(lib->rt, fn);
   if (rc < 0) return rc;
   const grt_task_info_t *t = grt__library_task_find(lib, task_id);
   if (!t)
@@ -99,7 +99,7 @@ GRT_EXPORT void grt_launch_destroy(grt_launch_t *h) {
   const char *fn = "grt_launch_destroy";
   grt_launch_t *l;
   if (!h || grt__launch_get(h, fn, &l) < 0) return;
-  if (grt__runtime_check(l->rt, fn) < 0) return;
+  if (grt__store_api_check(l->rt, fn) < 0) return;
   grt__launch_free(l);
 }
 

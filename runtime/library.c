@@ -12,7 +12,7 @@ GRT_EXPORT int grt_library_find(grt_runtime_t *rt, const char *name, grt_library
   const char *fn = "grt_library_find";
   if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
   *out = NULL;
-  int rc = grt__runtime_check(rt, fn);
+  int rc = grt__store_api_check(rt, fn);
   if (rc < 0) return rc;
   if (!name) return grt__error(GRT_EINVAL, "%s: name is NULL", fn);
   for (grt_library_t *l = rt->libs; l; l = l->next)
@@ -27,7 +27,7 @@ GRT_EXPORT int grt_library_create(grt_runtime_t *rt, const char *name, grt_libra
   const char *fn = "grt_library_create";
   if (!out) return grt__error(GRT_EINVAL, "%s: out is NULL", fn);
   *out = NULL;
-  int rc = grt__runtime_check(rt, fn);
+  int rc = grt__store_api_check(rt, fn);
   if (rc < 0) return rc;
   if (!name || !name[0]) return grt__error(GRT_EINVAL, "%s: name is NULL or empty", fn);
   for (grt_library_t *l = rt->libs; l; l = l->next)
@@ -41,7 +41,7 @@ GRT_EXPORT int grt_library_create(grt_runtime_t *rt, const char *name, grt_libra
     return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   }
   lib->rt = rt;
-  lib->name_hash = grt__hash_bytes(0xcbf29ce484222325ull, name, strlen(name));
+  lib->name_hash = grt__check_hash_bytes(0xcbf29ce484222325ull, name, strlen(name));
   lib->next = rt->libs;
   rt->libs = lib;
   *out = lib;
@@ -65,7 +65,7 @@ GRT_EXPORT int grt_task_register(grt_library_t *lib, int task_id, const char *na
                                  const grt_variants_t *v) {
   const char *fn = "grt_task_register";
   if (!lib) return grt__error(GRT_EINVAL, "%s: lib is NULL", fn);
-  int rc = grt__runtime_check(lib->rt, fn);
+  int rc = grt__store_api_check(lib->rt, fn);
   if (rc < 0) return rc;
   if (task_id < 0) return grt__error(GRT_EINVAL, "%s: task_id %d is negative", fn, task_id);
   if (!name) return grt__error(GRT_EINVAL, "%s: name is NULL", fn);
@@ -98,7 +98,7 @@ GRT_EXPORT int grt_task_register(grt_library_t *lib, int task_id, const char *na
 GRT_EXPORT int grt_library_set_mapper(grt_library_t *lib, const grt_mapper_t *m) {
   const char *fn = "grt_library_set_mapper";
   if (!lib) return grt__error(GRT_EINVAL, "%s: lib is NULL", fn);
-  int rc = grt__runtime_check(lib->rt, fn);
+  int rc = grt__store_api_check(lib->rt, fn);
   if (rc < 0) return rc;
   if (m)
     lib->mapper = *m;

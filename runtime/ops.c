@@ -106,7 +106,7 @@ GRT_EXPORT int grt_fill(grt_store_t *h, const void *value) {
   if (rc < 0) return rc;
   if (!value) return grt__error(GRT_EINVAL, "%s: value is NULL", fn);
   grt_runtime_t *rt = s->root->rt;
-  if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  if ((rc = grt__store_api_check(rt, fn)) < 0) return rc;
   grt_launch_t *l;
   if ((rc = grt_launch_create(rt->internal_lib, GRT_INTERNAL_FILL, &l)) < 0) return rc;
   if ((rc = grt__launch_add_store(l, s, GRT_WRITE, fn)) < 0 ||
@@ -124,7 +124,7 @@ GRT_EXPORT int grt_copy(grt_store_t *dsth, grt_store_t *srch) {
   if (rc < 0) return rc;
   if ((rc = grt__store_get(srch, fn, "src", &src)) < 0) return rc;
   grt_runtime_t *rt = dst->root->rt;
-  if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  if ((rc = grt__store_api_check(rt, fn)) < 0) return rc;
   if (src->root->rt != rt) return grt__error(GRT_EINVAL, "%s: src belongs to another runtime", fn);
   if (dst->root->type != src->root->type)
     return grt__error(GRT_EINVAL, "%s: dst type '%s' differs from src type '%s'", fn,
@@ -188,16 +188,16 @@ GRT_EXPORT int grt_store_map(grt_store_t *h, grt_privilege_t priv, grt_mapping_t
     return grt__error(GRT_EINVAL, "%s: priv %d must be GRT_READ, GRT_WRITE or GRT_READ_WRITE", fn,
                       (int)priv);
   grt_runtime_t *rt = s->root->rt;
-  if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  if ((rc = grt__store_api_check(rt, fn)) < 0) return rc;
   if ((rc = grt__check_sync(rt, GRT_CHECK_MAP, s->root->id, NULL)) < 0) return rc;
   if ((rc = grt__root_ensure_instance(s->root, &rt->mems[GRT_MEM_SYSMEM])) < 0) return rc;
   bool fresh;
-  grt_mapping_t *m = grt__pool_get(rt, GRT_HK_MAPPING, sizeof *m, &fresh);
+  grt_mapping_t *m = grt__pools_get(rt, GRT_HK_MAPPING, sizeof *m, &fresh);
   if (!m) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   m->wait = wait_for_store(rt, s, priv == GRT_READ ? GRT_DG_READ : GRT_DG_READ_WRITE, &rc);
   if (!m->wait) {
     grt__handle_release(m);
-    grt__pool_put(rt, m);
+    grt__pools_put(rt, m);
     return rc;
   }
   m->rt = rt;
@@ -219,7 +219,7 @@ static int mapping_get(grt_mapping_t *h, const char *fn, grt_mapping_t **out) {
   void *obj;
   int rc = grt__handle_get(h, GRT_HK_MAPPING, fn, "mapping", &obj);
   *out = obj;
-  if (rc == 0 && !grt__runtime_live((*out)->rt))
+  if (rc == 0 && !grt__store_api_live((*out)->rt))
     rc = grt__error(GRT_ESTATE, "%s: mapping: its runtime is already finalized", fn);
   return rc;
 }
@@ -241,7 +241,7 @@ GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *h) {
   grt__graph_complete(&m->rt->graph, m->wait);
   grt__root_release(m->root);
   grt__handle_release(m);
-  grt__pool_put(m->rt, m);
+  grt__pools_put(m->rt, m);
   return rc;
 }
 
@@ -262,7 +262,7 @@ GRT_EXPORT int grt_store_detach(grt_store_t *h) {
   if (!s->root->attached)
     return grt__error(GRT_EINVAL, "%s: store was not made by grt_store_attach", fn);
   grt_runtime_t *rt = s->root->rt;
-  if ((rc = grt__runtime_check(rt, fn)) < 0) return rc;
+  if ((rc = grt__store_api_check(rt, fn)) < 0) return rc;
   if ((rc = grt__check_sync(rt, GRT_CHECK_DETACH, s->root->id, NULL)) < 0) return rc;
   /* Every task touching the root, through any view, must be done. */
   grt_store_t whole;
@@ -275,7 +275,7 @@ GRT_EXPORT int grt_store_detach(grt_store_t *h) {
   return rc;
 }
 
-void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root) {
+void grt__ops_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root) {
   if (!root->attached || root->detached) return;
   /* Its values are on their way back: finalize does not write it back again,
    * and nothing can name the root any more (no handle is left). */

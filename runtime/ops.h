@@ -19,7 +19,7 @@ int grt__submit_copy(grt_store_t *dst, grt_store_t *src);
  * rank's buffer; they hold the root until done. Replicated
  * (grt_store_destroy runs on every rank in the same order): the
  * application thread. A no-op for other roots. */
-void grt__runtime_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root);
+void grt__ops_root_orphaned(grt_runtime_t *rt, grt_store_root_t *root);
 /* At finalize, once every node has completed: empties the store context's
  * attached list. With
  * @p write_back, detaches every root there not yet detached as

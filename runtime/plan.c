@@ -155,7 +155,7 @@ static int slot_of(plan_t *pl, grt_store_root_t *root) {
 static grt_coh_t *coh_of(grt_runtime_t *rt, grt_store_root_t *root) {
   grt_root_state_t *st = grt__analysis_root_state(rt, root);
   if (!st) return NULL;
-  if (st->coh.nranks == 0) grt__coh_init(&st->coh, rt->nranks, rt->rank);
+  if (st->coh.nranks == 0) grt__coherence_init(&st->coh, rt->nranks, rt->rank);
   return &st->coh;
 }
 
@@ -224,7 +224,7 @@ static int owner_candidates(const grt_runtime_t *rt, plan_t *pl, const grt_coh_t
                             const readers_t *rd) {
   pl->ncand = 0;
   int64_t t0, t1;
-  grt__coh_my_tiles(coh, &t0, &t1);
+  grt__coherence_my_tiles(coh, &t0, &t1);
   if (t0 >= t1) return 0; /* owns nothing: sends nothing */
   int rc = 0;
   if (rd->kind != RD_POINTS) {
@@ -244,9 +244,9 @@ static int owner_candidates(const grt_runtime_t *rt, plan_t *pl, const grt_coh_t
   }
   int nd = t->ndim;
   for (int64_t lin = t0; lin < t1 && rc == 0; lin++) {
-    if (grt__coh_owner(coh, lin) != pl->rank) continue; /* a mapper's sharding */
+    if (grt__coherence_owner(coh, lin) != pl->rank) continue; /* a mapper's sharding */
     grt_rect_t tile;
-    grt__coh_tile_rect(coh, lin, &tile);
+    grt__coherence_tile_rect(coh, lin, &tile);
     if (grt_rect_empty(&tile)) continue;
     /* Colours q whose rect [q*t - low, (q+1)*t - 1 + high] meets the tile. */
     int64_t qlo[GRT_MAX_DIM], qhi[GRT_MAX_DIM], q[GRT_MAX_DIM];
@@ -284,12 +284,12 @@ static int read_tiled_q(plan_t *pl, grt_coh_t *coh, const readers_t *rd, int q, 
   pl->cur_r2 = 0;
   if (rd->identity) { /* its image is itself: rectangle j = 0 */
     pl->cur_j = 0;
-    return grt__coh_read_tiled(coh, &r, rank, collect, pl);
+    return grt__coherence_read_tiled(coh, &r, rank, collect, pl);
   }
   int rc = image_into(&pl->img, rd->tf, &r);
   for (int j = 0; j < pl->img.n && rc == 0; j++) {
     pl->cur_j = j;
-    rc = grt__coh_read_tiled(coh, &pl->img.v[j], rank, collect, pl);
+    rc = grt__coherence_read_tiled(coh, &pl->img.v[j], rank, collect, pl);
   }
   return rc;
 }
@@ -339,7 +339,7 @@ static int memo_replay(plan_t *pl, grt_coh_t *coh, const plan_memo_t *m) {
     *o = *e;
     o->root_slot = pl->cur_slot;
     o->arg = pl->cur_arg;
-    int rc = grt__coh_record(coh, e->send ? e->peer : pl->rank, &e->r);
+    int rc = grt__coherence_record(coh, e->send ? e->peer : pl->rank, &e->r);
     if (rc < 0) return rc;
   }
   pl->memo_hits++;
@@ -377,7 +377,8 @@ static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, readers_t *
   int rc = 0;
   if (coh->n > 0) {
     if ((rc = image_into(&pl->img, rd->tf, &rd->whole)) < 0) return rc;
-    for (int k = 0; k < pl->img.n && !gen; k++) gen = grt__coh_pieces_meet(coh, &pl->img.v[k]);
+    for (int k = 0; k < pl->img.n && !gen; k++)
+      gen = grt__coherence_pieces_meet(coh, &pl->img.v[k]);
   }
   if (gen) { /* every reader, on every rank alike */
     for (int q = 0; q < rd->n && rc == 0; q++) {
@@ -390,11 +391,11 @@ static int plan_reads(grt_runtime_t *rt, plan_t *pl, grt_coh_t *coh, readers_t *
         pl->cur_j = j;
         pl->cur_r2 = -1;
         pl->rest.n = 0;
-        rc = grt__coh_read_pieces(coh, &pl->img.v[j], rank, collect, pl,
+        rc = grt__coherence_read_pieces(coh, &pl->img.v[j], rank, collect, pl,
                                   coh->tiled ? &pl->rest : NULL);
         for (int r2 = 0; r2 < pl->rest.n && rc == 0; r2++) {
           pl->cur_r2 = r2;
-          rc = grt__coh_read_tiled(coh, &pl->rest.v[r2], rank, collect, pl);
+          rc = grt__coherence_read_tiled(coh, &pl->rest.v[r2], rank, collect, pl);
         }
       }
     }
@@ -560,7 +561,7 @@ int grt__plan_op(grt_runtime_t *rt, grt_op_t *op) {
     if (!coh) return grt__error(GRT_ENOMEM, "grt: out of host memory");
     bool gather = is_gather(op, a);
     if (!gather && tiled_write(op, a)) {
-      grt__coh_set_tiled(coh, &a->tiling, &op->shard);
+      grt__coherence_set_tiled(coh, &a->tiling, &op->shard);
       continue;
     }
     for (int p = 0; p < op->npoints && rc == 0; p++) {
@@ -571,7 +572,8 @@ int grt__plan_op(grt_runtime_t *rt, grt_op_t *op) {
       else
         grt__plan_point_rect(op, p, i, &r);
       if ((rc = image_into(&pl->img, &a->tf, &r)) < 0) break;
-      for (int k = 0; k < pl->img.n && rc == 0; k++) rc = grt__coh_write(coh, &pl->img.v[k], rank);
+      for (int k = 0; k < pl->img.n && rc == 0; k++)
+        rc = grt__coherence_write(coh, &pl->img.v[k], rank);
       if (gather) break; /* every point covers the same store */
     }
   }
@@ -603,9 +605,9 @@ static bool same_rects(const grt_rect_t *a, const grt_rect_t *b, int n) {
   return true;
 }
 
-/* grt__rects_coalesce into pl->ana, through the memo of recent ones. */
+/* grt__coherence_coalesce into pl->ana, through the memo of recent ones. */
 static int coalesce_memo(plan_t *pl, const grt_rect_t *v, int n) {
-  if (n <= 0 || n > COAL_MEMO_RECTS) return grt__rects_coalesce(&pl->ana, v, n);
+  if (n <= 0 || n > COAL_MEMO_RECTS) return grt__coherence_coalesce(&pl->ana, v, n);
   for (int i = 0; i < COAL_MEMOS; i++) {
     const coal_memo_t *m = &pl->coal[i];
     if (m->nin != n || !same_rects(m->in, v, n)) continue;
@@ -615,7 +617,7 @@ static int coalesce_memo(plan_t *pl, const grt_rect_t *v, int n) {
     return 0;
   }
   int s = pl->ana.n;
-  int rc = grt__rects_coalesce(&pl->ana, v, n);
+  int rc = grt__coherence_coalesce(&pl->ana, v, n);
   if (rc < 0) return rc;
   coal_memo_t *m = &pl->coal[pl->coal_next];
   pl->coal_next = (pl->coal_next + 1) % COAL_MEMOS;
@@ -680,6 +682,6 @@ int grt__plan_everywhere(grt_runtime_t *rt, grt_store_t *s) {
   grt_rect_t r = {.ndim = s->ndim};
   for (int d = 0; d < s->ndim; d++) r.hi[d] = s->shape[d] - 1;
   int rc = image_into(&pl->img, &s->tf, &r);
-  for (int k = 0; k < pl->img.n && rc == 0; k++) rc = grt__coh_everywhere(coh, &pl->img.v[k]);
+  for (int k = 0; k < pl->img.n && rc == 0; k++) rc = grt__coherence_everywhere(coh, &pl->img.v[k]);
   return rc;
 }

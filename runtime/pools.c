@@ -7,15 +7,15 @@
 #include "launch.h"
 #include "runtime.h"
 
-void *grt__pool_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh) {
+void *grt__pools_get(grt_runtime_t *rt, grt_handle_kind_t kind, size_t size, bool *fresh) {
   return grt__pool_take(&rt->pools[kind], kind, size, fresh);
 }
 
-void grt__pool_put(grt_runtime_t *rt, void *obj) {
+void grt__pools_put(grt_runtime_t *rt, void *obj) {
   grt__pool_give(&rt->pools[((grt_hdr_t *)obj)->kind], obj);
 }
 
-size_t grt__pool_objects(const grt_runtime_t *rt, grt_handle_kind_t kind) {
+size_t grt__pools_objects(const grt_runtime_t *rt, grt_handle_kind_t kind) {
   return grt__pool_count(&rt->pools[kind]);
 }
 
@@ -34,7 +34,7 @@ static void obj_fini(grt_hdr_t *h) {
   }
 }
 
-void grt__pool_free_one(void *obj) {
+void grt__pools_free_one(void *obj) {
   obj_fini(obj);
   free(obj);
 }

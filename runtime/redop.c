@@ -255,7 +255,7 @@ GRT_EXPORT int grt_redop_register(grt_library_t *lib, const grt_type_t *type,
                                   const void *identity, grt_fold_fn fold) {
   const char *fn = "grt_redop_register";
   if (!lib) return grt__error(GRT_EINVAL, "%s: lib is NULL", fn);
-  int rc = grt__runtime_check(lib->rt, fn);
+  int rc = grt__store_api_check(lib->rt, fn);
   if (rc < 0) return rc;
   if (!type) return grt__error(GRT_EINVAL, "%s: type is NULL", fn);
   if (!identity) return grt__error(GRT_EINVAL, "%s: identity is NULL", fn);

@@ -21,7 +21,7 @@
 
 #include "grt_build_config.h"
 
-/* grt__runtime_check without the task-body guard: for pure queries. */
+/* grt__store_api_check without the task-body guard: for pure queries. */
 static inline int runtime_live_check(const grt_runtime_t *rt, const char *argname) {
   return grt__store_ctx_live_check(rt ? &rt->store_ctx : NULL, argname);
 }
@@ -40,12 +40,12 @@ static void live_remove(grt_runtime_t *rt) { grt__store_ctx_close(&rt->store_ctx
 static int gpus_check(const grt_runtime_t *rt) {
   const grt_settings_t *s = &rt->settings;
   if (s->gpus <= 0) return 0;
-  int k = grt__settings_key_index("gpus");
+  int k = grt__config_key_index("gpus");
   grt_setting_source_t src = k >= 0 ? s->source[k] : GRT_SRC_DEFAULT;
   return grt__error(GRT_EUNSUPPORTED,
                     "grt_init: gpus = %d (%s%s): this build has no GPU support yet (GPU "
                     "execution is not implemented%s); set gpus to 0",
-                    s->gpus, grt__settings_source_name(src),
+                    s->gpus, grt__config_source_name(src),
                     src == GRT_SRC_ENV ? " GRT_GPUS" : src == GRT_SRC_EXPLICIT ? " setting" : "",
                     GRT_HAVE_CUDA ? ", although the CUDA toolkit was found at build time" : "");
 }
@@ -106,11 +106,11 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   /* The type registry is made here, its failure reported below with the
    * other allocations. */
   int ctx_rc = grt__store_ctx_init(&rt->store_ctx, rt, rt->pools);
-  rt->store_ctx.root_orphaned = grt__runtime_root_orphaned;
+  rt->store_ctx.root_orphaned = grt__ops_root_orphaned;
   pthread_mutex_init(&rt->fail_mu, NULL);
   rt->nranks = 1;
   int rc = grt__graph_init(&rt->graph);
-  if (rc == 0) rc = grt__settings_load(&rt->settings, cfg);
+  if (rc == 0) rc = grt__config_load(&rt->settings, cfg);
   if (rc < 0) goto fail;
   /* Graph recording is not built yet: say so rather than run without it. */
   if (rt->settings.dataflow || rt->settings.event) {
@@ -137,7 +137,7 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   rt->graph.comm = rt->comm;
   rt->graph.machine = &rt->machine;
   /* From here on the ranks are connected: a step that fails on one rank
-   * must fail grt_init on all of them (grt__start_agree), or the others
+   * must fail grt_init on all of them (grt__check_start_agree), or the others
    * would wait for it forever. */
   int started = 0, live = 0;
   rc = gpus_check(rt);
@@ -153,7 +153,7 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
     rc = grt__graph_start(&rt->graph);
     started = rc == 0;
   }
-  rc = grt__start_agree(rt, rc);
+  rc = grt__check_start_agree(rt, rc);
   /* the check's receives go up only once every rank has started */
   if (rc == 0 && (rc = grt__check_start(rt)) < 0)
     grt__comm_abort(rt->comm, rc, "grt: grt_init cannot start the divergence check");
@@ -173,7 +173,7 @@ fail:
 }
 
 GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
-  int rc = grt__runtime_check(rt, "grt_finalize");
+  int rc = grt__store_api_check(rt, "grt_finalize");
   if (rc < 0) return rc;
   /* After a divergence the job can only end in its abort (status 6): wait
    * for it rather than free what rank 0's abort still uses. */
@@ -194,13 +194,13 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   grt__op_drain(rt);
   live_remove(rt);
   grt__analysis_scratch_free();
-  grt__coh_scratch_free();
+  grt__coherence_scratch_free();
   runtime_free(rt);
   return crc;
 }
 
 GRT_EXPORT int grt_fence(grt_runtime_t *rt) {
-  int rc = grt__runtime_check(rt, "grt_fence");
+  int rc = grt__store_api_check(rt, "grt_fence");
   if (rc < 0) return rc;
   wait_all(rt);
   bool any_failed = false;
@@ -243,7 +243,7 @@ GRT_EXPORT int grt_show_config(const grt_runtime_t *rt, FILE *out) {
   int rc = runtime_live_check(rt, "grt_show_config");
   if (rc < 0) return rc;
   if (!out) return grt__error(GRT_EINVAL, "grt_show_config: out is NULL");
-  return grt__settings_print(&rt->settings, out);
+  return grt__config_print(&rt->settings, out);
 }
 
 GRT_EXPORT int grt_memory_usage(const grt_runtime_t *rt, grt_mem_kind_t kind, size_t *used,

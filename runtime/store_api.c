@@ -16,11 +16,13 @@ static inline grt_store_ctx_t *ctx_of(grt_runtime_t *rt) { return rt ? &rt->stor
  * read, until the runtime is known to be live. Here rather than in
  * runtime.c: every module that takes a runtime from the application checks
  * it first, and runtime.c sits above them all. */
-bool grt__runtime_live(const grt_runtime_t *rt) { return grt__store_ctx_live(rt ? &rt->store_ctx : NULL); }
+bool grt__store_api_live(const grt_runtime_t *rt) {
+  return grt__store_ctx_live(rt ? &rt->store_ctx : NULL);
+}
 
 /* Every entry point that acts on a runtime calls this first: it also refuses
  * calls from inside a task body (grt_error.h). */
-int grt__runtime_check(const grt_runtime_t *rt, const char *argname) {
+int grt__store_api_check(const grt_runtime_t *rt, const char *argname) {
   return grt__store_ctx_check(rt ? &rt->store_ctx : NULL, argname);
 }
 
@@ -30,7 +32,7 @@ GRT_EXPORT int grt_store_create(grt_runtime_t *rt, const grt_type_t *type, int n
 }
 
 /* Internal: grt_store_create with the caller's name in messages. */
-int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
+int grt__store_api_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
                             int ndim, const int64_t *shape, grt_store_t **out) {
   return grt__store_create(ctx_of(rt), fn, type, ndim, shape, out);
 }

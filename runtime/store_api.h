@@ -15,13 +15,13 @@
 #include "grt.h"
 
 /* grt_store_create naming @p fn (the public caller) in error messages. */
-int grt__store_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
+int grt__store_api_create_named(const char *fn, grt_runtime_t *rt, const grt_type_t *type,
                             int ndim, const int64_t *shape, grt_store_t **out);
 /* Every entry point that acts on a runtime calls this first: 0, or the
  * error (a NULL or finalized runtime, a call from inside a task body, see
  * grt_error.h) with a message naming @p argname. */
-int grt__runtime_check(const grt_runtime_t *rt, const char *argname);
+int grt__store_api_check(const grt_runtime_t *rt, const char *argname);
 /* The runtime is alive (no error message, touches nothing behind @p rt). */
-bool grt__runtime_live(const grt_runtime_t *rt);
+bool grt__store_api_live(const grt_runtime_t *rt);
 
 #endif

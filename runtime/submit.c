@@ -443,7 +443,7 @@ static uint64_t launch_hash(const grt_launch_t *l) {
       for (int d = 0; d < a->tf.root_ndim; d++) h = mix(h, (uint64_t)a->tf.offset[d]);
     }
   }
-  if (l->sbuf_size) h = grt__hash_bytes(h, l->sbuf, l->sbuf_size);
+  if (l->sbuf_size) h = grt__check_hash_bytes(h, l->sbuf, l->sbuf_size);
   return mix(h, (uint64_t)(uint32_t)l->result_redop);
 }
 
@@ -453,7 +453,7 @@ GRT_EXPORT int grt_launch_submit(grt_launch_t *h, grt_future_t **result) {
   grt_launch_t *l;
   int rc = grt__launch_get(h, fn, &l); /* a stale handle is never another launch */
   if (rc < 0) return rc;
-  rc = grt__runtime_check(l->rt, fn);
+  rc = grt__store_api_check(l->rt, fn);
   if (rc == 0 && l->error) rc = grt__error(l->error, "%s: %s", fn, l->errmsg);
   for (int i = 0; rc == 0 && i < l->nargs; i++)
     if (l->args[i].root->detached)

@@ -14,7 +14,7 @@
  * in a process-wide table searched by address, never by reading the
  * context, so a handle whose runtime was finalized (its context freed) is
  * told apart from a live one safely; the runtime's own liveness check
- * (grt__runtime_check) is this one.
+ * (grt__store_api_check) is this one.
  */
 #ifndef GRT_STORE_CTX_H
 #define GRT_STORE_CTX_H

@@ -14,7 +14,7 @@ void grt__error_clear(void);
 /* The name of the task whose body the calling thread is running, NULL
  * outside a body (runtime/op.c sets it around each body). Task bodies may call
  * only grt_task_* and pure functions: every other entry point calls
- * grt__task_guard first (through grt__runtime_check, grt__store_get or
+ * grt__task_guard first (through grt__store_api_check, grt__store_get or
  * grt__handle_get), before it touches any handle, so an in-task call
  * changes nothing and records nothing for the divergence check. */
 extern _Thread_local const char *grt__task_body __attribute__((tls_model("initial-exec")));

@@ -23,10 +23,10 @@ static char conf_path[64];
 /* Unsets every variable the module reads, so that tests start from defaults
  * whatever the calling environment holds, and end leaving nothing behind. */
 static void clear_env(void) {
-  for (int i = 0; i < grt__settings_nkeys(); i++) {
+  for (int i = 0; i < grt__config_nkeys(); i++) {
     char var[64] = "GRT_";
     size_t n = 4;
-    for (const char *p = grt__settings_key(i); *p; p++) var[n++] = (char)toupper((unsigned char)*p);
+    for (const char *p = grt__config_key(i); *p; p++) var[n++] = (char)toupper((unsigned char)*p);
     var[n] = '\0';
     unsetenv(var);
   }
@@ -64,7 +64,7 @@ static void use_file(const char *text) {
 }
 
 static int key(const char *name) {
-  int i = grt__settings_key_index(name);
+  int i = grt__config_key_index(name);
   assert_true(i >= 0);
   return i;
 }
@@ -101,26 +101,26 @@ static void assert_same_values(const grt_settings_t *a, const grt_settings_t *b)
  * the default sysmem name keys by those). */
 static void test_config_keys_table(void **state) {
   (void)state;
-  assert_int_equal(grt__settings_nkeys(), 21);
-  assert_int_equal(grt__settings_nkeys(), GRT_NKEYS);
-  assert_string_equal(grt__settings_key(0), "cpus");
-  assert_string_equal(grt__settings_key(GRT_NKEYS - 1), "ranks_per_node");
-  for (int i = 0; i < grt__settings_nkeys(); i++)
-    assert_int_equal(grt__settings_key_index(grt__settings_key(i)), i);
-  assert_string_equal(grt__settings_key(GRT_KEY_SYSMEM), "sysmem");
-  assert_string_equal(grt__settings_key(GRT_KEY_SIM_RANKS), "sim_ranks");
-  assert_string_equal(grt__settings_key(GRT_KEY_SIM_RANK), "sim_rank");
-  assert_string_equal(grt__settings_key(GRT_KEY_RANKS_PER_NODE), "ranks_per_node");
-  assert_null(grt__settings_key(GRT_NKEYS));
-  assert_null(grt__settings_key(-1));
-  assert_int_equal(grt__settings_key_index("nope"), -1);
-  assert_int_equal(grt__settings_key_index(NULL), -1);
+  assert_int_equal(grt__config_nkeys(), 21);
+  assert_int_equal(grt__config_nkeys(), GRT_NKEYS);
+  assert_string_equal(grt__config_key(0), "cpus");
+  assert_string_equal(grt__config_key(GRT_NKEYS - 1), "ranks_per_node");
+  for (int i = 0; i < grt__config_nkeys(); i++)
+    assert_int_equal(grt__config_key_index(grt__config_key(i)), i);
+  assert_string_equal(grt__config_key(GRT_KEY_SYSMEM), "sysmem");
+  assert_string_equal(grt__config_key(GRT_KEY_SIM_RANKS), "sim_ranks");
+  assert_string_equal(grt__config_key(GRT_KEY_SIM_RANK), "sim_rank");
+  assert_string_equal(grt__config_key(GRT_KEY_RANKS_PER_NODE), "ranks_per_node");
+  assert_null(grt__config_key(GRT_NKEYS));
+  assert_null(grt__config_key(-1));
+  assert_int_equal(grt__config_key_index("nope"), -1);
+  assert_int_equal(grt__config_key_index(NULL), -1);
 }
 
 static void test_config_defaults(void **state) {
   (void)state;
   grt_settings_t s;
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
   assert_int_equal(s.cpus, -1);
   assert_int_equal(s.gpus, 0);
   assert_int_equal(s.omps, 0);
@@ -141,37 +141,37 @@ static void test_config_defaults(void **state) {
   assert_string_equal(s.logdir, "");
   assert_int_equal(s.nodes, 1);
   assert_int_equal(s.ranks_per_node, 1);
-  for (int i = 0; i < grt__settings_nkeys(); i++) assert_int_equal(s.source[i], GRT_SRC_DEFAULT);
+  for (int i = 0; i < grt__config_nkeys(); i++) assert_int_equal(s.source[i], GRT_SRC_DEFAULT);
 }
 
 static void test_config_default_sysmem_below_available(void **state) {
   (void)state;
   size_t avail = grt__mem_available();
   grt_settings_t s;
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
   assert_true(s.sysmem > 0);
   assert_int_equal(s.sysmem % ((size_t)1 << 20), 0);
   if (avail > 0) assert_true(s.sysmem <= avail);
   /* Two ranks on the node: each gets about half. */
   setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "2", 1);
   grt_settings_t s2;
-  assert_int_equal(grt__settings_load(&s2, NULL), 0);
+  assert_int_equal(grt__config_load(&s2, NULL), 0);
   if (avail > 0) assert_true(s2.sysmem * 2 <= avail && s2.sysmem < s.sysmem);
   /* An explicit ranks_per_node wins over the MPI launcher's variable. */
   setenv("GRT_RANKS_PER_NODE", "4", 1);
   grt_settings_t s4;
-  assert_int_equal(grt__settings_load(&s4, NULL), 0);
+  assert_int_equal(grt__config_load(&s4, NULL), 0);
   if (avail > 0) assert_true(s4.sysmem < s2.sysmem);
 }
 
 static void test_config_default_sysmem_rule(void **state) {
   (void)state;
   size_t mib = (size_t)1 << 20;
-  assert_int_equal(grt__settings_default_sysmem(1000 * mib, 1), 800 * mib);
-  assert_int_equal(grt__settings_default_sysmem(1000 * mib, 2), 400 * mib);
-  assert_int_equal(grt__settings_default_sysmem(1000 * mib, 0), 800 * mib);
-  assert_int_equal(grt__settings_default_sysmem(1000 * mib, 3) % mib, 0);
-  assert_int_equal(grt__settings_default_sysmem(0, 1), GRT_DEFAULT_SYSMEM_FALLBACK);
+  assert_int_equal(grt__config_default_sysmem(1000 * mib, 1), 800 * mib);
+  assert_int_equal(grt__config_default_sysmem(1000 * mib, 2), 400 * mib);
+  assert_int_equal(grt__config_default_sysmem(1000 * mib, 0), 800 * mib);
+  assert_int_equal(grt__config_default_sysmem(1000 * mib, 3) % mib, 0);
+  assert_int_equal(grt__config_default_sysmem(0, 1), GRT_DEFAULT_SYSMEM_FALLBACK);
 }
 
 /* ---- precedence ---- */
@@ -190,7 +190,7 @@ static void test_config_precedence(void **state) {
   assert_int_equal(grt_config_set(cfg, "omps", "4"), 0);
   assert_int_equal(grt_config_set(cfg, "utility", "1"), 0);
   grt_settings_t s;
-  assert_int_equal(grt__settings_load(&s, cfg), 0);
+  assert_int_equal(grt__config_load(&s, cfg), 0);
   assert_int_equal(s.tiles, 7);
   assert_int_equal(s.source[key("tiles")], GRT_SRC_ENV);
   assert_int_equal(s.cpus, 3);
@@ -204,17 +204,17 @@ static void test_config_precedence(void **state) {
   assert_int_equal(s.fbmem, 0);
   assert_int_equal(s.source[key("fbmem")], GRT_SRC_DEFAULT);
   /* Without the explicit settings the file wins over env. */
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
   assert_int_equal(s.gpus, 2);
   assert_int_equal(s.source[key("gpus")], GRT_SRC_FILE);
   /* Without the file, env wins over defaults. */
   unsetenv("GRT_CONFIG");
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
   assert_int_equal(s.gpus, 1);
   assert_int_equal(s.source[key("gpus")], GRT_SRC_ENV);
   /* A later grt_config_set of the same key replaces the earlier one. */
   assert_int_equal(grt_config_set(cfg, "gpus", "6"), 0);
-  assert_int_equal(grt__settings_load(&s, cfg), 0);
+  assert_int_equal(grt__config_load(&s, cfg), 0);
   assert_int_equal(s.gpus, 6);
   grt_config_destroy(cfg);
 }
@@ -230,8 +230,8 @@ static void test_config_every_key_from_env(void **state) {
       {"GRT_LOGDIR", "/tmp/logs"}, {"GRT_NODES", "2"}, {"GRT_RANKS_PER_NODE", "3"}};
   for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) setenv(env[i][0], env[i][1], 1);
   grt_settings_t s;
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
-  for (int i = 0; i < grt__settings_nkeys(); i++) assert_int_equal(s.source[i], GRT_SRC_ENV);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
+  for (int i = 0; i < grt__config_nkeys(); i++) assert_int_equal(s.source[i], GRT_SRC_ENV);
   size_t mib = (size_t)1 << 20;
   assert_int_equal(s.cpus, 3);
   assert_int_equal(s.ompthreads, 4);
@@ -249,7 +249,7 @@ static void test_config_env_empty_is_unset(void **state) {
   setenv("GRT_CPUS", "", 1);
   setenv("GRT_SYSMEM", "  ", 1);
   grt_settings_t s;
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
   assert_int_equal(s.cpus, -1);
   assert_int_equal(s.source[key("cpus")], GRT_SRC_DEFAULT);
   assert_int_equal(s.source[key("sysmem")], GRT_SRC_DEFAULT);
@@ -268,7 +268,7 @@ static void test_config_file_syntax(void **state) {
            "min_cpu_chunk = +100\n"
            "tiles = 4"); /* no final newline */
   grt_settings_t s;
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
   assert_int_equal(s.cpus, 2);
   assert_int_equal(s.sysmem, (size_t)64 << 20);
   assert_string_equal(s.logdir, "/tmp/a # b \"q\" \\ \t\x01");
@@ -279,15 +279,15 @@ static void test_config_file_syntax(void **state) {
   assert_int_equal(s.tiles, 4);
   /* An unquoted string ends at '#' and is trimmed; an empty one is allowed. */
   use_file("logdir =   /var/log/x  # comment\n");
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
   assert_string_equal(s.logdir, "/var/log/x");
   use_file("logdir =\n");
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
   assert_string_equal(s.logdir, "");
   assert_int_equal(s.source[key("logdir")], GRT_SRC_FILE);
   /* An empty GRT_CONFIG means no file. */
   setenv("GRT_CONFIG", "", 1);
-  assert_int_equal(grt__settings_load(&s, NULL), 0);
+  assert_int_equal(grt__config_load(&s, NULL), 0);
 }
 
 /* ---- printing and round trip ---- */
@@ -297,12 +297,12 @@ static void load_printed(const grt_settings_t *in, grt_settings_t *out) {
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
   assert_non_null(f);
-  assert_int_equal(grt__settings_print(in, f), 0);
+  assert_int_equal(grt__config_print(in, f), 0);
   fclose(f);
   use_file(buf);
   free(buf);
-  assert_int_equal(grt__settings_load(out, NULL), 0);
-  for (int i = 0; i < grt__settings_nkeys(); i++) assert_int_equal(out->source[i], GRT_SRC_FILE);
+  assert_int_equal(grt__config_load(out, NULL), 0);
+  for (int i = 0; i < grt__config_nkeys(); i++) assert_int_equal(out->source[i], GRT_SRC_FILE);
   unsetenv("GRT_CONFIG");
 }
 
@@ -313,16 +313,16 @@ static void test_config_print_format(void **state) {
   assert_int_equal(grt_config_create(&cfg), 0);
   assert_int_equal(grt_config_set(cfg, "sysmem", "256"), 0);
   grt_settings_t s;
-  assert_int_equal(grt__settings_load(&s, cfg), 0);
+  assert_int_equal(grt__config_load(&s, cfg), 0);
   grt_config_destroy(cfg);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  assert_int_equal(grt__settings_print(&s, f), 0);
+  assert_int_equal(grt__config_print(&s, f), 0);
   fclose(f);
   int lines = 0;
   for (char *p = buf; *p; p++) lines += *p == '\n';
-  assert_int_equal(lines, grt__settings_nkeys());
+  assert_int_equal(lines, grt__config_nkeys());
   assert_non_null(strstr(buf, "cpus = -1  # default\n"));
   assert_non_null(strstr(buf, "gpus = 1  # environment GRT_GPUS\n"));
   assert_non_null(strstr(buf, "sysmem = 256  # explicit\n"));
@@ -332,14 +332,14 @@ static void test_config_print_format(void **state) {
   assert_non_null(strstr(buf, "logdir = \"\"  # default\n"));
   assert_non_null(strstr(buf, "ranks_per_node = 1  # default\n"));
   free(buf);
-  assert_int_equal(grt__settings_print(NULL, stdout), GRT_EINVAL);
-  assert_int_equal(grt__settings_print(&s, NULL), GRT_EINVAL);
+  assert_int_equal(grt__config_print(NULL, stdout), GRT_EINVAL);
+  assert_int_equal(grt__config_print(&s, NULL), GRT_EINVAL);
 }
 
 static void test_config_roundtrip_defaults(void **state) {
   (void)state;
   grt_settings_t a, b;
-  assert_int_equal(grt__settings_load(&a, NULL), 0);
+  assert_int_equal(grt__config_load(&a, NULL), 0);
   load_printed(&a, &b);
   assert_same_values(&a, &b);
 }
@@ -355,15 +355,15 @@ static void test_config_roundtrip_every_key(void **state) {
       {"dataflow", "yes"}, {"event", "on"},
       {"logdir", " /tmp/dir with spaces/# not a comment \"q\" \\back\\ \n\t\r\x7f\x1b end "},
       {"nodes", "16"}, {"ranks_per_node", "4"}};
-  assert_int_equal(sizeof kv / sizeof kv[0], (size_t)grt__settings_nkeys());
+  assert_int_equal(sizeof kv / sizeof kv[0], (size_t)grt__config_nkeys());
   grt_config_t *cfg;
   assert_int_equal(grt_config_create(&cfg), 0);
   for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
     assert_int_equal(grt_config_set(cfg, kv[i][0], kv[i][1]), 0);
   grt_settings_t a, b, c;
-  assert_int_equal(grt__settings_load(&a, cfg), 0);
+  assert_int_equal(grt__config_load(&a, cfg), 0);
   grt_config_destroy(cfg);
-  for (int i = 0; i < grt__settings_nkeys(); i++) assert_int_equal(a.source[i], GRT_SRC_EXPLICIT);
+  for (int i = 0; i < grt__config_nkeys(); i++) assert_int_equal(a.source[i], GRT_SRC_EXPLICIT);
   assert_string_equal(a.logdir, kv[18][1]);
   load_printed(&a, &b);
   assert_same_values(&a, &b);
@@ -459,11 +459,11 @@ static void test_config_bad_inputs(void **state) {
     switch (bc->src) {
     case BAD_ENV:
       setenv(bc->key, bc->value, 1);
-      rc = grt__settings_load(&s, NULL);
+      rc = grt__config_load(&s, NULL);
       break;
     case BAD_FILE:
       use_file(bc->value);
-      rc = grt__settings_load(&s, NULL);
+      rc = grt__config_load(&s, NULL);
       break;
     case BAD_EXPLICIT: {
       grt_config_t *cfg;
@@ -489,12 +489,12 @@ static void test_config_bad_file_path(void **state) {
   (void)state;
   setenv("GRT_CONFIG", "/nonexistent/dir/grt.conf", 1);
   grt_settings_t s;
-  assert_int_equal(grt__settings_load(&s, NULL), GRT_EINVAL);
+  assert_int_equal(grt__config_load(&s, NULL), GRT_EINVAL);
   assert_non_null(strstr(grt_last_error(), "GRT_CONFIG file /nonexistent/dir/grt.conf"));
   assert_non_null(strstr(grt_last_error(), "cannot open"));
   /* A directory opens but cannot be read as lines. */
   setenv("GRT_CONFIG", "/tmp", 1);
-  assert_int_equal(grt__settings_load(&s, NULL), GRT_EINVAL);
+  assert_int_equal(grt__config_load(&s, NULL), GRT_EINVAL);
   assert_non_null(strstr(grt_last_error(), "GRT_CONFIG file /tmp"));
 }
 
@@ -505,7 +505,7 @@ static void test_config_nul_byte_in_file(void **state) {
   memset(&s, 0, sizeof s);
   FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
   assert_non_null(f);
-  assert_int_equal(grt__settings_apply_stream(&s, f, "mem.conf"), GRT_EINVAL);
+  assert_int_equal(grt__config_apply_stream(&s, f, "mem.conf"), GRT_EINVAL);
   fclose(f);
   assert_non_null(strstr(grt_last_error(), "mem.conf:2"));
   assert_non_null(strstr(grt_last_error(), "NUL"));
@@ -525,9 +525,9 @@ static void test_config_api_misuse(void **state) {
   assert_int_equal(grt_config_set(cfg, "cpus", "3"), 0);
   assert_int_equal(grt_config_set(cfg, "cpus", "x"), GRT_EINVAL);
   grt_settings_t s;
-  assert_int_equal(grt__settings_load(&s, cfg), 0);
+  assert_int_equal(grt__config_load(&s, cfg), 0);
   assert_int_equal(s.cpus, 3);
-  assert_int_equal(grt__settings_load(NULL, cfg), GRT_EINVAL);
+  assert_int_equal(grt__config_load(NULL, cfg), GRT_EINVAL);
   grt_config_destroy(cfg);
   grt_config_destroy(NULL);
   /* A long value is clipped in the message, not overflowing it. */
@@ -553,7 +553,7 @@ static void test_config_error_leaves_output_untouched(void **state) {
   grt_settings_t s;
   memset(&s, 0x5a, sizeof s);
   setenv("GRT_CPUS", "bad", 1);
-  assert_int_equal(grt__settings_load(&s, NULL), GRT_EINVAL);
+  assert_int_equal(grt__config_load(&s, NULL), GRT_EINVAL);
   assert_int_equal(s.cpus, 0x5a5a5a5a);
 }
 
@@ -576,7 +576,7 @@ static void test_config_numeric_bounds(void **state) {
       {"nodes", GRT_MAX_NODES}, {"ranks_per_node", GRT_MAX_RANKS_PER_NODE},
   };
   /* 17 numeric keys; the other four are booleans and a string. */
-  assert_int_equal(sizeof bounds / sizeof bounds[0], (size_t)grt__settings_nkeys() - 4);
+  assert_int_equal(sizeof bounds / sizeof bounds[0], (size_t)grt__config_nkeys() - 4);
   for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
     char at[32], over[32], var[64], file[96], bound[32];
     snprintf(at, sizeof at, "%lld", bounds[i].max);
@@ -598,7 +598,8 @@ static void test_config_numeric_bounds(void **state) {
     } else {
       assert_int_equal(rc, 0);
       if (sim_rank) assert_int_equal(grt_config_set(cfg, "sim_ranks", "1048576"), 0);
-      if (grt__settings_load(&s, cfg) != 0) fail_msg("%s = %s: %s", bounds[i].key, at, grt_last_error());
+      if (grt__config_load(&s, cfg) != 0)
+        fail_msg("%s = %s: %s", bounds[i].key, at, grt_last_error());
     }
     /* One more is refused: explicitly, from the environment, from a file. */
     rc = grt_config_set(cfg, bounds[i].key, over);
@@ -610,13 +611,13 @@ static void test_config_numeric_bounds(void **state) {
     for (size_t k = 0; bounds[i].key[k]; k++)
       var[4 + k] = (char)toupper((unsigned char)bounds[i].key[k]), var[5 + k] = '\0';
     setenv(var, over, 1);
-    rc = grt__settings_load(&s, NULL);
+    rc = grt__config_load(&s, NULL);
     if (rc != GRT_EINVAL || !strstr(grt_last_error(), var))
       fail_msg("%s=%s: rc %d, \"%s\"", var, over, rc, grt_last_error());
     unsetenv(var);
     snprintf(file, sizeof file, "%s = %s\n", bounds[i].key, over);
     use_file(file);
-    rc = grt__settings_load(&s, NULL);
+    rc = grt__config_load(&s, NULL);
     if (rc != GRT_EINVAL || !strstr(grt_last_error(), bounds[i].key))
       fail_msg("file %s: rc %d, \"%s\"", file, rc, grt_last_error());
     unsetenv("GRT_CONFIG");
@@ -650,7 +651,7 @@ static void test_config_sim_ranks_too_many(void **state) {
 static void expect_bad_config_path(const char *path, const char *what) {
   setenv("GRT_CONFIG", path, 1);
   grt_settings_t s;
-  int rc = grt__settings_load(&s, NULL);
+  int rc = grt__config_load(&s, NULL);
   if (rc != GRT_EINVAL || !strstr(grt_last_error(), what) || !strstr(grt_last_error(), path))
     fail_msg("GRT_CONFIG=%s: rc %d, \"%s\" (expected \"%s\")", path, rc, grt_last_error(), what);
   unsetenv("GRT_CONFIG");
@@ -686,7 +687,7 @@ static void test_config_file_bounds(void **state) {
   assert_non_null(f);
   grt_settings_t s;
   memset(&s, 0, sizeof s);
-  assert_int_equal(grt__settings_apply_stream(&s, f, "wo.conf"), GRT_EINVAL);
+  assert_int_equal(grt__config_apply_stream(&s, f, "wo.conf"), GRT_EINVAL);
   fclose(f);
   assert_non_null(strstr(grt_last_error(), "wo.conf:1: read error"));
   /* The longest line the printer writes still loads: a 4095-byte logdir of
@@ -698,7 +699,7 @@ static void test_config_file_bounds(void **state) {
   assert_int_equal(grt_config_create(&cfg), 0);
   assert_int_equal(grt_config_set(cfg, "logdir", dir), 0);
   grt_settings_t a, b;
-  assert_int_equal(grt__settings_load(&a, cfg), 0);
+  assert_int_equal(grt__config_load(&a, cfg), 0);
   grt_config_destroy(cfg);
   load_printed(&a, &b);
   assert_string_equal(b.logdir, dir);

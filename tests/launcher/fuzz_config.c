@@ -1,7 +1,7 @@
 /* fuzz_config.c - fuzz harness for the runtime's GRT_CONFIG parser and grt_config_set.
  *
  * Properties checked on every input: no crash, no leak, no sanitizer report;
- * a file that loads prints back (grt__settings_print) to a file that loads to
+ * a file that loads prints back (grt__config_print) to a file that loads to
  * the same values; a failure always leaves a message that names the file. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +30,11 @@ const char *const fuzz_dict[] = {
 const size_t fuzz_ndict = sizeof fuzz_dict / sizeof fuzz_dict[0];
 
 static char *print(grt_settings_t *s) {
-  for (int i = 0; i < grt__settings_nkeys(); i++) s->source[i] = GRT_SRC_FILE;
+  for (int i = 0; i < grt__config_nkeys(); i++) s->source[i] = GRT_SRC_FILE;
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  if (!f || grt__settings_print(s, f) != 0) abort();
+  if (!f || grt__config_print(s, f) != 0) abort();
   fclose(f);
   return buf;
 }
@@ -43,7 +43,7 @@ static int apply(grt_settings_t *s, const char *text, size_t len) {
   if (len == 0) return 0; /* fmemopen rejects a zero size */
   FILE *f = fmemopen((void *)text, len, "r");
   if (!f) abort();
-  int rc = grt__settings_apply_stream(s, f, "fuzz.conf");
+  int rc = grt__config_apply_stream(s, f, "fuzz.conf");
   fclose(f);
   return rc;
 }
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static int have_base;
   if (!have_base) {
     unsetenv("GRT_CONFIG");
-    if (grt__settings_load(&base, NULL) != 0) {
+    if (grt__config_load(&base, NULL) != 0) {
       fprintf(stderr, "fuzz_config: cannot load defaults: %s\n", grt_last_error());
       abort();
     }

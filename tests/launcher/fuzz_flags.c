@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   f = fmemopen(conf, len, "r");
   grt_settings_t s;
   memset(&s, 0, sizeof s);
-  if (grt__settings_apply_stream(&s, f, "launcher.conf") != 0) {
+  if (grt__config_apply_stream(&s, f, "launcher.conf") != 0) {
     fprintf(stderr, "fuzz_flags: the runtime rejects the launcher's config: %s\n%s",
             grt_last_error(), conf);
     abort();

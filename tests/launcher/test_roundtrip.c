@@ -41,7 +41,7 @@ static char *print_settings(const grt_settings_t *s) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  assert_int_equal(grt__settings_print(s, f), 0);
+  assert_int_equal(grt__config_print(s, f), 0);
   fclose(f);
   return buf;
 }
@@ -80,7 +80,7 @@ static void write_and_load(const grt_launcher_opts_t *o, grt_settings_t *s, char
   /* Environment variables must not matter: the file sets every key. */
   setenv("GRT_CPUS", "77", 1);
   setenv("GRT_CONFIG", path, 1);
-  int rc = grt__settings_load(s, NULL);
+  int rc = grt__config_load(s, NULL);
   unlink(path);
   unsetenv("GRT_CONFIG");
   unsetenv("GRT_CPUS");
@@ -96,9 +96,9 @@ static void write_and_load(const grt_launcher_opts_t *o, grt_settings_t *s, char
  * case, the flag -- + the key with '-' for '_'. */
 static void test_roundtrip_each_key(void **state) {
   (void)state;
-  assert_int_equal(GRT_LK_COUNT, grt__settings_nkeys());
+  assert_int_equal(GRT_LK_COUNT, grt__config_nkeys());
   grt_settings_t d;
-  assert_int_equal(grt__settings_load(&d, NULL), 0);
+  assert_int_equal(grt__config_load(&d, NULL), 0);
   char *dflt_text = print_settings(&d), *dflt[GRT_LK_COUNT];
   split_lines(dflt_text, dflt);
   const char *args[GRT_LK_COUNT + 1];
@@ -107,7 +107,7 @@ static void test_roundtrip_each_key(void **state) {
   bool is_default[GRT_LK_COUNT] = {0};
   for (int i = 0; i < GRT_LK_COUNT; i++) {
     const char *name = grt_launcher_key_name(i);
-    assert_string_equal(name, grt__settings_key(i));
+    assert_string_equal(name, grt__config_key(i));
     char want[64] = "GRT_";
     size_t n = 4;
     for (const char *p = name; *p; p++) want[n++] = (char)toupper((unsigned char)*p);
@@ -253,7 +253,7 @@ static void test_roundtrip_defaults(void **state) {
   roundtrip(none);
   /* The launcher's defaults are the runtime's (sysmem aside: computed). */
   grt_settings_t d;
-  assert_int_equal(grt__settings_load(&d, NULL), 0);
+  assert_int_equal(grt__config_load(&d, NULL), 0);
   char *argv[] = {"grt", "./app", NULL};
   grt_launcher_opts_t o;
   char err[256];
@@ -275,7 +275,7 @@ static void test_roundtrip_defaults(void **state) {
       o.val[GRT_LK_SYSMEM].sysmem_auto = true;
       grt_launcher_resolve(&o, &m);
       assert_int_equal((size_t)o.val[GRT_LK_SYSMEM].num << 20,
-                       grt__settings_default_sysmem((size_t)avail << 20, rpn));
+                       grt__config_default_sysmem((size_t)avail << 20, rpn));
     }
   }
   grt_launcher_opts_free(&o);
@@ -323,7 +323,7 @@ static void test_roundtrip_every_flag(void **state) {
   f = fmemopen(buf, len, "r");
   grt_settings_t s;
   memset(&s, 0, sizeof s);
-  assert_int_equal(grt__settings_apply_stream(&s, f, "mem"), 0);
+  assert_int_equal(grt__config_apply_stream(&s, f, "mem"), 0);
   fclose(f);
   assert_int_equal(s.sysmem, (size_t)1099511627776ULL << 20);
   assert_int_equal(s.gpus, 1024);

@@ -1,4 +1,4 @@
-/* test_coalesce.c - grt__rects_coalesce keeps the exact union of a set of
+/* test_coalesce.c - grt__coherence_coalesce keeps the exact union of a set of
  * rectangles (the analysis of transfer nodes relies on it: a smaller union
  * would drop a dependence, a larger one add a false one). */
 #include <setjmp.h>
@@ -57,13 +57,13 @@ static void test_coalesce_stencil(void **state) {
                         rect2(64, 127, 64, 64),  rect2(64, 127, 127, 127), rect2(127, 127, 64, 64),
                         rect2(127, 127, 64, 127), rect2(127, 127, 127, 127)};
   grt_rects_t out = {0};
-  assert_int_equal(grt__rects_coalesce(&out, recv, 8), 0);
+  assert_int_equal(grt__coherence_coalesce(&out, recv, 8), 0);
   assert_int_equal(out.n, 4);
   int64_t vol = 0;
   for (int i = 0; i < out.n; i++) vol += grt_rect_volume(&out.v[i]);
   assert_int_equal(vol, 66 * 66 - 64 * 64); /* disjoint pieces stay disjoint */
   /* Appends after what out holds. */
-  assert_int_equal(grt__rects_coalesce(&out, send, 8), 0);
+  assert_int_equal(grt__coherence_coalesce(&out, send, 8), 0);
   assert_int_equal(out.n, 8);
   for (int i = 4; i < 8; i++) assert_true(grt_rect_volume(&out.v[i]) == 64);
   grt__rects_free(&out);
@@ -90,7 +90,7 @@ static void test_coalesce_random(void **state) {
       }
     }
     out.n = 0;
-    assert_int_equal(grt__rects_coalesce(&out, v, n), 0);
+    assert_int_equal(grt__coherence_coalesce(&out, v, n), 0);
     assert_true(out.n <= n);
     for (int i = 0; i < out.n; i++) assert_false(grt_rect_empty(&out.v[i]));
     assert_same_union(v, n, &out, ndim);

@@ -74,7 +74,7 @@ static void run_program(uint64_t seed, int nops, int nranks) {
       m.holders[i][j][0] = m.holders[i][j][1] = 0;
     }
   grt_coh_t c;
-  grt__coh_init(&c, nranks, (int)(seed % (uint64_t)nranks));
+  grt__coherence_init(&c, nranks, (int)(seed % (uint64_t)nranks));
   grt_rects_t rest = {0};
   int max_n = 0;
   for (int op = 0; op < nops; op++) {
@@ -84,7 +84,8 @@ static void run_program(uint64_t seed, int nops, int nranks) {
     /* Ranks from a small set, so that reads find holders often. */
     int rank = (int)(next() % 5) * (nranks / 5);
     if (kind < 4) { /* a write by one rank */
-      if (grt__coh_write(&c, &r, rank) < 0) fail_msg("seed %llu: write failed", (unsigned long long)seed);
+      if (grt__coherence_write(&c, &r, rank) < 0)
+        fail_msg("seed %llu: write failed", (unsigned long long)seed);
       for (int64_t i = r.lo[0]; i <= r.hi[0]; i++)
         for (int64_t j = r.lo[1]; j <= r.hi[1]; j++) {
           m.owner[i][j] = rank;
@@ -92,7 +93,8 @@ static void run_program(uint64_t seed, int nops, int nranks) {
           m.holders[i][j][1 - rank / 64] = 0;
         }
     } else if (kind == 4) { /* a replicated write */
-      if (grt__coh_everywhere(&c, &r) < 0) fail_msg("seed %llu: everywhere failed", (unsigned long long)seed);
+      if (grt__coherence_everywhere(&c, &r) < 0)
+        fail_msg("seed %llu: everywhere failed", (unsigned long long)seed);
       /* No tiled layer: the cells leave the map (valid everywhere). */
       for (int64_t i = r.lo[0]; i <= r.hi[0]; i++)
         for (int64_t j = r.lo[1]; j <= r.hi[1]; j++) m.owner[i][j] = -1;
@@ -101,7 +103,7 @@ static void run_program(uint64_t seed, int nops, int nranks) {
       for (int i = 0; i < N0; i++)
         for (int j = 0; j < N1; j++) s.src[i][j] = -1;
       rest.n = 0;
-      if (grt__coh_read_pieces(&c, &r, rank, on_xfer, &s, &rest) < 0)
+      if (grt__coherence_read_pieces(&c, &r, rank, on_xfer, &s, &rest) < 0)
         fail_msg("seed %llu: read failed", (unsigned long long)seed);
       static int in_rest[N0][N1];
       memset(in_rest, 0, sizeof in_rest);
@@ -149,8 +151,8 @@ static void run_program(uint64_t seed, int nops, int nranks) {
   /* The programs must reach past one index chunk, or they test nothing. */
   if (max_n <= GRT_COH_CHUNK) fail_msg("seed %llu: only %d live pieces", (unsigned long long)seed, max_n);
   grt__rects_free(&rest);
-  grt__coh_free(&c);
-  grt__coh_scratch_free();
+  grt__coherence_free(&c);
+  grt__coherence_scratch_free();
 }
 
 static void test_coherence_pieces_oracle(void **state) {
@@ -177,31 +179,31 @@ static void on_call(void *ctx, int src, int dst, const grt_rect_t *r, int64_t c,
 static void test_coherence_many_rows(void **state) {
   (void)state;
   grt_coh_t c;
-  grt__coh_init(&c, 2, 0);
+  grt__coherence_init(&c, 2, 0);
   enum { ROWS = 5000 };
   for (int t = 0; t < ROWS; t++) {
     grt_rect_t r = {2, {t, 0}, {t, 1}};
-    assert_int_equal(grt__coh_write(&c, &r, t % 2), 0);
+    assert_int_equal(grt__coherence_write(&c, &r, t % 2), 0);
   }
   assert_int_equal(c.n, ROWS);
   assert_int_equal(c.ndead, 0);
   calls_t s = {0};
   grt_rect_t q = {2, {1234, 0}, {1235, 1}};
-  assert_int_equal(grt__coh_read_pieces(&c, &q, 0, on_call, &s, NULL), 0);
+  assert_int_equal(grt__coherence_read_pieces(&c, &q, 0, on_call, &s, NULL), 0);
   assert_int_equal(s.n, 1); /* row 1235, from rank 1 */
   assert_int_equal(s.src, 1);
   assert_int_equal(s.r.lo[0], 1235);
   assert_int_equal(s.r.hi[0], 1235);
-  assert_true(grt__coh_pieces_meet(&c, &q));
+  assert_true(grt__coherence_pieces_meet(&c, &q));
   grt_rect_t out = {2, {ROWS, 0}, {ROWS + 5, 1}};
-  assert_false(grt__coh_pieces_meet(&c, &out));
+  assert_false(grt__coherence_pieces_meet(&c, &out));
   /* Overwriting everything kills every piece; compaction keeps one. */
   grt_rect_t all = {2, {0, 0}, {ROWS - 1, 1}};
-  assert_int_equal(grt__coh_write(&c, &all, 1), 0);
+  assert_int_equal(grt__coherence_write(&c, &all, 1), 0);
   assert_int_equal(c.n - c.ndead, 1);
   assert_true(c.n < ROWS);
-  grt__coh_free(&c);
-  grt__coh_scratch_free();
+  grt__coherence_free(&c);
+  grt__coherence_scratch_free();
 }
 
 /* ---- many pieces: the indexed subtraction against one at a time ---- */
@@ -304,14 +306,14 @@ static void test_coherence_subtract_many(void **state) {
       for (int i = 0; i < 1400; i++) cuts[n++] = (grt_rect_t){2, {3 * i, (int64_t)(next() % 3)}, {3 * i, 2}};
     }
     got.n = 0;
-    assert_int_equal(grt__rects_subtract(&got, &r, cuts, n), 0);
+    assert_int_equal(grt__coherence_subtract(&got, &r, cuts, n), 0);
     ref_subtract(&want, &r, cuts, n);
     check_same_list(&got, &want, "subtract", seed);
   }
   free(cuts);
   grt__rects_free(&got);
   grt__rects_free(&want);
-  grt__coh_scratch_free();
+  grt__coherence_scratch_free();
 }
 
 enum { XLOG = 60000 };
@@ -345,7 +347,7 @@ static void test_coherence_read_many_pieces(void **state) {
   for (uint64_t seed = 1; seed <= 6; seed++) {
     rng = seed * 0x2545f4914f6cdd1dull;
     grt_coh_t c;
-    grt__coh_init(&c, 2, 0);
+    grt__coherence_init(&c, 2, 0);
     c.tiled = true; /* so that the whole read hands back its rest */
     int n = 0;
     grt_rect_t all;
@@ -358,10 +360,11 @@ static void test_coherence_read_many_pieces(void **state) {
         for (int j = i % 2; j < 60; j += 2) cuts[n++] = (grt_rect_t){2, {i, j}, {i, j}};
     }
     if (seed > 2) shuffle(cuts, n);
-    for (int i = 0; i < n; i++) assert_int_equal(grt__coh_write(&c, &cuts[i], (int)(next() % 2)), 0);
+    for (int i = 0; i < n; i++)
+      assert_int_equal(grt__coherence_write(&c, &cuts[i], (int)(next() % 2)), 0);
     s->n = 0;
     rest.n = 0;
-    assert_int_equal(grt__coh_read_pieces(&c, &all, 0, on_log, s, &rest), 0);
+    assert_int_equal(grt__coherence_read_pieces(&c, &all, 0, on_log, s, &rest), 0);
     /* The pieces in slot order (no piece died: they are disjoint). */
     assert_int_equal(c.n, n);
     int x = 0;
@@ -377,16 +380,16 @@ static void test_coherence_read_many_pieces(void **state) {
     /* A second read by the same rank moves nothing, leaves the same rest. */
     s->n = 0;
     rest.n = 0;
-    assert_int_equal(grt__coh_read_pieces(&c, &all, 0, on_log, s, &rest), 0);
+    assert_int_equal(grt__coherence_read_pieces(&c, &all, 0, on_log, s, &rest), 0);
     assert_int_equal(s->n, 0);
     check_same_list(&rest, &want, "second read rest", seed);
-    grt__coh_free(&c);
+    grt__coherence_free(&c);
   }
   free(cuts);
   free(s);
   grt__rects_free(&rest);
   grt__rects_free(&want);
-  grt__coh_scratch_free();
+  grt__coherence_scratch_free();
 }
 
 /* The tiled layer with thousands of held / sent parts (3 ranks, a tile
@@ -408,8 +411,8 @@ static void test_coherence_tiled_many_held(void **state) {
                       .colors = {NR}};
     grt_sharding_t sh = {.ndim = 1, .shape = {NR}, .npoints = NR, .nranks = NR};
     for (int i = 0; i < NR; i++) {
-      grt__coh_init(&c[i], NR, i);
-      grt__coh_set_tiled(&c[i], &t, &sh);
+      grt__coherence_init(&c[i], NR, i);
+      grt__coherence_set_tiled(&c[i], &t, &sh);
     }
     for (int op = 0; op < 2500; op++) {
       int q = (int)(next() % NR);
@@ -426,7 +429,7 @@ static void test_coherence_tiled_many_held(void **state) {
       }
       for (int i = 0; i < NR; i++) {
         lg[i].n = 0;
-        assert_int_equal(grt__coh_read_tiled(&c[i], &r, q, on_log, &lg[i]), 0);
+        assert_int_equal(grt__coherence_read_tiled(&c[i], &r, q, on_log, &lg[i]), 0);
       }
       /* The reference, tile by tile in colour order. */
       want.n = 0;
@@ -466,14 +469,14 @@ static void test_coherence_tiled_many_held(void **state) {
     }
     assert_true(c[0].held.n > 32 && c[0].nsent > 32); /* the indexes were used */
     for (int i = 0; i < NR; i++) {
-      grt__coh_free(&c[i]);
+      grt__coherence_free(&c[i]);
       grt__rects_free(&ref_held[i]);
     }
   }
   free(lg);
   grt__rects_free(&want);
   grt__rects_free(&frag);
-  grt__coh_scratch_free();
+  grt__coherence_scratch_free();
 }
 
 int main(void) {

@@ -409,7 +409,7 @@ static void test_handles_million_launches_bounded(void **state) {
   for (int i = 0; i < 1000; i++) grt_launch_destroy(held[i]);
   long rss0 = rss_kib();
 #ifdef HAVE_POOL_COUNTERS
-  size_t launches0 = grt__pool_objects(rt, GRT_HK_LAUNCH);
+  size_t launches0 = grt__pools_objects(rt, GRT_HK_LAUNCH);
   assert_true(launches0 >= 1000);
 #endif
   for (long i = 0; i < n; i++) {
@@ -429,14 +429,14 @@ static void test_handles_million_launches_bounded(void **state) {
   long rss1 = rss_kib();
 #ifdef HAVE_POOL_COUNTERS
   printf("pooled: %zu launches, %zu futures; RSS %ld -> %ld KiB\n",
-         grt__pool_objects(rt, GRT_HK_LAUNCH), grt__pool_objects(rt, GRT_HK_FUTURE), rss0, rss1);
+         grt__pools_objects(rt, GRT_HK_LAUNCH), grt__pools_objects(rt, GRT_HK_FUTURE), rss0, rss1);
 #endif
   if (rss0 > 0 && rss1 > 0 && rss1 - rss0 > 64 * 1024)
     fail_msg("RSS grew from %ld KiB to %ld KiB", rss0, rss1);
 #ifdef HAVE_POOL_COUNTERS
-  assert_int_equal(grt__pool_objects(rt, GRT_HK_LAUNCH), launches0);
+  assert_int_equal(grt__pools_objects(rt, GRT_HK_LAUNCH), launches0);
   /* futures: at most those of the launches in flight at once */
-  assert_true(grt__pool_objects(rt, GRT_HK_FUTURE) < 100000);
+  assert_true(grt__pools_objects(rt, GRT_HK_FUTURE) < 100000);
 #endif
   assert_int_equal(grt_finalize(rt), 0);
 }
@@ -456,7 +456,7 @@ static void test_handles_million_stores_bounded(void **state) {
   for (int i = 0; i < 1000; i++) grt_store_destroy(held[i]);
   long rss0 = rss_kib();
 #ifdef HAVE_POOL_COUNTERS
-  size_t stores0 = grt__pool_objects(rt, GRT_HK_STORE);
+  size_t stores0 = grt__pools_objects(rt, GRT_HK_STORE);
   assert_true(stores0 >= 1000);
 #endif
   for (long i = 0; i < n; i++) {
@@ -469,7 +469,7 @@ static void test_handles_million_stores_bounded(void **state) {
   }
   long rss1 = rss_kib();
 #ifdef HAVE_POOL_COUNTERS
-  printf("pooled: %zu stores; RSS %ld -> %ld KiB\n", grt__pool_objects(rt, GRT_HK_STORE), rss0,
+  printf("pooled: %zu stores; RSS %ld -> %ld KiB\n", grt__pools_objects(rt, GRT_HK_STORE), rss0,
          rss1);
 #endif
   /* Kept as shells, 2 * 10^5 handles took 17 MiB and 2 * 10^6 took 293 MiB.
@@ -478,7 +478,7 @@ static void test_handles_million_stores_bounded(void **state) {
   if (rss0 > 0 && rss1 > 0 && rss1 - rss0 > 32 * 1024)
     fail_msg("RSS grew from %ld KiB to %ld KiB", rss0, rss1);
 #ifdef HAVE_POOL_COUNTERS
-  assert_int_equal(grt__pool_objects(rt, GRT_HK_STORE), stores0);
+  assert_int_equal(grt__pools_objects(rt, GRT_HK_STORE), stores0);
 #endif
   assert_int_equal(grt_finalize(rt), 0);
 }
