@@ -661,6 +661,42 @@ int grt__coherence_read_tiled(grt_coh_t *c, const grt_rect_t *r, int rank, grt_c
   return 0;
 }
 
+/* ---- what this rank holds ---- */
+
+bool grt__coherence_holds_any(const grt_coh_t *c, const grt_rect_t *r) {
+  if (grt_rect_empty(r)) return false;
+  grt_rects_t cuts = {0}, rest = {0};
+  bool any = false, oom = false;
+  FOR_EACH_NEAR(c, c->n, r, i, {
+    grt_rect_t in;
+    if (any || oom || !grt_rect_intersect(&c->v[i].r, r, &in)) continue;
+    if (has(c, &c->v[i], c->rank))
+      any = true;
+    else
+      oom = grt__rects_push(&cuts, &in) < 0;
+  })
+  if (!any && !oom) oom = grt__coherence_subtract(&rest, r, cuts.v, cuts.n) < 0;
+  /* Outside the pieces: everywhere without a tiled layer; else this
+   * rank's tiles and the copies it holds. Out of memory: keep it. */
+  if (!any && !oom && rest.n > 0) {
+    if (!c->tiled) any = true;
+    int64_t t0 = 0, t1 = 0;
+    if (c->tiled) grt__coherence_my_tiles(c, &t0, &t1);
+    for (int k = 0; k < rest.n && !any; k++) {
+      for (int64_t lin = t0; lin < t1 && !any; lin++) {
+        if (owner_of(c, lin) != c->rank) continue;
+        grt_rect_t tile;
+        grt__coherence_tile_rect(c, lin, &tile);
+        any = grt_rect_overlaps(&tile, &rest.v[k]);
+      }
+      for (int i = 0; i < c->held.n && !any; i++) any = grt_rect_overlaps(&c->held.v[i], &rest.v[k]);
+    }
+  }
+  grt__rects_free(&cuts);
+  grt__rects_free(&rest);
+  return any || oom;
+}
+
 /* ---- writes ---- */
 
 /* Removes r from every piece: outside parts are appended, pieces inside r

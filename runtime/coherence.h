@@ -120,6 +120,12 @@ void grt__coherence_my_tiles(const grt_coh_t *c, int64_t *lo, int64_t *hi);
 /* The rectangle of linear colour @p lin of the tiled layer. */
 void grt__coherence_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out);
 
+/* True when this rank (c->rank) holds a valid value of some element of
+ * @p r: a piece it holds, a part in no piece with no tiled layer (valid
+ * everywhere), one of its own tiles or a copy of another's it holds.
+ * Instances holding none of these can go (instances.h). */
+bool grt__coherence_holds_any(const grt_coh_t *c, const grt_rect_t *r);
+
 /* Rank @p rank wrote @p r: it alone holds it now. */
 int grt__coherence_write(grt_coh_t *c, const grt_rect_t *r, int rank);
 /* Every rank holds the same values of @p r (after a replicated write). */

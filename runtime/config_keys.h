@@ -53,8 +53,8 @@
     "zero-copy memory budget per rank")                                                          \
   X(REGMEM, regmem, MIB, 0, GRT_MAX_MEM_MIB, 0, RESOURCE, "--regmem", "MiB", "0",                \
     "registered memory budget per rank (not supported yet: 0 only)")                             \
-  X(EAGER_ALLOC_PERCENTAGE, eager_alloc_percentage, PERCENT, 0, 100, 50, RESOURCE,               \
-    "--eager-alloc-percentage", "PCT", "50", "share of each budget for eager allocations (0..100)") \
+  X(EAGER_ALLOC_PERCENTAGE, eager_alloc_percentage, PERCENT, 0, 100, 20, RESOURCE,               \
+    "--eager-alloc-percentage", "PCT", "20", "share of each budget for eager allocations (0..100)") \
   X(MIN_CPU_CHUNK, min_cpu_chunk, BYTES, 0, GRT_MAX_CHUNK_BYTES, 65536, NONE, NULL, "BYTES",     \
     "65536", "smallest per-CPU piece of an auto launch (bytes)")                                 \
   X(TILES, tiles, INT, 0, GRT_MAX_TILES, 0, NONE, NULL, "N", "0",                                \

@@ -41,7 +41,7 @@ int grt__gather_post(grt_runtime_t *rt, grt_op_t *op, int f) {
     size_t bytes = (size_t)grt_rect_volume(&r) * es;
     red_arrival_t *ra = calloc(1, sizeof *ra);
     void *buf = NULL;
-    if (!ra || grt__mem_alloc(&rt->mems[GRT_MEM_SYSMEM], bytes, &buf) < 0) {
+    if (!ra || grt__mem_alloc_eager(&rt->mems[GRT_MEM_SYSMEM], bytes, &buf) < 0) {
       free(ra);
       return grt__error(GRT_ENOMEM, "grt: out of memory for a gathered reduction buffer");
     }

@@ -80,12 +80,14 @@ void grt__op_unref(grt_op_t *op) {
   for (int i = 0; i < op->nscalars; i++)
     if (op->scalars[i].future) grt__future_unref(op->scalars[i].future);
   if (op->result) grt__future_unref(op->result);
-  for (int k = 0; k < op->nmat; k++)
+  for (int k = 0; k < op->nmat; k++) {
     if (op->points[k].redbuf)
       for (int i = 0; i < op->nargs; i++)
         if (op->points[k].redbuf[i])
-          grt__mem_free(&op->rt->mems[GRT_MEM_SYSMEM], op->points[k].redbuf[i],
-                        op->points[k].redbytes[i]);
+          grt__mem_free_eager(&op->rt->mems[GRT_MEM_SYSMEM], op->points[k].redbuf[i],
+                              op->points[k].redbytes[i]);
+    for (int i = 0; i < op->nargs; i++) grt__inst_unref(op->points[k].inst[i]);
+  }
   futx_free(op);
   free(op->fail_msg);
   free(op->ret);
@@ -105,6 +107,7 @@ grt_op_t *grt__op_alloc(grt_runtime_t *rt, int nargs_, int nscalars, size_t sbuf
   size_t o_sptr = CARVE(np * nsc, const void *);
   size_t o_red = CARVE(nfolds ? np * nargs : 0, void *);
   size_t o_redb = CARVE(nfolds ? np * nargs : 0, size_t);
+  size_t o_inst = CARVE(np * nargs, grt_instance_t *);
   size_t o_folds = CARVE((size_t)nfolds, grt_fold_t);
   size_t o_fact = CARVE((size_t)nfolds, bool);
   size_t o_fgat = CARVE((size_t)nfolds, bool);
@@ -126,8 +129,10 @@ grt_op_t *grt__op_alloc(grt_runtime_t *rt, int nargs_, int nscalars, size_t sbuf
   const void **sptr = (const void **)(base + o_sptr);
   void **red = (void **)(base + o_red);
   size_t *redb = (size_t *)(base + o_redb);
+  grt_instance_t **inst = (grt_instance_t **)(base + o_inst);
   for (size_t p = 0; p < np; p++) {
     op->points[p].ctx.args = bufs + p * nargs;
+    op->points[p].inst = inst + p * nargs;
     op->points[p].ctx.scalars = sptr + p * nsc;
     if (nfolds) {
       op->points[p].redbuf = red + p * nargs;
@@ -332,7 +337,7 @@ typedef struct red_sent {
 static void red_sent_done(void *arg, size_t bytes) {
   red_sent_t *rs = arg;
   (void)bytes;
-  grt__mem_free(&rs->rt->mems[GRT_MEM_SYSMEM], rs->buf, rs->bytes);
+  grt__mem_free_eager(&rs->rt->mems[GRT_MEM_SYSMEM], rs->buf, rs->bytes);
   free(rs);
 }
 
@@ -371,7 +376,7 @@ static void for_each_run(int ndim, const int64_t *lo, const int64_t *hi,
 
 typedef struct fold_visit {
   const grt_arg_t *arg;
-  const grt_store_root_t *root;
+  const grt_instance_t *inst;    /* the point's instance: where its rect lives */
   size_t esize;
   const unsigned char *src;
   grt_fold_fn fold;
@@ -381,9 +386,9 @@ typedef struct fold_visit {
 static void fold_run(void *data, const int64_t *pt, int64_t len, int64_t k) {
   fold_visit_t *v = data;
   int64_t vs[GRT_MAX_DIM];
-  int64_t off = grt__tf_layout(&v->arg->tf, v->root->strides, pt, vs);
+  int64_t off = grt__tf_layout(&v->arg->tf, v->inst->strides, pt, vs) - v->inst->base;
   int64_t step = vs[v->arg->ndim - 1];
-  unsigned char *dst = (unsigned char *)v->root->data + off * (int64_t)v->esize;
+  unsigned char *dst = v->inst->data + off * (int64_t)v->esize;
   const unsigned char *src = v->src + k * (int64_t)v->esize;
   if (step == 1) {
     v->fold(dst, src, (size_t)len);
@@ -398,15 +403,16 @@ static void fold_body(grt_runtime_t *rt, grt_fold_t *f) {
   if (op->aborted) return;
   const grt_arg_t *a = &op->args[f->arg];
   const void *identity;
-  fold_visit_t v = {.arg = a, .root = a->root, .esize = grt_type_size(a->root->type)};
+  fold_visit_t v = {.arg = a, .esize = grt_type_size(a->root->type)};
   if (grt__redop_lookup(rt, a->redop, a->root->type, &identity, &v.fold) < 0) return;
   for (int k = 0; k < op->nmat; k++) { /* point order */
     grt_point_t *pt = &op->points[k];
     if (!pt->redbuf[f->arg]) continue;
     const grt_buffer_t *b = &pt->ctx.args[f->arg];
     v.src = pt->redbuf[f->arg];
-    for_each_run(a->ndim, b->lo, b->hi, fold_run, &v);
-    grt__mem_free(&rt->mems[GRT_MEM_SYSMEM], pt->redbuf[f->arg], pt->redbytes[f->arg]);
+    v.inst = pt->inst[f->arg];
+    if (v.inst) for_each_run(a->ndim, b->lo, b->hi, fold_run, &v);
+    grt__mem_free_eager(&rt->mems[GRT_MEM_SYSMEM], pt->redbuf[f->arg], pt->redbytes[f->arg]);
     pt->redbuf[f->arg] = NULL;
   }
 }
@@ -430,7 +436,7 @@ static int make_redbuf(grt_runtime_t *rt, grt_point_t *pt, int i) {
   for (int d = 0; d < a->ndim; d++) vol *= b->hi[d] >= b->lo[d] ? b->hi[d] - b->lo[d] + 1 : 0;
   size_t bytes = (size_t)vol * esize;
   void *buf;
-  int rc = grt__mem_alloc(&rt->mems[GRT_MEM_SYSMEM], bytes, &buf);
+  int rc = grt__mem_alloc_eager(&rt->mems[GRT_MEM_SYSMEM], bytes, &buf);
   if (rc < 0) return rc;
   const void *identity;
   grt_fold_fn fold;

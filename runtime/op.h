@@ -70,6 +70,8 @@ typedef struct grt_point {
   grt_task_context_t ctx;
   void **redbuf;                 /* per arg: private reduction buffer or NULL */
   size_t *redbytes;
+  grt_instance_t **inst;         /* per arg: the instance its buffer (or its
+                                  * fold) uses, referenced; NULL when none */
 } grt_point_t;
 
 /* A fold: folds the points' private buffers of one reduction argument into

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "grt_error.h"
 #include "graph.h"
+#include "instances.h"
 #include "launch.h"
 #include "library.h"
 #include "op.h"
@@ -172,10 +173,20 @@ struct grt_mapping {
   grt_store_t view;              /* a copy of the mapped view (not a handle) */
   grt_privilege_t priv;
   grt_store_root_t *root;
+  grt_instance_t *inst;          /* referenced until unmap; NULL for an empty view */
   void *ptr;
   int ndim;
   int64_t strides[GRT_MAX_DIM];
 };
+
+/* The root box of all of view @p s into @p box; true when the view is empty. */
+static bool view_box(const grt_store_t *s, grt_rect_t *box) {
+  grt_rect_t r = {.ndim = s->ndim};
+  for (int d = 0; d < s->ndim; d++) r.hi[d] = s->shape[d] - 1;
+  if (grt_rect_empty(&r)) return true;
+  grt__instances_view_box(&s->tf, s->root->ndim, &r, box);
+  return false;
+}
 
 GRT_EXPORT int grt_store_map(grt_store_t *h, grt_privilege_t priv, grt_mapping_t **out) {
   const char *fn = "grt_store_map";
@@ -190,7 +201,12 @@ GRT_EXPORT int grt_store_map(grt_store_t *h, grt_privilege_t priv, grt_mapping_t
   grt_runtime_t *rt = s->root->rt;
   if ((rc = grt__store_api_check(rt, fn)) < 0) return rc;
   if ((rc = grt__check_sync(rt, GRT_CHECK_MAP, s->root->id, NULL)) < 0) return rc;
-  if ((rc = grt__root_ensure_instance(s->root, &rt->mems[GRT_MEM_SYSMEM])) < 0) return rc;
+  /* One instance holding the view's box on this rank (grown over whatever
+   * this rank held of it); the plan then brings in what it lacks. */
+  grt_rect_t box;
+  bool empty = view_box(s, &box);
+  grt_instance_t *in = NULL;
+  if (!empty && (rc = grt__instances_ensure(rt, s->root, &box, &in)) < 0) return rc;
   bool fresh;
   grt_mapping_t *m = grt__pools_get(rt, GRT_HK_MAPPING, sizeof *m, &fresh);
   if (!m) return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
@@ -207,9 +223,17 @@ GRT_EXPORT int grt_store_map(grt_store_t *h, grt_privilege_t priv, grt_mapping_t
   grt__root_acquire(s->root);
   m->ndim = s->ndim;
   int64_t zero[GRT_MAX_DIM] = {0};
-  int64_t off = grt__tf_layout(&s->tf, s->root->strides, zero, m->strides);
-  m->ptr = s->root->volume ? (char *)s->root->data + off * (int64_t)grt_type_size(s->root->type)
-                           : s->root->data;
+  m->inst = NULL;
+  if (empty) {
+    static _Alignas(64) unsigned char nowhere[64];
+    grt__tf_layout(&s->tf, s->root->strides, zero, m->strides);
+    m->ptr = nowhere;
+  } else {
+    if (!(in = grt__inst_set_find(&s->root->insts, &box))) grt__instances_lost(rt, s->root, &box);
+    grt__inst_ref(in);
+    m->inst = in;
+    m->ptr = grt__instances_bind(in, &s->tf, zero, grt_type_size(s->root->type), m->strides);
+  }
   *out = grt__handle_of(m);
   return rc;
 }
@@ -239,6 +263,7 @@ GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *h) {
   /* Every rank wrote the same values through its mapping (one program). */
   if (m->rt->nranks > 1 && m->priv != GRT_READ) rc = grt__plan_everywhere(m->rt, &m->view);
   grt__graph_complete(&m->rt->graph, m->wait);
+  grt__inst_unref(m->inst);
   grt__root_release(m->root);
   grt__handle_release(m);
   grt__pools_put(m->rt, m);

@@ -9,6 +9,7 @@
 #include "plan.h"
 
 #include "analysis.h"
+#include "instances.h"
 #include "runtime.h"
 #include "xfer.h"
 
@@ -471,6 +472,14 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
   bool sorted = true;
   for (int i = 1; i < pl->n && sorted; i++) sorted = cmp_xfer(&pl->v[i - 1], &pl->v[i]) <= 0;
   if (!sorted) qsort(pl->v, (size_t)pl->n, sizeof *pl->v, cmp_xfer);
+  /* Every rectangle gets its instance before any node is bound to one: a
+   * send of values held in two instances grows them into one. */
+  for (int i = 0; i < pl->n; i++) {
+    grt_instance_t *in;
+    if (grt_rect_empty(&pl->v[i].r)) continue;
+    int rc = grt__instances_ensure(rt, pl->roots[pl->v[i].root_slot], &pl->v[i].r, &in);
+    if (rc < 0) return rc;
+  }
   for (int i = 0; i < pl->n;) {
     int j = i, nm = 0;
     for (; j < pl->n && same_node(&pl->v[i], &pl->v[j]); j++)
@@ -495,6 +504,7 @@ static int make_nodes(grt_runtime_t *rt, plan_t *pl) {
       x->msgs[x->nmsgs - 1].bytes += b;
       x->bytes += b;
     }
+    grt__xfer_bind(rt, x);
     int rc = grt__xfer_post(rt, x);
     if (rc < 0) return rc;
     i = j;

@@ -124,8 +124,10 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   const size_t budgets[GRT_MEM_KIND_COUNT] = {
       rt->settings.sysmem, rt->settings.numamem, rt->settings.fbmem,
       rt->settings.zcmem, rt->settings.regmem};
-  for (int k = 0; k < GRT_MEM_KIND_COUNT; k++)
+  for (int k = 0; k < GRT_MEM_KIND_COUNT; k++) {
     grt__mem_init(&rt->mems[k], (grt_mem_kind_t)k, budgets[k]);
+    grt__mem_set_eager(&rt->mems[k], rt->settings.eager_alloc_percentage);
+  }
   if (ctx_rc < 0) {
     rc = grt__error(GRT_ENOMEM, "grt_init: out of host memory");
     goto fail;
@@ -254,5 +256,26 @@ GRT_EXPORT int grt_memory_usage(const grt_runtime_t *rt, grt_mem_kind_t kind, si
     return grt__error(GRT_EINVAL, "grt_memory_usage: kind %d is not a memory kind", (int)kind);
   if (used) *used = atomic_load(&rt->mems[kind].used);
   if (budget) *budget = rt->mems[kind].budget;
+  return 0;
+}
+
+GRT_EXPORT int grt_memory_info(const grt_runtime_t *rt, grt_mem_kind_t kind,
+                               grt_memory_info_t *out) {
+  int rc = runtime_live_check(rt, "grt_memory_info");
+  if (rc < 0) return rc;
+  if ((int)kind < 0 || kind >= GRT_MEM_KIND_COUNT)
+    return grt__error(GRT_EINVAL, "grt_memory_info: kind %d is not a memory kind", (int)kind);
+  if (!out) return grt__error(GRT_EINVAL, "grt_memory_info: out is NULL");
+  const grt_memory_t *m = &rt->mems[kind];
+  *out = (grt_memory_info_t){
+      .budget = m->budget,
+      .instance_used = atomic_load(&m->inst.used),
+      .instance_budget = m->inst.budget,
+      .instance_peak = atomic_load(&m->inst.peak),
+      .instance_count = atomic_load(&m->inst.count),
+      .eager_used = atomic_load(&m->eager.used),
+      .eager_budget = m->eager.budget,
+      .eager_peak = atomic_load(&m->eager.peak),
+  };
   return 0;
 }

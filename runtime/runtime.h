@@ -83,6 +83,9 @@ struct grt_runtime {
   pthread_mutex_t fail_mu;
   char fail_msg[256];
   uint64_t alias_copies;           /* replicated: readers given a copy by alias.c */
+  uint64_t inst_made;              /* app thread: instances made (instances.c) */
+  uint64_t inst_migrations;        /*   ... migrations (growth) */
+  uint64_t inst_retired;           /*   ... instances retired as stale */
   grt_rects_t alias_img;           /* alias.c scratch (app thread) */
 };
 

@@ -9,6 +9,7 @@
 #include "analysis.h"
 #include "check.h"
 #include "gather.h"
+#include "instances.h"
 #include "plan.h"
 #include "grt_error.h"
 #include "future.h"
@@ -138,43 +139,28 @@ static int partition_launch(grt_launch_t *l, grt_proc_kind_t kind) {
 
 /* ---- building the operation ---- */
 
+/* The shape of a point's buffer; its address comes with bind_op. */
 static void fill_buffer(const grt_arg_t *a, const grt_rect_t *r, grt_buffer_t *b) {
   grt_store_root_t *root = a->root;
   b->ndim = a->ndim;
   b->type = root->type;
   memset(b->lo, 0, sizeof b->lo);
   memset(b->hi, 0, sizeof b->hi);
-  memset(b->stride, 0, sizeof b->stride);
   for (int d = 0; d < a->ndim; d++) {
     b->lo[d] = r->lo[d];
     b->hi[d] = r->hi[d];
   }
-  if (grt_rect_empty(r) || !root->data) {
-    grt__tf_layout(&a->tf, root->strides, (int64_t[GRT_MAX_DIM]){0}, b->stride);
-    b->ptr = root->data;
-    return;
-  }
-  int64_t off = grt__tf_layout(&a->tf, root->strides, r->lo, b->stride);
-  b->ptr = (char *)root->data + off * (int64_t)grt_type_size(root->type);
+  /* No instance (an empty rect, another rank's point): the root's row-major
+   * strides and an address nothing may read through. */
+  static _Alignas(64) unsigned char nowhere[64];
+  memset(b->stride, 0, sizeof b->stride);
+  grt__tf_layout(&a->tf, root->strides, (int64_t[GRT_MAX_DIM]){0}, b->stride);
+  b->ptr = nowhere;
 }
 
 /* ---- submit: the steps of turning a launch into an op ----
  *
  * partition_launch (above), then grt__alias_resolve, then: */
-
-/* Instances first: a budget error leaves nothing half-submitted. */
-static int ensure_instances(grt_launch_t *l) {
-  grt_runtime_t *rt = l->rt;
-  for (int i = 0; i < l->nargs; i++) {
-    int rc = grt__root_ensure_instance(l->args[i].root, &rt->mems[GRT_MEM_SYSMEM]);
-    if (rc < 0) {
-      char msg[512];
-      snprintf(msg, sizeof msg, "%s", grt_last_error());
-      return grt__error(rc, "grt_launch_submit: argument %d: %s", i, msg);
-    }
-  }
-  return 0;
-}
 
 /* Which points of the launch this rank runs and materializes. */
 typedef struct shape {
@@ -323,6 +309,104 @@ static void place_nodes(grt_op_t *op, bool any_gather) {
     if (op->fold_active[fo] && grt__graph_insert(&rt->graph, &op->folds[fo].node) < 0) abort();
 }
 
+/* ---- instances: which the op's points use, and binding them ---- */
+
+/* Whether materialized point @p p's argument @p i needs an instance here:
+ * a point this rank runs (unless the argument is a reduction folded on
+ * rank 0), and on rank 0 every point of a gathered reduction (its fold). */
+static bool needs_instance(const grt_op_t *op, int p, int i) {
+  const grt_arg_t *a = &op->args[i];
+  bool gathered = op->rt->nranks > 1 && a->priv == GRT_REDUCE && grt__op_arg_gathers(a, op->npoints);
+  if (gathered) return op->rt->rank == 0;
+  return p >= op->l0 && p < op->l1 && grt__op_local(op, p);
+}
+
+static bool point_box(const grt_op_t *op, int p, int i, grt_rect_t *box) {
+  const grt_arg_t *a = &op->args[i];
+  const grt_buffer_t *b = &grt__op_point((grt_op_t *)op, p)->ctx.args[i];
+  grt_rect_t r = {.ndim = a->ndim};
+  memcpy(r.lo, b->lo, sizeof r.lo);
+  memcpy(r.hi, b->hi, sizeof r.hi);
+  if (grt_rect_empty(&r)) return false;
+  grt__instances_view_box(&a->tf, a->root->ndim, &r, box);
+  return true;
+}
+
+/* Makes (or grows) the instances this rank's points use, before any is
+ * bound: a growth would move what an earlier binding points into. The
+ * boxes of one root are first widened by the margin (instances.h) and
+ * merged where they meet, so neighbouring tiles of this rank get one
+ * instance at once, and a later halo read of them fits it: no growth. */
+static int ensure_op_instances(grt_op_t *op) {
+  grt_runtime_t *rt = op->rt;
+  enum { MAXBOX = 64 };
+  grt_rect_t box[MAXBOX];
+  for (int i = 0; i < op->nargs; i++) {
+    grt_store_root_t *root = op->args[i].root;
+    bool first = true;
+    for (int j = 0; j < i; j++) first &= op->args[j].root != root;
+    if (!first) continue;
+    int n = 0, rc = 0;
+    for (int j = i; j < op->nargs && rc == 0; j++) {
+      if (op->args[j].root != root) continue;
+      for (int p = op->p0; p < op->p0 + op->nmat && rc == 0; p++) {
+        grt_rect_t b;
+        if (!needs_instance(op, p, j) || !point_box(op, p, j, &b)) continue;
+        if (grt__inst_set_find(&root->insts, &b)) continue; /* fits already */
+        grt__instances_margin(rt, root, &b);
+        if (n == MAXBOX) { /* many points: one at a time */
+          grt_instance_t *in;
+          rc = grt__instances_ensure(rt, root, &b, &in);
+        } else {
+          box[n++] = b;
+        }
+      }
+    }
+    if (rc == 0) n = grt__instances_merge(box, n);
+    for (int k = 0; k < n && rc == 0; k++) {
+      grt_instance_t *in;
+      rc = grt__instances_ensure(rt, root, &box[k], &in);
+    }
+    if (rc < 0) {
+      char msg[768];
+      snprintf(msg, sizeof msg, "%s", grt_last_error());
+      return grt__error(rc, "grt_launch_submit: argument %d: %s", i, msg);
+    }
+  }
+  return 0;
+}
+
+/* Points the buffers at their instances (every ensure of the op is done). */
+static void bind_op(grt_op_t *op) {
+  for (int p = op->p0; p < op->p0 + op->nmat; p++) {
+    grt_point_t *pt = grt__op_point(op, p);
+    for (int i = 0; i < op->nargs; i++) {
+      grt_rect_t box;
+      if (!needs_instance(op, p, i) || !point_box(op, p, i, &box)) continue;
+      grt_arg_t *a = &op->args[i];
+      grt_instance_t *in = grt__inst_set_find(&a->root->insts, &box);
+      if (!in) grt__instances_lost(op->rt, a->root, &box);
+      grt__inst_ref(in);
+      pt->inst[i] = in;
+      grt_buffer_t *b = &pt->ctx.args[i];
+      b->ptr = grt__instances_bind(in, &a->tf, b->lo, grt_type_size(a->root->type), b->stride);
+    }
+  }
+}
+
+/* Retires the instances the op's writes left stale on this rank. */
+static void sweep_op(grt_op_t *op) {
+  grt_runtime_t *rt = op->rt;
+  if (rt->nranks == 1) return;
+  for (int i = 0; i < op->nargs; i++) {
+    grt_store_root_t *root = op->args[i].root;
+    grt_root_state_t *st = root->rt_state;
+    bool first = true;
+    for (int j = 0; j < i; j++) first &= op->args[j].root != root;
+    if (op->args[i].priv != GRT_READ && first && st) grt__instances_sweep(rt, root, &st->coh);
+  }
+}
+
 /* Edges the analysis does not make: each fold after the op's points and
  * the root's previous fold (folds on a root run in program order), each
  * point after the futures it reads; posts gathered reductions' receives. */
@@ -380,12 +464,16 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   grt_runtime_t *rt = l->rt;
   int rc = partition_launch(l, kind);
   if (rc == 0) rc = grt__alias_resolve(l, grt__submit_copy);
-  if (rc == 0) rc = ensure_instances(l);
   shape_t o;
   if (rc == 0) rc = shard_points(l, &o);
   if (rc < 0) return rc;
   grt_op_t *op = build_op(l, fn, kind, &o);
   if (!op) return grt__error(GRT_ENOMEM, "grt_launch_submit: out of host memory");
+  /* Instances before the nodes: a budget error leaves nothing half-submitted. */
+  if ((rc = ensure_op_instances(op)) < 0) {
+    grt__op_unref(op);
+    return rc;
+  }
   if (result) {
     op->result = grt__future_new(rt);
     if (!op->result) {
@@ -396,7 +484,9 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
   }
   place_nodes(op, o.any_gather);
   if (rt->nranks > 1) rc = grt__plan_op(rt, op);
+  bind_op(op);
   if (rc == 0) rc = grt__analysis_op(rt, op, grt__plan_xfers_analyze);
+  sweep_op(op);
   /* Edges may already point at the op's nodes: it cannot be taken back.
    * Run it with its hold released but mark it failed, so nothing hangs. */
   if (rc < 0) op->aborted = true;

@@ -29,12 +29,15 @@ typedef struct grt_xfer {
   grt_node_t node; /* first: the node is freed with free() after draining */
   grt_store_root_t *root;  /* referenced until the node has run */
   bool is_send;
+  bool failed;             /* staging refused: runs as a no-op */
   uint64_t tag;
   unsigned char *buf;      /* receive: the messages, back to back */
   size_t bytes;
   atomic_int sends_left;  /* send: messages not yet handed back; buf freed at 0 */
   int nmsgs;
   grt_xmsg_t *msgs;       /* after rects, in the same block */
+  grt_instance_t **inst;  /* per rect: the instance packed from or unpacked
+                           * into, referenced (grt__xfer_bind); after msgs */
   int nrects;
   grt_rect_t rects[];
 } grt_xfer_t;
@@ -44,6 +47,9 @@ typedef struct grt_xfer {
  * of memory. Application thread. */
 grt_xfer_t *grt__xfer_new(grt_runtime_t *rt, grt_store_root_t *root, bool is_send, uint64_t tag,
                           int nrects, int nmsgs);
+/* Points each rectangle at the instance holding it (made by the plan) and
+ * references them until the node has run. */
+void grt__xfer_bind(grt_runtime_t *rt, grt_xfer_t *x);
 /* Enters the filled node into the graph (id table, outstanding count) and,
  * for a receive, posts its messages. The caller still holds the node's
  * submission hold (released with the op, grt__plan_xfers_release). */

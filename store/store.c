@@ -36,25 +36,43 @@ void grt__root_release(grt_store_root_t *root) {
   if (before != 1) return;
   forget_attached(root);
   if (root->release) root->release(root);
-  if (root->data && !root->attached && root->mem)
-    grt__mem_free(root->mem, root->data, root->bytes);
+  grt__inst_set_free(&root->insts);
   free(root);
 }
 
-/* The caller (the runtime) serializes calls for one root. An attached root
- * already has its data (NULL only for an empty attached store). */
-int grt__root_ensure_instance(grt_store_root_t *root, grt_memory_t *mem) {
-  if (root->data || root->attached) return 0;
-  if (!mem)
-    return grt__error(GRT_EINVAL, "grt__root_ensure_instance: mem is NULL for store %llu",
-                      (unsigned long long)root->id);
-  void *p = NULL;
-  size_t bytes = (size_t)root->volume * root->type->size;
-  int rc = grt__mem_alloc(mem, bytes, &p);
-  if (rc < 0) return rc;
-  root->data = p;
-  root->bytes = bytes;
-  root->mem = mem;
+void grt__root_rect(const grt_store_root_t *root, grt_rect_t *out) {
+  memset(out, 0, sizeof *out);
+  out->ndim = root->ndim;
+  for (int d = 0; d < root->ndim; d++) out->hi[d] = root->shape[d] - 1;
+}
+
+grt_instance_t *grt__root_whole(const grt_store_root_t *root) {
+  grt_rect_t whole;
+  grt__root_rect(root, &whole);
+  if (grt_rect_empty(&whole)) return NULL;
+  return grt__inst_set_find(&root->insts, &whole);
+}
+
+int grt__root_whole_instance(grt_store_root_t *root, grt_memory_t *mem, grt_instance_t **out) {
+  grt_instance_t *in = grt__root_whole(root);
+  grt_rect_t whole;
+  grt__root_rect(root, &whole);
+  if (out) *out = NULL;
+  if (!in && !grt_rect_empty(&whole)) {
+    if (!mem)
+      return grt__error(GRT_EINVAL, "grt__root_whole_instance: mem is NULL for store %llu",
+                        (unsigned long long)root->id);
+    if (root->insts.n > 0)
+      return grt__error(GRT_EINVAL, "grt__root_whole_instance: store %llu has partial instances",
+                        (unsigned long long)root->id);
+    int rc = grt__inst_alloc(mem, &whole, root->type->size, &in);
+    if (rc < 0) return rc;
+    if ((rc = grt__inst_set_add(&root->insts, in)) < 0) {
+      grt__inst_unref(in);
+      return rc;
+    }
+  }
+  if (out) *out = in;
   return 0;
 }
 
@@ -142,8 +160,21 @@ static int store_new(const char *fn, grt_store_ctx_t *ctx, const grt_type_t *typ
   grt_store_root_t *root = calloc(1, sizeof *root);
   grt_transform_t tf;
   grt__tf_identity(&tf, ndim);
-  grt_store_t *s = root ? handle_new(ctx, root, ndim, shape, &tf) : NULL;
+  grt_instance_t *app = NULL;
+  if (root && attached && volume > 0) {
+    grt_rect_t whole = {.ndim = ndim};
+    for (int d = 0; d < ndim; d++) whole.hi[d] = shape[d] - 1;
+    if ((app = grt__inst_wrap(buffer, &whole, type->size)) &&
+        grt__inst_set_add(&root->insts, app) < 0) {
+      grt__inst_unref(app);
+      app = NULL;
+    }
+  }
+  grt_store_t *s = root && (app || !attached || volume == 0)
+                       ? handle_new(ctx, root, ndim, shape, &tf)
+                       : NULL;
   if (!s) {
+    if (root) grt__inst_set_free(&root->insts);
     free(root);
     return grt__error(GRT_ENOMEM, "%s: out of host memory", fn);
   }
@@ -164,8 +195,6 @@ static int store_new(const char *fn, grt_store_ctx_t *ctx, const grt_type_t *typ
   root->id = ++ctx->next_id;
   if (attached) {
     root->attached = true;
-    root->data = buffer;
-    root->bytes = (size_t)volume * type->size;
     pthread_mutex_lock(&ctx->attached_lock);
     root->next_attached = ctx->attached;
     ctx->attached = root;

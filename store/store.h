@@ -8,6 +8,7 @@
 
 #include "grt.h"
 #include "handle.h"
+#include "instance.h"
 #include "memory.h"
 #include "store_ctx.h"
 #include "transform.h"
@@ -21,10 +22,12 @@
  * every rank's buffer (the context's root_orphaned callback). When `refs`
  * drops to zero the root leaves its context's attached list, calls its
  * `release` hook (set by the runtime: it frees the runtime's per-root
- * state) and then frees its instance and itself.
+ * state) and then drops its instances and frees itself.
  *
- * Memory: `data` is one row-major instance covering the whole root, allocated
- * lazily in `mem` at first use, or the application's buffer when attached.
+ * Memory: `insts` holds this rank's instances of the root (instance.h):
+ * disjoint rectangles, made by the runtime for what this rank's tasks,
+ * transfers and mappings touch (runtime/instances.h). An attached root has
+ * one, the application's buffer, covering all of it.
  */
 typedef struct grt_store_root {
   grt_store_ctx_t *ctx;             /* the store layer's context of its runtime */
@@ -37,10 +40,8 @@ typedef struct grt_store_root {
   int64_t volume;                   /* elements */
   atomic_int refs;
   atomic_int handles;               /* live store and view handles (the application's) */
-  void *data;                       /* NULL until allocated */
-  size_t bytes;                     /* size of the instance when allocated */
-  grt_memory_t *mem;                /* where data lives (NULL if attached) */
-  bool attached;                    /* data is the application's buffer */
+  grt_inst_set_t insts;             /* this rank's instances (sysmem) */
+  bool attached;                    /* insts is the application's buffer */
   bool detached;                    /* after grt_store_detach: unusable */
   void *rt_state;                   /* owned by the runtime */
   struct grt_store_root *next_attached; /* ctx->attached: live attached roots */
@@ -134,8 +135,16 @@ bool grt__store_covers_root(const grt_store_t *s);
 void grt__root_acquire(grt_store_root_t *root);
 void grt__root_release(grt_store_root_t *root);
 
-/* Allocates the root's instance if it has none (zeroed). Returns 0 or
- * GRT_ENOMEM (message names the memory and sizes). */
-int grt__root_ensure_instance(grt_store_root_t *root, grt_memory_t *mem);
+/* The rectangle of the whole root. */
+void grt__root_rect(const grt_store_root_t *root, grt_rect_t *out);
+/* The root's instance holding all of it (NULL if none; an empty root has
+ * none). */
+grt_instance_t *grt__root_whole(const grt_store_root_t *root);
+/* The same, made now (zeroed, paid from @p mem's instance pool) when the
+ * root has no instance yet: 0, or GRT_ENOMEM naming the memory, GRT_EINVAL
+ * for a NULL @p mem or a root whose instances are partial. For
+ * single-instance users (the store layer's tests); the runtime decides
+ * its instances in runtime/instances.h. @p out may be NULL. */
+int grt__root_whole_instance(grt_store_root_t *root, grt_memory_t *mem, grt_instance_t **out);
 
 #endif

@@ -238,6 +238,27 @@ GRT_EXPORT int  grt_show_config(const grt_runtime_t *rt, FILE *out);
 GRT_EXPORT int  grt_memory_usage(const grt_runtime_t *rt, grt_mem_kind_t kind,
                                  size_t *used, size_t *budget);
 
+/** A memory's two pools on this rank (see docs/stores.md, "Instances"). The
+ *  budget is split by the eager_alloc_percentage setting: the eager pool
+ *  pays for short-lived allocations (reduction buffers, transfer staging),
+ *  the instance pool for instances -- the blocks holding the parts of
+ *  stores this rank's tasks, transfers and mappings touch. */
+typedef struct grt_memory_info {
+  size_t budget;              /* the memory's budget: both pools */
+  size_t instance_used;       /* bytes of live instances */
+  size_t instance_budget;
+  size_t instance_peak;       /* the most instance bytes at once so far */
+  size_t instance_count;      /* live instances */
+  size_t eager_used;          /* bytes of eager allocations now */
+  size_t eager_budget;
+  size_t eager_peak;
+} grt_memory_info_t;
+/** Fills @p out with this rank's pools of memory @p kind. Any thread.
+ *  @returns 0; GRT_EINVAL if @p rt or @p out is NULL or @p kind is not a
+ *  memory kind; GRT_ESTATE if the runtime is finalized. */
+GRT_EXPORT int  grt_memory_info(const grt_runtime_t *rt, grt_mem_kind_t kind,
+                                grt_memory_info_t *out);
+
 /* ---- types (Arrow-compatible; format strings of the Arrow C data interface) ----
  * Built-in types are static; fixed_binary and struct types are owned by the
  * runtime and live until grt_finalize(). Mapping of complex types: see

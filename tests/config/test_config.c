@@ -130,7 +130,7 @@ static void test_config_defaults(void **state) {
   assert_int_equal(s.fbmem, 0);
   assert_int_equal(s.zcmem, (size_t)32 << 20);
   assert_int_equal(s.regmem, 0);
-  assert_int_equal(s.eager_alloc_percentage, 50);
+  assert_int_equal(s.eager_alloc_percentage, 20);
   assert_int_equal(s.min_cpu_chunk, 65536);
   assert_int_equal(s.tiles, 0);
   assert_int_equal(s.sim_ranks, 0);

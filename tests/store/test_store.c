@@ -38,7 +38,7 @@ static void test_store_create_reports_shape_type_ndim(void **state) {
   assert_int_equal(root->strides[0], 12);
   assert_int_equal(root->strides[1], 4);
   assert_int_equal(root->strides[2], 1);
-  assert_null(root->data);          /* no placement until first use */
+  assert_null(grt__root_whole(root)); /* no placement until first use */
   assert_false(root->attached);
   assert_int_equal(refs(s), 1);
   assert_true(grt__tf_is_identity(&grt__store_of(s)->tf));
@@ -101,8 +101,8 @@ static void test_store_zero_extent_is_legal(void **state) {
   const int64_t sizes[2] = {0, 7};
   assert_int_equal(grt_store_delinearize(s, 1, 2, sizes, &v), 0);
   grt_store_destroy(v);
-  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &g_mem), 0);
-  assert_non_null(grt__store_of(s)->root->data);
+  assert_int_equal(grt__root_whole_instance(grt__store_of(s)->root, &g_mem, NULL), 0);
+  assert_null(grt__root_whole(grt__store_of(s)->root)); /* an empty root holds nothing */
   grt_store_destroy(s);
 }
 
@@ -172,7 +172,7 @@ static void test_store_views_alias_root(void **state) {
   /* Write element 2 of the column through its layout; read it through s. */
   int64_t vstride[1];
   int64_t p[1] = {2};
-  int32_t *data = grt__store_of(s)->root->data;
+  int32_t *data = (int32_t *)(void *)grt__root_whole(grt__store_of(s)->root)->data;
   data[grt__tf_layout(&grt__store_of(col)->tf, grt__store_of(s)->root->strides, p, vstride)] = 42;
   assert_int_equal(vstride[0], 5);
   assert_int_equal(buf[2][3], 42);
@@ -191,12 +191,12 @@ static void test_store_attach_uses_app_buffer(void **state) {
   const int64_t shape[2] = {2, 3};
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_attach(rt, grt_type_float64(), 2, shape, buf, &s), 0);
-  assert_ptr_equal(grt__store_of(s)->root->data, buf);
+  assert_ptr_equal(grt__root_whole(grt__store_of(s)->root)->data, buf);
   assert_true(grt__store_of(s)->root->attached);
-  assert_int_equal(grt__store_of(s)->root->bytes, 6 * sizeof(double));
+  assert_int_equal(grt__root_whole(grt__store_of(s)->root)->bytes, 6 * sizeof(double));
   size_t used0 = atomic_load(&g_mem.used);
-  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &g_mem), 0);
-  assert_ptr_equal(grt__store_of(s)->root->data, buf);   /* no instance made: the buffer is the data */
+  assert_int_equal(grt__root_whole_instance(grt__store_of(s)->root, &g_mem, NULL), 0);
+  assert_ptr_equal(grt__root_whole(grt__store_of(s)->root)->data, buf);   /* no instance made: the buffer is the data */
   assert_int_equal(atomic_load(&g_mem.used), used0);
   grt_store_destroy(s);
   free(buf);                               /* still ours: a double free would be caught */
@@ -208,7 +208,7 @@ static void test_store_attach_empty_null_buffer(void **state) {
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_attach(rt, grt_type_uint8(), 2, shape, NULL, &s), 0);
   assert_true(grt__store_of(s)->root->attached);
-  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &g_mem), 0);
+  assert_int_equal(grt__root_whole_instance(grt__store_of(s)->root, &g_mem, NULL), 0);
   grt_store_destroy(s);
 }
 
@@ -219,16 +219,16 @@ static void test_store_instance_zeroed_and_budgeted(void **state) {
   size_t used0 = atomic_load(&g_mem.used);
   assert_int_equal(grt_store_create(rt, grt_type_int64(), 2, shape, &s), 0);
   assert_int_equal(grt_store_slice(s, 1, 2, 4, &v), 0);
-  assert_int_equal(grt__root_ensure_instance(grt__store_of(v)->root, &g_mem), 0);
-  void *data = grt__store_of(s)->root->data;
+  assert_int_equal(grt__root_whole_instance(grt__store_of(v)->root, &g_mem, NULL), 0);
+  void *data = grt__root_whole(grt__store_of(s)->root)->data;
   assert_non_null(data);
-  assert_int_equal(grt__store_of(s)->root->bytes, 800);
-  assert_ptr_equal(grt__store_of(s)->root->mem, &g_mem);
+  assert_int_equal(grt__root_whole(grt__store_of(s)->root)->bytes, 800);
+  assert_ptr_equal(grt__root_whole(grt__store_of(s)->root)->mem, &g_mem);
   for (int k = 0; k < 100; k++) assert_int_equal(((int64_t *)data)[k], 0);
   assert_int_equal(atomic_load(&g_mem.used), used0 + 800);
   /* Idempotent. */
-  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &g_mem), 0);
-  assert_ptr_equal(grt__store_of(s)->root->data, data);
+  assert_int_equal(grt__root_whole_instance(grt__store_of(s)->root, &g_mem, NULL), 0);
+  assert_ptr_equal(grt__root_whole(grt__store_of(s)->root)->data, data);
   grt_store_destroy(s);
   assert_int_equal(atomic_load(&g_mem.used), used0 + 800);  /* the view still holds the root */
   grt_store_destroy(v);
@@ -242,14 +242,14 @@ static void test_store_instance_over_budget(void **state) {
   const int64_t shape[1] = {200};
   grt_store_t *s = NULL;
   assert_int_equal(grt_store_create(rt, grt_type_float64(), 1, shape, &s), 0);
-  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &small), GRT_ENOMEM);
+  assert_int_equal(grt__root_whole_instance(grt__store_of(s)->root, &small, NULL), GRT_ENOMEM);
   assert_non_null(strstr(grt_last_error(), "sysmem"));
   assert_non_null(strstr(grt_last_error(), "1600"));
-  assert_null(grt__store_of(s)->root->data);
-  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, NULL), GRT_EINVAL);
+  assert_null(grt__root_whole(grt__store_of(s)->root));
+  assert_int_equal(grt__root_whole_instance(grt__store_of(s)->root, NULL, NULL), GRT_EINVAL);
   grt_memory_t big;
   grt__mem_init(&big, GRT_MEM_SYSMEM, 4096);
-  assert_int_equal(grt__root_ensure_instance(grt__store_of(s)->root, &big), 0);
+  assert_int_equal(grt__root_whole_instance(grt__store_of(s)->root, &big, NULL), 0);
   assert_int_equal(atomic_load(&big.used), 1600);
   grt_store_destroy(s);
   assert_int_equal(atomic_load(&big.used), 0);
@@ -329,8 +329,8 @@ static void test_store_struct_and_binary_element_types(void **state) {
   assert_int_equal(grt_store_create(rt, st, 1, shape, &a), 0);
   assert_int_equal(grt_store_create(rt, bin, 1, shape, &b), 0);
   assert_ptr_equal(grt_store_type(a), st);
-  assert_int_equal(grt__root_ensure_instance(grt__store_of(b)->root, &g_mem), 0);
-  assert_int_equal(grt__store_of(b)->root->bytes, 130);
+  assert_int_equal(grt__root_whole_instance(grt__store_of(b)->root, &g_mem, NULL), 0);
+  assert_int_equal(grt__root_whole(grt__store_of(b)->root)->bytes, 130);
   grt_store_destroy(a);
   grt_store_destroy(b);
 }

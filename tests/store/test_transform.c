@@ -398,7 +398,7 @@ static void check_view(test_rng_t *r, const chain_t *ch, const grt_store_t *view
 
   int64_t vstrides[GRT_MAX_DIM];
   int64_t base = grt__tf_layout(tf, root->strides, NULL, vstrides);
-  const int64_t *data = root->data;
+  const int64_t *data = grt__root_whole(root) ? (const int64_t *)grt__root_whole(root)->data : NULL;
   int64_t rvol = volume(ch->root_ndim, ch->root_shape);
   int64_t vvol = volume(ch->ndim, ch->shape);
 

@@ -1,0 +1,236 @@
+/* instances.c - which instances a rank makes, growing them by migration,
+ * retiring stale ones (instances.h). Application thread. */
+#include "instances.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "grt_error.h"
+#include "op.h"
+
+/* ---- shapes ---- */
+
+void grt__instances_view_box(const grt_transform_t *tf, int root_ndim, const grt_rect_t *r,
+                             grt_rect_t *out) {
+  /* Every view dim steps one root dim forwards (coef > 0) or none: the
+   * corners' images bound the image. */
+  int64_t lo[GRT_MAX_DIM], hi[GRT_MAX_DIM];
+  grt__tf_point(tf, r->lo, lo);
+  grt__tf_point(tf, r->hi, hi);
+  memset(out, 0, sizeof *out);
+  out->ndim = root_ndim;
+  for (int d = 0; d < root_ndim; d++) {
+    out->lo[d] = lo[d] < hi[d] ? lo[d] : hi[d];
+    out->hi[d] = lo[d] < hi[d] ? hi[d] : lo[d];
+  }
+}
+
+void *grt__instances_bind(const grt_instance_t *in, const grt_transform_t *tf, const int64_t *lo,
+                          size_t esize, int64_t *strides) {
+  int64_t off = grt__tf_layout(tf, in->strides, lo, strides) - in->base;
+  return in->data + off * (int64_t)esize;
+}
+
+
+static void box_widen(grt_rect_t *b, const grt_rect_t *r) {
+  for (int d = 0; d < b->ndim; d++) {
+    if (r->lo[d] < b->lo[d]) b->lo[d] = r->lo[d];
+    if (r->hi[d] > b->hi[d]) b->hi[d] = r->hi[d];
+  }
+}
+
+static bool whole_instances(const grt_runtime_t *rt, const grt_store_root_t *root) {
+  return rt->nranks == 1 || (size_t)root->volume * grt_type_size(root->type) <= GRT_INST_WHOLE_BYTES;
+}
+
+void grt__instances_margin(const grt_runtime_t *rt, const grt_store_root_t *root, grt_rect_t *r) {
+  if (whole_instances(rt, root)) return;
+  for (int d = 0; d < r->ndim; d++) {
+    int64_t ext = r->hi[d] - r->lo[d] + 1, m = ext / 8 < GRT_INST_MARGIN ? ext / 8 : GRT_INST_MARGIN;
+    r->lo[d] = r->lo[d] - m < 0 ? 0 : r->lo[d] - m;
+    r->hi[d] = r->hi[d] + m > root->shape[d] - 1 ? root->shape[d] - 1 : r->hi[d] + m;
+  }
+}
+
+int grt__instances_merge(grt_rect_t *box, int n) {
+  for (bool again = true; again;) {
+    again = false;
+    for (int i = 0; i < n; i++)
+      for (int j = i + 1; j < n; j++)
+        if (grt_rect_overlaps(&box[i], &box[j])) {
+          box_widen(&box[i], &box[j]);
+          box[j--] = box[--n];
+          again = true;
+        }
+  }
+  return n;
+}
+
+/* ---- migration: old instances' values into the one that replaces them ---- */
+
+typedef struct migrate {
+  grt_node_t node;               /* first: freed with free() after draining */
+  grt_store_root_t *root;        /* referenced until it has run */
+  grt_instance_t *dst;           /* referenced */
+  int n;
+  grt_instance_t *src[];         /* the set's references, handed over */
+} migrate_t;
+
+static void run_migrate(grt_node_t *n, grt_worker_t *w) {
+  migrate_t *m = (migrate_t *)n;
+  grt_runtime_t *rt = m->root->rt;
+  size_t es = grt_type_size(m->root->type);
+  for (int i = 0; i < m->n; i++) {
+    grt__inst_copy(m->dst, m->src[i], &m->src[i]->r, es);
+    grt__inst_unref(m->src[i]);
+  }
+  grt__inst_unref(m->dst);
+  grt__root_release(m->root);
+  grt__graph_prof_end(w, GRT_PROF_RECEIVE, "grt.migrate", -1);
+  grt__graph_complete(&rt->graph, n);
+}
+
+/* Takes the instances of @p set at @p idx (n of them) out, adds @p dst (the
+ * set takes the caller's reference, dropped on failure) and makes the node
+ * that moves their values into it. */
+static int migrate(grt_runtime_t *rt, grt_store_root_t *root, grt_instance_t *dst, const int *idx,
+                   int n) {
+  grt_root_state_t *st = grt__analysis_root_state(rt, root);
+  migrate_t *m = malloc(sizeof *m + sizeof m->src[0] * (size_t)n);
+  grt_rect_t *rects = malloc(sizeof *rects * (size_t)n);
+  if (!st || !m || !rects || grt__inst_set_add(&root->insts, dst) < 0) {
+    free(m);
+    free(rects);
+    grt__inst_unref(dst);
+    return grt__error(GRT_ENOMEM, "grt: out of host memory growing an instance");
+  }
+  /* Backwards: taking a slot moves the later ones down. */
+  for (int k = n - 1; k >= 0; k--) m->src[k] = grt__inst_set_take(&root->insts, idx[k]);
+  for (int k = 0; k < n; k++) rects[k] = m->src[k]->r;
+  m->root = root;
+  grt__root_acquire(root);
+  m->dst = dst;
+  grt__inst_ref(dst);
+  m->n = n;
+  grt__graph_node_init(&rt->graph, &m->node, GRT_NODE_ANY, run_migrate, NULL);
+  grt__graph_expect(&rt->graph, 1);
+  if (grt__graph_insert(&rt->graph, &m->node) < 0) abort();
+  grt_dg_access_t acc = {.id = m->node.seq << 6, .priv = GRT_DG_READ_WRITE, .rects = rects,
+                         .nrects = n};
+  grt_node_t *tgt = &m->node;
+  int rc = grt__analysis_add_targets(rt, st, &acc, 1, &tgt);
+  free(rects);
+  rt->inst_migrations++;
+  grt__graph_release(&rt->graph, &m->node); /* its edges decide from here */
+  return rc;
+}
+
+/* ---- failures ---- */
+
+int grt__instances_fatal(grt_runtime_t *rt, int rc) {
+  if (rc < 0 && rt->nranks > 1 && !grt__comm_simulated(rt->comm)) {
+    char msg[768];
+    snprintf(msg, sizeof msg, "grt: rank %d cannot go on: %s", rt->rank, grt_last_error());
+    grt__comm_abort(rt->comm, rc, msg);
+  }
+  return rc;
+}
+
+_Noreturn void grt__instances_lost(grt_runtime_t *rt, const grt_store_root_t *root,
+                                   const grt_rect_t *r) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "grt: internal error: rank %d: store %llu has no instance of a %d-D "
+           "rectangle of %lld elements it made", rt->rank, (unsigned long long)root->id, r->ndim,
+           (long long)grt_rect_volume(r));
+  if (rt->nranks > 1 && !grt__comm_simulated(rt->comm)) grt__comm_abort(rt->comm, GRT_ESTATE, msg);
+  fprintf(stderr, "%s\n", msg);
+  abort();
+}
+
+/* ---- ensure ---- */
+
+static int alloc_or_wait(grt_runtime_t *rt, grt_store_root_t *root, const grt_rect_t *box,
+                         grt_instance_t **out) {
+  grt_memory_t *mem = &rt->mems[GRT_MEM_SYSMEM];
+  size_t es = grt_type_size(root->type);
+  int rc = grt__inst_alloc(mem, box, es, out);
+  if (rc != GRT_ENOMEM) return rc;
+  /* Pressure: instances already retired are freed once the pending nodes
+   * bound to them are done. Wait for this rank's work and try again. */
+  grt__graph_wait(&rt->graph);
+  grt__op_drain(rt);
+  rc = grt__inst_alloc(mem, box, es, out);
+  if (rc < 0) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", grt_last_error());
+    rc = grt__error(rc, "rank %d: store %llu: an instance of %lld elements: %s", rt->rank,
+                    (unsigned long long)root->id, (long long)grt_rect_volume(box), msg);
+  }
+  return grt__instances_fatal(rt, rc);
+}
+
+int grt__instances_ensure(grt_runtime_t *rt, grt_store_root_t *root, const grt_rect_t *r,
+                          grt_instance_t **out) {
+  grt_inst_set_t *set = &root->insts;
+  grt_instance_t *in = grt__inst_set_find(set, r);
+  if (in) {
+    *out = in;
+    return 0;
+  }
+  grt_rect_t box;
+  if (whole_instances(rt, root))
+    grt__root_rect(root, &box);
+  else
+    box = *r;
+  /* The box of r and everything it meets, until nothing else meets it. */
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (int i = 0; i < set->n; i++)
+      if (grt_rect_overlaps(&set->v[i]->r, &box) && !grt_rect_contains(&box, &set->v[i]->r)) {
+        box_widen(&box, &set->v[i]->r);
+        grew = true;
+      }
+  }
+  int idx_small[16], *idx = idx_small, n = 0;
+  if (set->n > 16 && !(idx = malloc(sizeof *idx * (size_t)set->n)))
+    return grt__error(GRT_ENOMEM, "grt: out of host memory growing an instance");
+  for (int i = 0; i < set->n; i++)
+    if (grt_rect_overlaps(&set->v[i]->r, &box)) idx[n++] = i;
+  int rc = alloc_or_wait(rt, root, &box, &in);
+  if (rc == 0) {
+    rt->inst_made++;
+    if (n == 0) {
+      rc = grt__inst_set_add(set, in);
+      if (rc < 0) grt__inst_unref(in);
+    } else {
+      rc = migrate(rt, root, in, idx, n);
+    }
+  }
+  if (idx != idx_small) free(idx);
+  *out = rc == 0 ? in : NULL;
+  return rc;
+}
+
+/* ---- retirement ---- */
+
+void grt__instances_sweep(grt_runtime_t *rt, grt_store_root_t *root, const grt_coh_t *coh) {
+  if (rt->nranks == 1 || root->attached) return;
+  grt_inst_set_t *set = &root->insts;
+  for (int i = 0; i < set->n;) {
+    grt_instance_t *in = set->v[i];
+    /* A whole small root stays: it would only be made again. */
+    bool whole = in->bytes <= GRT_INST_WHOLE_BYTES &&
+                 grt_rect_volume(&in->r) == root->volume;
+    if (!whole && !grt__coherence_holds_any(coh, &in->r)) {
+      grt__inst_unref(grt__inst_set_take(set, i));
+      rt->inst_retired++;
+      continue;
+    }
+    i++;
+  }
+}
+
+uint64_t grt__instances_made(const grt_runtime_t *rt) { return rt->inst_made; }
+uint64_t grt__instances_migrations(const grt_runtime_t *rt) { return rt->inst_migrations; }
