@@ -675,21 +675,28 @@ bool grt__coherence_holds_any(const grt_coh_t *c, const grt_rect_t *r) {
     else
       oom = grt__rects_push(&cuts, &in) < 0;
   })
-  if (!any && !oom) oom = grt__coherence_subtract(&rest, r, cuts.v, cuts.n) < 0;
-  /* Outside the pieces: everywhere without a tiled layer; else this
-   * rank's tiles and the copies it holds. Out of memory: keep it. */
-  if (!any && !oom && rest.n > 0) {
+  /* Outside the pieces (r itself when none meets it): everywhere without a
+   * tiled layer; else this rank's tiles and the copies it holds. Out of
+   * memory: keep it. */
+  const grt_rect_t *part = r;
+  int nparts = 1;
+  if (!any && !oom && cuts.n > 0) {
+    oom = grt__coherence_subtract(&rest, r, cuts.v, cuts.n) < 0;
+    part = rest.v;
+    nparts = rest.n;
+  }
+  if (!any && !oom && nparts > 0) {
     if (!c->tiled) any = true;
     int64_t t0 = 0, t1 = 0;
     if (c->tiled) grt__coherence_my_tiles(c, &t0, &t1);
-    for (int k = 0; k < rest.n && !any; k++) {
+    for (int k = 0; k < nparts && !any; k++) {
       for (int64_t lin = t0; lin < t1 && !any; lin++) {
         if (owner_of(c, lin) != c->rank) continue;
         grt_rect_t tile;
         grt__coherence_tile_rect(c, lin, &tile);
-        any = grt_rect_overlaps(&tile, &rest.v[k]);
+        any = grt_rect_overlaps(&tile, &part[k]);
       }
-      for (int i = 0; i < c->held.n && !any; i++) any = grt_rect_overlaps(&c->held.v[i], &rest.v[k]);
+      for (int i = 0; i < c->held.n && !any; i++) any = grt_rect_overlaps(&c->held.v[i], &part[k]);
     }
   }
   grt__rects_free(&cuts);

@@ -66,7 +66,7 @@ extern "C" {
  *   - pure queries, which are also safe on any thread: grt_strerror,
  *     grt_last_error, the built-in type getters and the grt_type_* queries
  *     (not grt_type_fixed_binary/grt_type_struct, which take a runtime),
- *     grt_rank, grt_num_ranks, grt_num_procs, grt_memory_usage,
+ *     grt_rank, grt_num_ranks, grt_num_procs, grt_memory_usage, grt_memory_info,
  *     grt_show_config, grt_array_data, grt_array_validity and the grt_config_*
  *     functions.
  * Every other call that takes a runtime, library or handle refuses inside a
