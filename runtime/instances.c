@@ -156,12 +156,16 @@ static int alloc_or_wait(grt_runtime_t *rt, grt_store_root_t *root, const grt_re
   grt_memory_t *mem = &rt->mems[GRT_MEM_SYSMEM];
   size_t es = grt_type_size(root->type);
   int rc = grt__inst_alloc(mem, box, es, out);
-  if (rc != GRT_ENOMEM) return rc;
+  if (rc != GRT_ENOMEM) return grt__instances_fatal(rt, rc);
   /* Pressure: instances already retired are freed once the pending nodes
-   * bound to them are done. Wait for this rank's work and try again. */
-  grt__graph_wait(&rt->graph);
-  grt__op_drain(rt);
-  rc = grt__inst_alloc(mem, box, es, out);
+   * bound to them are done. Wait for this rank's work and try again --
+   * unless a mapping is live (work after it waits for its unmap) or the
+   * op being submitted holds its nodes (the plan's transfers). */
+  if (rt->live_mappings == 0 && !rt->inst_nowait) {
+    grt__graph_wait(&rt->graph);
+    grt__op_drain(rt);
+    rc = grt__inst_alloc(mem, box, es, out);
+  }
   if (rc < 0) {
     char msg[512];
     snprintf(msg, sizeof msg, "%s", grt_last_error());

@@ -217,6 +217,7 @@ GRT_EXPORT int grt_store_map(grt_store_t *h, grt_privilege_t priv, grt_mapping_t
     return rc;
   }
   m->rt = rt;
+  rt->live_mappings++;
   m->view = *s;
   m->priv = priv;
   m->root = s->root;
@@ -263,6 +264,7 @@ GRT_EXPORT int grt_mapping_unmap(grt_mapping_t *h) {
   /* Every rank wrote the same values through its mapping (one program). */
   if (m->rt->nranks > 1 && m->priv != GRT_READ) rc = grt__plan_everywhere(m->rt, &m->view);
   grt__graph_complete(&m->rt->graph, m->wait);
+  m->rt->live_mappings--;
   grt__inst_unref(m->inst);
   grt__root_release(m->root);
   grt__handle_release(m);

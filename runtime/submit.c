@@ -483,7 +483,9 @@ static int submit_op(grt_launch_t *l, grt_task_fn fn, grt_proc_kind_t kind,
     grt__future_ref(op->result); /* the op's reference; the caller gets the other */
   }
   place_nodes(op, o.any_gather);
+  rt->inst_nowait = true; /* its nodes are held: nothing may wait for them */
   if (rt->nranks > 1) rc = grt__plan_op(rt, op);
+  rt->inst_nowait = false;
   bind_op(op);
   if (rc == 0) rc = grt__analysis_op(rt, op, grt__plan_xfers_analyze);
   sweep_op(op);

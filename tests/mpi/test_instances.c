@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "job_run.h"
+
 #define MAXR 8
 
 typedef struct rank_line {
@@ -35,46 +37,11 @@ typedef struct job {
   int nranks;
 } job_t;
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Runs argv with extra "K=V" env strings, killed after @p limit seconds. */
+/* Runs argv with extra "K=V" env strings, killed after @p limit seconds,
+ * and reads the ranks' lines. */
 static void run(job_t *j, char *const argv[], const char *const *env, double limit) {
-  char path[] = "/tmp/grt-inst-job-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  double t0 = now();
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    dup2(fd, 1);
-    dup2(fd, 2);
-    setpgid(0, 0);
-    for (const char *const *e = env; e && *e; e++) putenv((char *)*e);
-    execvp(argv[0], argv);
-    _exit(127);
-  }
-  int st = 0;
-  j->status = -1;
-  for (;;) {
-    if (waitpid(pid, &st, WNOHANG) == pid) {
-      j->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      break;
-    }
-    if (now() - t0 > limit) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &st, 0);
-      break;
-    }
-    usleep(20000);
-  }
-  ssize_t n = pread(fd, j->out, sizeof j->out - 1, 0);
-  j->out[n > 0 ? n : 0] = '\0';
-  close(fd);
-  unlink(path);
+  j->status = job_run(argv, env, limit, j->out, sizeof j->out);
+  assert_true(j->status != -2);
   /* The ranks' lines. */
   memset(j->r, 0, sizeof j->r);
   j->nranks = 0;

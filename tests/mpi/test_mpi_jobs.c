@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "job_run.h"
+
 typedef struct job {
   int status;      /* exit status, or 128 + signal */
   double seconds;
@@ -23,50 +25,16 @@ typedef struct job {
   char out[65536];
 } job_t;
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now(void) { return job_now(); }
 
 /* Runs argv (NULL-terminated) with extra env "K=V" strings; kills it after
  * @p limit seconds (then status is -1). */
 static void run(job_t *j, char *const argv[], const char *const *env, double limit) {
-  char path[] = "/tmp/grt-mpi-job-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
   double t0 = now();
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    dup2(fd, 1);
-    dup2(fd, 2);
-    setpgid(0, 0);
-    for (const char *const *e = env; e && *e; e++) putenv((char *)*e);
-    execvp(argv[0], argv);
-    _exit(127);
-  }
-  int st = 0;
-  j->status = -1;
-  for (;;) {
-    pid_t w = waitpid(pid, &st, WNOHANG);
-    if (w == pid) {
-      j->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      break;
-    }
-    if (now() - t0 > limit) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &st, 0);
-      break;
-    }
-    usleep(20000);
-  }
+  j->status = job_run(argv, env, limit, j->out, sizeof j->out);
+  assert_true(j->status != -2);
   j->end = now();
   j->seconds = j->end - t0;
-  ssize_t n = pread(fd, j->out, sizeof j->out - 1, 0);
-  j->out[n > 0 ? n : 0] = '\0';
-  close(fd);
-  unlink(path);
 }
 
 /* The environment of every mpirun job. Leak checking is off inside MPI
