@@ -42,7 +42,7 @@ static void box_widen(grt_rect_t *b, const grt_rect_t *r) {
 }
 
 static bool whole_instances(const grt_runtime_t *rt, const grt_store_root_t *root) {
-  return rt->nranks == 1 || (size_t)root->volume * grt_type_size(root->type) <= GRT_INST_WHOLE_BYTES;
+  return rt->nranks == 1 || (size_t)root->volume * grt_type_size(root->type) <= rt->inst_whole_bytes;
 }
 
 void grt__instances_margin(const grt_runtime_t *rt, const grt_store_root_t *root, grt_rect_t *r) {
@@ -225,7 +225,7 @@ void grt__instances_sweep(grt_runtime_t *rt, grt_store_root_t *root, const grt_c
   for (int i = 0; i < set->n;) {
     grt_instance_t *in = set->v[i];
     /* A whole small root stays: it would only be made again. */
-    bool whole = in->bytes <= GRT_INST_WHOLE_BYTES &&
+    bool whole = in->bytes <= rt->inst_whole_bytes &&
                  grt_rect_volume(&in->r) == root->volume;
     if (!whole && !grt__coherence_holds_any(coh, &in->r)) {
       grt__inst_unref(grt__inst_set_take(set, i));

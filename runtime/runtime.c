@@ -1,5 +1,6 @@
 /* runtime.c - grt_init / grt_finalize and the runtime object's registry. */
 #include "runtime.h"
+#include "instances.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,11 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   const size_t budgets[GRT_MEM_KIND_COUNT] = {
       rt->settings.sysmem, rt->settings.numamem, rt->settings.fbmem,
       rt->settings.zcmem, rt->settings.regmem};
+  /* Whole instances for small roots; the tests lower the threshold to
+   * exercise partial instances, growth and retirement on small stores. */
+  rt->inst_whole_bytes = GRT_INST_WHOLE_BYTES;
+  const char *iw = getenv("GRT_TEST_INST_WHOLE_BYTES");
+  if (iw && *iw) rt->inst_whole_bytes = (size_t)strtoull(iw, NULL, 10);
   for (int k = 0; k < GRT_MEM_KIND_COUNT; k++) {
     grt__mem_init(&rt->mems[k], (grt_mem_kind_t)k, budgets[k]);
     grt__mem_set_eager(&rt->mems[k], rt->settings.eager_alloc_percentage);

@@ -86,6 +86,9 @@ struct grt_runtime {
   uint64_t inst_made;              /* app thread: instances made (instances.c) */
   uint64_t inst_migrations;        /*   ... migrations (growth) */
   uint64_t inst_retired;           /*   ... instances retired as stale */
+  size_t inst_whole_bytes;         /* roots this small get whole instances
+                                    * (GRT_INST_WHOLE_BYTES; tests lower it
+                                    * with GRT_TEST_INST_WHOLE_BYTES) */
   int live_mappings;               /* app thread: mapped, not yet unmapped */
   bool inst_nowait;                /* app thread: an op's nodes are held (no
                                     * waiting for pending work: instances.c) */
