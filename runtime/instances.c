@@ -41,9 +41,10 @@ static void box_widen(grt_rect_t *b, const grt_rect_t *r) {
   }
 }
 
-static bool whole_instances(const grt_runtime_t *rt, const grt_store_root_t *root) {
+bool grt__instances_whole(const grt_runtime_t *rt, const grt_store_root_t *root) {
   return rt->nranks == 1 || (size_t)root->volume * grt_type_size(root->type) <= rt->inst_whole_bytes;
 }
+#define whole_instances grt__instances_whole
 
 void grt__instances_margin(const grt_runtime_t *rt, const grt_store_root_t *root, grt_rect_t *r) {
   if (whole_instances(rt, root)) return;

@@ -43,6 +43,9 @@
 /* Roots this small get one whole instance on every rank that touches them. */
 #define GRT_INST_WHOLE_BYTES ((size_t)64 << 10)
 
+/* True when this rank's instances of @p root are whole (one rank, or a
+ * small root). */
+bool grt__instances_whole(const grt_runtime_t *rt, const grt_store_root_t *root);
 /* The instance of @p root on this rank holding all of the root rectangle
  * @p r (not empty), made now if needed. 0, or GRT_ENOMEM with the pool's
  * message. */

@@ -150,11 +150,15 @@ static void fill_buffer(const grt_arg_t *a, const grt_rect_t *r, grt_buffer_t *b
     b->lo[d] = r->lo[d];
     b->hi[d] = r->hi[d];
   }
-  /* No instance (an empty rect, another rank's point): the root's row-major
-   * strides and an address nothing may read through. */
+  b->ptr = NULL; /* bind_op */
+}
+
+/* A buffer with no instance (an empty rect, another rank's point): the
+ * root's row-major strides and an address nothing may read through. */
+static void bind_nowhere(const grt_arg_t *a, grt_buffer_t *b) {
   static _Alignas(64) unsigned char nowhere[64];
   memset(b->stride, 0, sizeof b->stride);
-  grt__tf_layout(&a->tf, root->strides, (int64_t[GRT_MAX_DIM]){0}, b->stride);
+  grt__tf_layout(&a->tf, a->root->strides, NULL, b->stride);
   b->ptr = nowhere;
 }
 
@@ -347,6 +351,17 @@ static int ensure_op_instances(grt_op_t *op) {
     for (int j = 0; j < i; j++) first &= op->args[j].root != root;
     if (!first) continue;
     int n = 0, rc = 0;
+    if (grt__instances_whole(rt, root)) { /* one whole instance, once */
+      if (root->insts.n) continue;
+      bool any = false;
+      for (int j = i; j < op->nargs && !any; j++)
+        for (int p = op->p0; op->args[j].root == root && p < op->p0 + op->nmat && !any; p++)
+          any = needs_instance(op, p, j) && point_box(op, p, j, &box[0]);
+      grt_instance_t *in;
+      if (any) rc = grt__instances_ensure(rt, root, &box[0], &in);
+      if (rc < 0) return rc;
+      continue;
+    }
     for (int j = i; j < op->nargs && rc == 0; j++) {
       if (op->args[j].root != root) continue;
       for (int p = op->p0; p < op->p0 + op->nmat && rc == 0; p++) {
@@ -378,17 +393,41 @@ static int ensure_op_instances(grt_op_t *op) {
 
 /* Points the buffers at their instances (every ensure of the op is done). */
 static void bind_op(grt_op_t *op) {
+  grt_instance_t *whole[GRT_MAX_ARGS]; /* per arg: its root's whole instance */
+  for (int i = 0; i < op->nargs; i++) {
+    grt_store_root_t *root = op->args[i].root;
+    whole[i] = grt__instances_whole(op->rt, root) && root->insts.n == 1 ? root->insts.v[0] : NULL;
+  }
   for (int p = op->p0; p < op->p0 + op->nmat; p++) {
     grt_point_t *pt = grt__op_point(op, p);
     for (int i = 0; i < op->nargs; i++) {
       grt_rect_t box;
-      if (!needs_instance(op, p, i) || !point_box(op, p, i, &box)) continue;
       grt_arg_t *a = &op->args[i];
-      grt_instance_t *in = grt__inst_set_find(&a->root->insts, &box);
-      if (!in) grt__instances_lost(op->rt, a->root, &box);
+      grt_instance_t *in = whole[i];
+      if (!needs_instance(op, p, i)) {
+        bind_nowhere(a, &pt->ctx.args[i]);
+        continue;
+      }
+      if (in) {
+        const grt_buffer_t *b = &pt->ctx.args[i];
+        bool empty = false;
+        for (int d = 0; d < a->ndim; d++) empty |= b->hi[d] < b->lo[d];
+        if (empty) {
+          bind_nowhere(a, &pt->ctx.args[i]);
+          continue;
+        }
+      } else {
+        if (!point_box(op, p, i, &box)) {
+          bind_nowhere(a, &pt->ctx.args[i]);
+          continue;
+        }
+        in = grt__inst_set_find(&a->root->insts, &box);
+        if (!in) grt__instances_lost(op->rt, a->root, &box);
+      }
       grt__inst_ref(in);
       pt->inst[i] = in;
       grt_buffer_t *b = &pt->ctx.args[i];
+      memset(b->stride, 0, sizeof b->stride);
       b->ptr = grt__instances_bind(in, &a->tf, b->lo, grt_type_size(a->root->type), b->stride);
     }
   }
