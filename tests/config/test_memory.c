@@ -117,6 +117,85 @@ static void test_memory_available(void **state) {
   assert_true(grt__mem_available() > ((size_t)1 << 20));
 }
 
+/* eager_alloc_percentage splits the budget into two pools, each enforced
+ * alone and named in its refusal; the memory's `used` is their sum. */
+static void test_memory_pools_split_and_enforced(void **state) {
+  (void)state;
+  grt_memory_t m;
+  grt__mem_init(&m, GRT_MEM_SYSMEM, 1000);
+  grt__mem_set_eager(&m, 20);
+  assert_int_equal(m.eager.budget, 200);
+  assert_int_equal(m.inst.budget, 800);
+  void *a = NULL, *b = NULL;
+  assert_int_equal(grt__mem_alloc(&m, 900, &a), GRT_ENOMEM); /* fits the memory, not the pool */
+  assert_non_null(strstr(grt_last_error(), "sysmem instance pool"));
+  assert_non_null(strstr(grt_last_error(), "800-byte budget"));
+  assert_int_equal(grt__mem_alloc(&m, 800, &a), 0);
+  assert_int_equal(grt__mem_alloc_eager(&m, 201, &b), GRT_ENOMEM);
+  assert_non_null(strstr(grt_last_error(), "sysmem eager pool"));
+  assert_int_equal(grt__mem_reserve_eager(&m, 150), 0);
+  assert_int_equal(grt__mem_alloc_eager(&m, 50, &b), 0);
+  assert_int_equal(atomic_load(&m.used), 1000);
+  assert_int_equal(grt__mem_reserve_eager(&m, 1), GRT_ENOMEM);
+  grt__mem_unreserve_eager(&m, 150);
+  grt__mem_free_eager(&m, b, 50);
+  grt__mem_free(&m, a, 800);
+  assert_int_equal(atomic_load(&m.used), 0);
+  assert_int_equal(atomic_load(&m.inst.peak), 800);
+  assert_int_equal(atomic_load(&m.eager.peak), 200);
+  /* The extremes: all eager, none eager; an unlimited budget does not overflow. */
+  grt__mem_set_eager(&m, 100);
+  assert_int_equal(m.inst.budget, 0);
+  grt__mem_set_eager(&m, 0);
+  assert_int_equal(m.inst.budget, 1000);
+  grt__mem_init(&m, GRT_MEM_SYSMEM, SIZE_MAX);
+  grt__mem_set_eager(&m, 50);
+  assert_int_equal(m.eager.budget + m.inst.budget, SIZE_MAX);
+}
+
+static void test_memory_info_through_runtime(void **state) {
+  (void)state;
+  unsetenv("GRT_CONFIG");
+  unsetenv("GRT_SYSMEM");
+  grt_config_t *cfg;
+  assert_int_equal(grt_config_create(&cfg), 0);
+  assert_int_equal(grt_config_set(cfg, "sysmem", "10"), 0);
+  assert_int_equal(grt_config_set(cfg, "eager_alloc_percentage", "30"), 0);
+  grt_runtime_t *rt;
+  assert_int_equal(grt_init_config(NULL, NULL, cfg, &rt), 0);
+  grt_config_destroy(cfg);
+  grt_memory_info_t mi;
+  assert_int_equal(grt_memory_info(rt, GRT_MEM_SYSMEM, &mi), 0);
+  assert_int_equal(mi.budget, (size_t)10 << 20);
+  assert_int_equal(mi.eager_budget, ((size_t)10 << 20) * 30 / 100);
+  assert_int_equal(mi.instance_budget + mi.eager_budget, mi.budget);
+  assert_int_equal(mi.instance_used, 0);
+  /* A store's first use makes one whole instance on one rank. */
+  const int64_t shape[1] = {1000};
+  grt_store_t *s;
+  assert_int_equal(grt_store_create(rt, grt_type_float64(), 1, shape, &s), 0);
+  double one = 1;
+  assert_int_equal(grt_fill(s, &one), 0);
+  assert_int_equal(grt_fence(rt), 0);
+  assert_int_equal(grt_memory_info(rt, GRT_MEM_SYSMEM, &mi), 0);
+  assert_int_equal(mi.instance_used, 8000);
+  assert_int_equal(mi.instance_count, 1);
+  size_t used;
+  assert_int_equal(grt_memory_usage(rt, GRT_MEM_SYSMEM, &used, NULL), 0);
+  assert_int_equal(used, mi.instance_used + mi.eager_used);
+  grt_store_destroy(s);
+  assert_int_equal(grt_fence(rt), 0);
+  assert_int_equal(grt_memory_info(rt, GRT_MEM_SYSMEM, &mi), 0);
+  assert_int_equal(mi.instance_used, 0);
+  assert_int_equal(mi.instance_peak, 8000);
+  /* Bad arguments name themselves. */
+  assert_int_equal(grt_memory_info(rt, GRT_MEM_SYSMEM, NULL), GRT_EINVAL);
+  assert_non_null(strstr(grt_last_error(), "out is NULL"));
+  assert_int_equal(grt_memory_info(rt, GRT_MEM_KIND_COUNT, &mi), GRT_EINVAL);
+  assert_int_equal(grt_memory_info(NULL, GRT_MEM_SYSMEM, &mi), GRT_EINVAL);
+  assert_int_equal(grt_finalize(rt), 0);
+}
+
 static void test_memory_usage_through_runtime(void **state) {
   (void)state;
   unsetenv("GRT_CONFIG");
@@ -172,6 +251,8 @@ int main(void) {
       cmocka_unit_test(test_memory_unbacked_kinds),
       cmocka_unit_test(test_memory_available),
       cmocka_unit_test(test_memory_usage_through_runtime),
+      cmocka_unit_test(test_memory_pools_split_and_enforced),
+      cmocka_unit_test(test_memory_info_through_runtime),
       cmocka_unit_test(test_memory_bad_config_fails_init),
   };
   return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
