@@ -27,12 +27,6 @@ void grt__instances_view_box(const grt_transform_t *tf, int root_ndim, const grt
   }
 }
 
-void *grt__instances_bind(const grt_instance_t *in, const grt_transform_t *tf, const int64_t *lo,
-                          size_t esize, int64_t *strides) {
-  int64_t off = grt__tf_layout(tf, in->strides, lo, strides) - in->base;
-  return in->data + off * (int64_t)esize;
-}
-
 
 static void box_widen(grt_rect_t *b, const grt_rect_t *r) {
   for (int d = 0; d < b->ndim; d++) {

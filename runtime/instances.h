@@ -74,8 +74,11 @@ void grt__instances_view_box(const grt_transform_t *tf, int root_ndim, const grt
                              grt_rect_t *out);
 /* Points a task buffer (or mapping) at view point @p lo of @p in through @p
  * tf: the address, and the view's strides in elements. */
-void *grt__instances_bind(const grt_instance_t *in, const grt_transform_t *tf, const int64_t *lo,
-                          size_t esize, int64_t *strides);
+static inline void *grt__instances_bind(const grt_instance_t *in, const grt_transform_t *tf,
+                                        const int64_t *lo, size_t esize, int64_t *strides) {
+  int64_t off = grt__tf_layout(tf, in->strides, lo, strides) - in->base;
+  return in->data + off * (int64_t)esize;
+}
 /* Retires the instances of @p root holding nothing valid on this rank any
  * more (several ranks; @p coh is the root's map after the op's writes). */
 void grt__instances_sweep(grt_runtime_t *rt, grt_store_root_t *root, const grt_coh_t *coh);

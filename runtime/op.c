@@ -86,7 +86,8 @@ void grt__op_unref(grt_op_t *op) {
         if (op->points[k].redbuf[i])
           grt__mem_free_eager(&op->rt->mems[GRT_MEM_SYSMEM], op->points[k].redbuf[i],
                               op->points[k].redbytes[i]);
-    for (int i = 0; i < op->nargs; i++) grt__inst_unref(op->points[k].inst[i]);
+    if (op->inst_refs)
+      for (int i = 0; i < op->nargs; i++) grt__inst_unref(op->points[k].inst[i]);
   }
   futx_free(op);
   free(op->fail_msg);
@@ -107,7 +108,9 @@ grt_op_t *grt__op_alloc(grt_runtime_t *rt, int nargs_, int nscalars, size_t sbuf
   size_t o_sptr = CARVE(np * nsc, const void *);
   size_t o_red = CARVE(nfolds ? np * nargs : 0, void *);
   size_t o_redb = CARVE(nfolds ? np * nargs : 0, size_t);
-  size_t o_inst = CARVE(np * nargs, grt_instance_t *);
+  /* One rank binds whole instances only: no per-point references. */
+  size_t ninst = rt->nranks > 1 ? np * nargs : 0;
+  size_t o_inst = CARVE(ninst, grt_instance_t *);
   size_t o_folds = CARVE((size_t)nfolds, grt_fold_t);
   size_t o_fact = CARVE((size_t)nfolds, bool);
   size_t o_fgat = CARVE((size_t)nfolds, bool);
@@ -132,7 +135,7 @@ grt_op_t *grt__op_alloc(grt_runtime_t *rt, int nargs_, int nscalars, size_t sbuf
   grt_instance_t **inst = (grt_instance_t **)(base + o_inst);
   for (size_t p = 0; p < np; p++) {
     op->points[p].ctx.args = bufs + p * nargs;
-    op->points[p].inst = inst + p * nargs;
+    op->points[p].inst = ninst ? inst + p * nargs : NULL;
     op->points[p].ctx.scalars = sptr + p * nsc;
     if (nfolds) {
       op->points[p].redbuf = red + p * nargs;
@@ -410,7 +413,7 @@ static void fold_body(grt_runtime_t *rt, grt_fold_t *f) {
     if (!pt->redbuf[f->arg]) continue;
     const grt_buffer_t *b = &pt->ctx.args[f->arg];
     v.src = pt->redbuf[f->arg];
-    v.inst = pt->inst[f->arg];
+    v.inst = pt->inst && pt->inst[f->arg] ? pt->inst[f->arg] : a->whole;
     if (v.inst) for_each_run(a->ndim, b->lo, b->hi, fold_run, &v);
     grt__mem_free_eager(&rt->mems[GRT_MEM_SYSMEM], pt->redbuf[f->arg], pt->redbytes[f->arg]);
     pt->redbuf[f->arg] = NULL;

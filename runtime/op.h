@@ -42,6 +42,10 @@ typedef struct grt_arg {
   int64_t low[GRT_MAX_DIM], high[GRT_MAX_DIM];
   grt_tiling_t tiling;           /* manual: from the partition; auto: solved */
   bool has_tiling;
+  grt_instance_t *whole;         /* op: the root's whole instance when its
+                                  * instances are whole (one rank, small root):
+                                  * not referenced -- the root's set holds it
+                                  * for as long as the op holds the root */
   bool gather;                   /* a reduction whose points share root elements:
                                   * on several ranks, folded on rank 0 (alias.c) */
 } grt_arg_t;
@@ -71,7 +75,9 @@ typedef struct grt_point {
   void **redbuf;                 /* per arg: private reduction buffer or NULL */
   size_t *redbytes;
   grt_instance_t **inst;         /* per arg: the instance its buffer (or its
-                                  * fold) uses, referenced; NULL when none */
+                                  * fold) uses, referenced; NULL when none or
+                                  * when it is the argument's `whole`; the
+                                  * array is NULL on one rank */
 } grt_point_t;
 
 /* A fold: folds the points' private buffers of one reduction argument into
@@ -132,6 +138,7 @@ struct grt_op {
   char *fail_msg;
   void *ret;                     /* single point's return: size_t size, then bytes */
   int block_class;               /* its block's size class in the op pool */
+  bool inst_refs;                /* some point references an instance */
   int nlocal;                    /* points this rank runs: in [l0, l1) */
   int l0, l1;                    /* (all of the range unless a mapper shards) */
   grt_sharding_t shard;          /* point -> rank */

@@ -345,6 +345,11 @@ static int ensure_op_instances(grt_op_t *op) {
   grt_runtime_t *rt = op->rt;
   enum { MAXBOX = 64 };
   grt_rect_t box[MAXBOX];
+  if (rt->nranks == 1) { /* whole instances: only a root's first use does anything */
+    bool all = true;
+    for (int i = 0; i < op->nargs; i++) all &= op->args[i].root->insts.n > 0;
+    if (all) return 0;
+  }
   for (int i = 0; i < op->nargs; i++) {
     grt_store_root_t *root = op->args[i].root;
     bool first = true;
@@ -397,6 +402,23 @@ static void bind_op(grt_op_t *op) {
   for (int i = 0; i < op->nargs; i++) {
     grt_store_root_t *root = op->args[i].root;
     whole[i] = grt__instances_whole(op->rt, root) && root->insts.n == 1 ? root->insts.v[0] : NULL;
+    op->args[i].whole = whole[i];
+  }
+  if (op->rt->nranks == 1) { /* every point here, every instance whole */
+    for (int p = op->p0; p < op->p0 + op->nmat; p++)
+      for (int i = 0; i < op->nargs; i++) {
+        grt_arg_t *a = &op->args[i];
+        grt_buffer_t *b = &grt__op_point(op, p)->ctx.args[i];
+        bool empty = !whole[i];
+        for (int d = 0; d < a->ndim; d++) empty |= b->hi[d] < b->lo[d];
+        if (empty) {
+          bind_nowhere(a, b);
+          continue;
+        }
+        memset(b->stride, 0, sizeof b->stride);
+        b->ptr = grt__instances_bind(whole[i], &a->tf, b->lo, grt_type_size(a->root->type), b->stride);
+      }
+    return;
   }
   for (int p = op->p0; p < op->p0 + op->nmat; p++) {
     grt_point_t *pt = grt__op_point(op, p);
@@ -424,8 +446,11 @@ static void bind_op(grt_op_t *op) {
         in = grt__inst_set_find(&a->root->insts, &box);
         if (!in) grt__instances_lost(op->rt, a->root, &box);
       }
-      grt__inst_ref(in);
-      pt->inst[i] = in;
+      if (in != whole[i]) { /* a whole instance lives as long as its root */
+        grt__inst_ref(in);
+        pt->inst[i] = in;
+        op->inst_refs = true;
+      }
       grt_buffer_t *b = &pt->ctx.args[i];
       memset(b->stride, 0, sizeof b->stride);
       b->ptr = grt__instances_bind(in, &a->tf, b->lo, grt_type_size(a->root->type), b->stride);
