@@ -16,6 +16,14 @@
 static void root_state_free(grt_store_root_t *root) {
   grt_root_state_t *st = root->rt_state;
   if (!st) return;
+  if (grt__root_live(root)) { /* off the runtime's list (any thread) */
+    grt_runtime_t *rt = root->rt;
+    pthread_mutex_lock(&rt->roots_mu);
+    if (st->prev) st->prev->next = st->next;
+    else rt->roots = st->next;
+    if (st->next) st->next->prev = st->prev;
+    pthread_mutex_unlock(&rt->roots_mu);
+  }
   grt__dg_destroy(st->dg);
   grt__coherence_free(&st->coh);
   free(st);
@@ -23,7 +31,6 @@ static void root_state_free(grt_store_root_t *root) {
 }
 
 grt_root_state_t *grt__analysis_root_state(grt_runtime_t *rt, grt_store_root_t *root) {
-  (void)rt;
   if (root->rt_state) return root->rt_state;
   grt_root_state_t *st = calloc(1, sizeof *st);
   if (!st) return NULL;
@@ -33,9 +40,22 @@ grt_root_state_t *grt__analysis_root_state(grt_runtime_t *rt, grt_store_root_t *
     return NULL;
   }
   st->prune_at = 256;
+  st->root = root;
+  pthread_mutex_lock(&rt->roots_mu);
+  st->next = rt->roots;
+  if (st->next) st->next->prev = st;
+  rt->roots = st;
+  pthread_mutex_unlock(&rt->roots_mu);
   root->rt_state = st;
   root->release = root_state_free;
   return st;
+}
+
+void grt__analysis_each_root(grt_runtime_t *rt, void (*fn)(void *ctx, grt_root_state_t *st),
+                             void *ctx) {
+  pthread_mutex_lock(&rt->roots_mu);
+  for (grt_root_state_t *st = rt->roots; st; st = st->next) fn(ctx, st);
+  pthread_mutex_unlock(&rt->roots_mu);
 }
 
 /* ---- accesses to edges ---- */

@@ -29,7 +29,15 @@ typedef struct grt_root_state {
   grt_coh_t coh;                 /* which ranks hold which values (nranks > 1) */
   grt_tiling_t current;          /* the root's current partition, if has_current */
   bool has_current;
+  grt_store_root_t *root;        /* back: the runtime's list of root states */
+  struct grt_root_state *prev, *next; /* rt->roots, under rt->roots_mu */
 } grt_root_state_t;
+
+/* Calls @p fn on every root with runtime state (every root some op has
+ * used), holding the list's lock: a root cannot be freed meanwhile, and
+ * @p fn must not release roots. Application thread. */
+void grt__analysis_each_root(grt_runtime_t *rt, void (*fn)(void *ctx, grt_root_state_t *st),
+                             void *ctx);
 
 /* The state of @p root, made on first use; NULL when out of memory. */
 grt_root_state_t *grt__analysis_root_state(grt_runtime_t *rt, grt_store_root_t *root);

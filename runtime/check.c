@@ -12,8 +12,9 @@
 
 /* Names of the GRT_CHECK_* kinds, for the exchange's messages. */
 static const char *const kind_names[] = {"launch", "map",        "unmap",       "detach",
-                                         "fence",  "future get", "future wait", "finalize"};
-_Static_assert(sizeof kind_names / sizeof kind_names[0] == GRT_CHECK_FINALIZE + 1,
+                                         "fence",  "future get", "future wait", "finalize",
+                                         "memory trim"};
+_Static_assert(sizeof kind_names / sizeof kind_names[0] == GRT_CHECK_TRIM + 1,
                "one name per GRT_CHECK_* kind");
 
 /* A fast 64-bit hash, eight bytes at a time (xor-multiply-shift mixing). */
@@ -37,7 +38,7 @@ bool grt__check_enabled(const grt_runtime_t *rt) { return rt->checker != NULL; }
 
 int grt__check_init(grt_runtime_t *rt) {
   grt_divergence_t *d;
-  int rc = grt__divergence_new(rt->comm, kind_names, GRT_CHECK_FINALIZE + 1, &d);
+  int rc = grt__divergence_new(rt->comm, kind_names, GRT_CHECK_TRIM + 1, &d);
   rt->checker = d;
   return rc;
 }

@@ -11,7 +11,7 @@
 
 enum {
   GRT_CHECK_LAUNCH, GRT_CHECK_MAP, GRT_CHECK_UNMAP, GRT_CHECK_DETACH, GRT_CHECK_FENCE,
-  GRT_CHECK_FUTURE_GET, GRT_CHECK_FUTURE_WAIT, GRT_CHECK_FINALIZE
+  GRT_CHECK_FUTURE_GET, GRT_CHECK_FUTURE_WAIT, GRT_CHECK_FINALIZE, GRT_CHECK_TRIM
 };
 uint64_t grt__check_hash_bytes(uint64_t h, const void *data, size_t n);
 int grt__check_init(grt_runtime_t *rt);

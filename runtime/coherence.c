@@ -704,6 +704,63 @@ bool grt__coherence_holds_any(const grt_coh_t *c, const grt_rect_t *r) {
   return any || oom;
 }
 
+bool grt__coherence_copies_only(const grt_coh_t *c, const grt_rect_t *r) {
+  if (grt_rect_empty(r)) return false;
+  grt_rects_t cuts = {0}, rest = {0};
+  bool ok = true;
+  FOR_EACH_NEAR(c, c->n, r, i, {
+    const grt_piece_t *p = &c->v[i];
+    if (!ok || p->owner == GRT_COH_DEAD || !grt_rect_overlaps(&p->r, r)) continue;
+    if (p->owner == c->rank || p->owner == GRT_COH_EVERYWHERE ||
+        (has(c, &c->v[i], c->rank) && !grt_rect_contains(r, &p->r)) ||
+        grt__rects_push(&cuts, &p->r) < 0)
+      ok = false;
+  })
+  if (ok && grt__coherence_subtract(&rest, r, cuts.v, cuts.n) < 0) ok = false;
+  if (ok && rest.n > 0) {
+    if (!c->tiled) ok = false;
+    int64_t t0 = 0, t1 = 0;
+    if (ok) grt__coherence_my_tiles(c, &t0, &t1);
+    for (int k = 0; k < rest.n && ok; k++)
+      for (int64_t lin = t0; lin < t1 && ok; lin++) {
+        if (owner_of(c, lin) != c->rank) continue;
+        grt_rect_t tile;
+        grt__coherence_tile_rect(c, lin, &tile);
+        ok = !grt_rect_overlaps(&tile, &rest.v[k]);
+      }
+  }
+  for (int i = 0; i < c->held.n && ok; i++)
+    if (grt_rect_overlaps(&c->held.v[i], r) && !grt_rect_contains(r, &c->held.v[i])) ok = false;
+  grt__rects_free(&cuts);
+  grt__rects_free(&rest);
+  return ok;
+}
+
+int grt__coherence_drop(grt_coh_t *c, int rank, const grt_rect_t *r) {
+  FOR_EACH_NEAR(c, c->n, r, i, {
+    grt_piece_t *p = &c->v[i];
+    if (p->owner == GRT_COH_DEAD || p->owner == rank || p->owner == GRT_COH_EVERYWHERE ||
+        !grt_rect_contains(r, &p->r) || grt_rect_empty(&p->r))
+      continue;
+    bits_of(c, p)[rank / 64] &= ~((uint64_t)1 << (rank % 64));
+  })
+  /* In order, so that reader and owner keep equal lists. */
+  if (rank == c->rank) {
+    int k = 0;
+    for (int i = 0; i < c->held.n; i++)
+      if (!grt_rect_contains(r, &c->held.v[i])) c->held.v[k++] = c->held.v[i];
+    c->held.n = k;
+  } else {
+    int k = 0;
+    for (int i = 0; i < c->nsent; i++)
+      if (c->sent[i].dst != rank || !grt_rect_contains(r, &c->sent[i].r)) c->sent[k++] = c->sent[i];
+    c->nsent = k;
+  }
+  if (c->held_ix) rix_reset(c->held_ix);
+  if (c->sent_ix) rix_reset(c->sent_ix);
+  return 0;
+}
+
 /* ---- writes ---- */
 
 /* Removes r from every piece: outside parts are appended, pieces inside r

@@ -126,6 +126,21 @@ void grt__coherence_tile_rect(const grt_coh_t *c, int64_t lin, grt_rect_t *out);
  * Instances holding none of these can go (instances.h). */
 bool grt__coherence_holds_any(const grt_coh_t *c, const grt_rect_t *r);
 
+/* True when every value this rank (c->rank) holds in its instance @p r is a
+ * copy another rank holds too, so the instance may go if every rank then
+ * applies grt__coherence_drop alike: no piece it owns or that is valid
+ * everywhere meets @p r, none of its own tiles meets the part of @p r in no
+ * piece (without a tiled layer that part is valid everywhere: not a copy),
+ * and every piece it holds and every copy of a tile it holds that meets
+ * @p r lies inside it (they were received into one instance). */
+bool grt__coherence_copies_only(const grt_coh_t *c, const grt_rect_t *r);
+/* Rank @p rank no longer holds copies inside @p r (it dropped the instance
+ * grt__coherence_copies_only allowed): its bit leaves the pieces inside
+ * @p r, and its copies of tiles inside @p r leave `held` (on that rank)
+ * or `sent` (on their owners). Every rank calls it alike, at the same
+ * point of the program. */
+int grt__coherence_drop(grt_coh_t *c, int rank, const grt_rect_t *r);
+
 /* Rank @p rank wrote @p r: it alone holds it now. */
 int grt__coherence_write(grt_coh_t *c, const grt_rect_t *r, int rank);
 /* Every rank holds the same values of @p r (after a replicated write). */

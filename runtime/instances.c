@@ -8,7 +8,11 @@
 
 #include "analysis.h"
 #include "grt_error.h"
+#include "collective.h"
 #include "op.h"
+
+#include <sched.h>
+#include <stdatomic.h>
 
 /* ---- shapes ---- */
 
@@ -164,8 +168,11 @@ static int alloc_or_wait(grt_runtime_t *rt, grt_store_root_t *root, const grt_re
   if (rc < 0) {
     char msg[512];
     snprintf(msg, sizeof msg, "%s", grt_last_error());
-    rc = grt__error(rc, "rank %d: store %llu: an instance of %lld elements: %s", rt->rank,
-                    (unsigned long long)root->id, (long long)grt_rect_volume(box), msg);
+    rc = grt__error(rc, "rank %d: store %llu: an instance of %lld elements: %s%s", rt->rank,
+                    (unsigned long long)root->id, (long long)grt_rect_volume(box), msg,
+                    rt->nranks > 1 ? " (grt_memory_trim, called by every rank, frees the copies "
+                                     "of other ranks' values they hold)"
+                                   : "");
   }
   return grt__instances_fatal(rt, rc);
 }
@@ -229,6 +236,151 @@ void grt__instances_sweep(grt_runtime_t *rt, grt_store_root_t *root, const grt_c
     }
     i++;
   }
+}
+
+/* ---- trimming: dropping copies, every rank alike ---- */
+
+/* A dropped instance on the wire: root id, ndim, then lo and hi. */
+typedef struct drop_rec {
+  uint64_t id;
+  int32_t ndim, pad;
+  int64_t lo[GRT_MAX_DIM], hi[GRT_MAX_DIM];
+} drop_rec_t;
+
+typedef struct trim {
+  grt_runtime_t *rt;
+  drop_rec_t *v;
+  int n, cap;
+  bool oom;
+} trim_t;
+
+static void collect_copies(void *arg, grt_root_state_t *st) {
+  trim_t *t = arg;
+  grt_store_root_t *root = st->root;
+  if (root->attached || st->coh.nranks == 0 || grt__instances_whole(t->rt, root)) return;
+  for (int i = 0; i < root->insts.n; i++) {
+    const grt_instance_t *in = root->insts.v[i];
+    if (!grt__coherence_copies_only(&st->coh, &in->r)) continue;
+    if (t->n == t->cap) {
+      int cap = t->cap ? 2 * t->cap : 16;
+      drop_rec_t *v = realloc(t->v, sizeof *v * (size_t)cap);
+      if (!v) {
+        t->oom = true;
+        return;
+      }
+      t->v = v;
+      t->cap = cap;
+    }
+    drop_rec_t *d = &t->v[t->n++];
+    memset(d, 0, sizeof *d);
+    d->id = root->id;
+    d->ndim = in->r.ndim;
+    memcpy(d->lo, in->r.lo, sizeof d->lo);
+    memcpy(d->hi, in->r.hi, sizeof d->hi);
+  }
+}
+
+typedef struct apply {
+  grt_runtime_t *rt;
+  int from;                      /* the rank that dropped them */
+  const drop_rec_t *v;
+  int n;
+  size_t freed;
+} apply_t;
+
+static void apply_drops(void *arg, grt_root_state_t *st) {
+  apply_t *a = arg;
+  if (st->coh.nranks == 0) return;
+  grt_store_root_t *root = st->root;
+  for (int k = 0; k < a->n; k++) {
+    if (a->v[k].id != root->id) continue;
+    grt_rect_t r = {.ndim = a->v[k].ndim};
+    memcpy(r.lo, a->v[k].lo, sizeof r.lo);
+    memcpy(r.hi, a->v[k].hi, sizeof r.hi);
+    grt__coherence_drop(&st->coh, a->from, &r);
+    if (a->from != a->rt->rank) continue;
+    for (int i = 0; i < root->insts.n; i++) {
+      grt_instance_t *in = root->insts.v[i];
+      if (memcmp(&in->r, &r, sizeof r) != 0) continue;
+      a->freed += in->bytes;
+      grt__inst_unref(grt__inst_set_take(&root->insts, i));
+      a->rt->inst_retired++;
+      break;
+    }
+  }
+}
+
+static void gathered(void *arg, grt_allgather_t *g) {
+  (void)g;
+  atomic_store_explicit((atomic_bool *)arg, true, memory_order_release);
+}
+
+/* A blocking all-gather of @p len bytes from each rank (at most @p max
+ * from all of them together): *out, to free with grt__comm_allgather_free. */
+static int allgather(grt_runtime_t *rt, const void *block, uint32_t len, size_t max,
+                     grt_allgather_t **out) {
+  atomic_bool done = false;
+  uint64_t tag = (rt->future_seq + 1) * 32; /* replicated, as a future exchange's */
+  rt->future_seq++;
+  int rc = grt__comm_allgather_post(rt->comm, GRT_CHAN_FUTURE, tag, max, gathered, &done, out);
+  if (rc < 0) return rc;
+  unsigned char *b = malloc(len ? len : 1);
+  if (!b) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt_memory_trim: out of host memory");
+  memcpy(b, block, len);
+  grt__comm_allgather_give(*out, b, len);
+  while (!atomic_load_explicit(&done, memory_order_acquire)) sched_yield();
+  return 0;
+}
+
+int grt__instances_trim(grt_runtime_t *rt, size_t *freed) {
+  if (rt->nranks == 1) return 0; /* one rank holds no copies */
+  trim_t t = {.rt = rt};
+  /* A live mapping may point into any instance: drop none, still take part. */
+  if (rt->live_mappings == 0) grt__analysis_each_root(rt, collect_copies, &t);
+  if (t.oom) t.n = 0; /* drop nothing: still take part */
+  int rc = 0;
+  if (grt__comm_simulated(rt->comm)) { /* the others are not here: this rank only */
+    apply_t a = {rt, rt->rank, t.v, t.n, 0};
+    grt__analysis_each_root(rt, apply_drops, &a);
+    *freed += a.freed;
+    free(t.v);
+    return 0;
+  }
+  /* Two rounds: the sizes, then the records (the second's buffer fits). */
+  uint32_t bytes = (uint32_t)(sizeof(drop_rec_t) * (size_t)t.n);
+  grt_allgather_t *g = NULL;
+  size_t total = 0;
+  if ((rc = allgather(rt, &bytes, sizeof bytes, (size_t)rt->nranks * 16, &g)) == 0) {
+    for (int r = 0; r < rt->nranks; r++) {
+      uint32_t len;
+      const unsigned char *b = grt__comm_allgather_block(g, r, &len);
+      uint32_t n = 0;
+      if (b && len == sizeof n) memcpy(&n, b, sizeof n);
+      total += n;
+    }
+    grt__comm_allgather_free(g);
+    g = NULL;
+    rc = allgather(rt, t.v, bytes, total + (size_t)rt->nranks * 16, &g);
+  }
+  for (int r = 0; rc == 0 && r < rt->nranks; r++) {
+    uint32_t len;
+    const unsigned char *b = grt__comm_allgather_block(g, r, &len);
+    apply_t a = {rt, r, NULL, 0, 0};
+    drop_rec_t *copy = NULL;
+    if (b && len >= sizeof(drop_rec_t)) {
+      a.n = (int)(len / sizeof(drop_rec_t));
+      copy = malloc(len); /* aligned for the records */
+      if (!copy) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt_memory_trim: out of host memory");
+      memcpy(copy, b, len);
+      a.v = copy;
+    }
+    grt__analysis_each_root(rt, apply_drops, &a);
+    *freed += a.freed;
+    free(copy);
+  }
+  if (g) grt__comm_allgather_free(g);
+  free(t.v);
+  return grt__instances_fatal(rt, rc); /* the others would wait for this rank */
 }
 
 uint64_t grt__instances_made(const grt_runtime_t *rt) { return rt->inst_made; }

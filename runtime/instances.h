@@ -82,6 +82,13 @@ static inline void *grt__instances_bind(const grt_instance_t *in, const grt_tran
 /* Retires the instances of @p root holding nothing valid on this rank any
  * more (several ranks; @p coh is the root's map after the op's writes). */
 void grt__instances_sweep(grt_runtime_t *rt, grt_store_root_t *root, const grt_coh_t *coh);
+/* grt_memory_trim's work, every rank alike after waiting for its pending
+ * work: each rank drops its instances holding only copies of values other
+ * ranks hold (grt__coherence_copies_only), the ranks exchange what they
+ * dropped (an all-gather) and every rank updates its coherence maps
+ * (grt__coherence_drop), so later reads fetch those values again. Adds
+ * the bytes this rank freed to *freed. 0, or GRT_ENOMEM. */
+int grt__instances_trim(grt_runtime_t *rt, size_t *freed);
 /* Instances made and migrations run on this rank so far (tests). */
 uint64_t grt__instances_made(const grt_runtime_t *rt);
 uint64_t grt__instances_migrations(const grt_runtime_t *rt);

@@ -92,6 +92,7 @@ static void runtime_free(grt_runtime_t *rt) {
   grt__machine_fini(&rt->machine);
   grt__graph_fini(&rt->graph);
   pthread_mutex_destroy(&rt->fail_mu);
+  pthread_mutex_destroy(&rt->roots_mu);
   free(rt);
 }
 
@@ -109,6 +110,7 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   int ctx_rc = grt__store_ctx_init(&rt->store_ctx, rt, rt->pools);
   rt->store_ctx.root_orphaned = grt__ops_root_orphaned;
   pthread_mutex_init(&rt->fail_mu, NULL);
+  pthread_mutex_init(&rt->roots_mu, NULL);
   rt->nranks = 1;
   int rc = grt__graph_init(&rt->graph);
   if (rc == 0) rc = grt__config_load(&rt->settings, cfg);
@@ -130,6 +132,8 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   rt->inst_whole_bytes = GRT_INST_WHOLE_BYTES;
   const char *iw = getenv("GRT_TEST_INST_WHOLE_BYTES");
   if (iw && *iw) rt->inst_whole_bytes = (size_t)strtoull(iw, NULL, 10);
+  const char *tf = getenv("GRT_TEST_TRIM_AT_FENCE");
+  rt->trim_at_fence = tf && *tf == '1';
   for (int k = 0; k < GRT_MEM_KIND_COUNT; k++) {
     grt__mem_init(&rt->mems[k], (grt_mem_kind_t)k, budgets[k]);
     grt__mem_set_eager(&rt->mems[k], rt->settings.eager_alloc_percentage);
@@ -207,10 +211,27 @@ GRT_EXPORT int grt_finalize(grt_runtime_t *rt) {
   return crc;
 }
 
+GRT_EXPORT int grt_memory_trim(grt_runtime_t *rt, size_t *freed) {
+  if (freed) *freed = 0;
+  int rc = grt__store_api_check(rt, "grt_memory_trim");
+  if (rc < 0) return rc;
+  wait_all(rt);
+  if ((rc = grt__check_sync(rt, GRT_CHECK_TRIM, 0, NULL)) < 0) return rc;
+  size_t f = 0;
+  rc = grt__instances_trim(rt, &f);
+  if (freed) *freed = f;
+  return rc;
+}
+
 GRT_EXPORT int grt_fence(grt_runtime_t *rt) {
   int rc = grt__store_api_check(rt, "grt_fence");
   if (rc < 0) return rc;
   wait_all(rt);
+  /* Tests: trim at every fence (every rank alike: the variable is the job's). */
+  if (rt->trim_at_fence && rt->nranks > 1) {
+    size_t f = 0;
+    if ((rc = grt__instances_trim(rt, &f)) < 0) return rc;
+  }
   bool any_failed = false;
   if ((rc = grt__check_sync(rt, GRT_CHECK_FENCE, 0, &any_failed)) < 0) return rc;
   if (atomic_exchange(&rt->task_failed, 0)) {

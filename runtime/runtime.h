@@ -90,6 +90,10 @@ struct grt_runtime {
                                     * (GRT_INST_WHOLE_BYTES; tests lower it
                                     * with GRT_TEST_INST_WHOLE_BYTES) */
   int live_mappings;               /* app thread: mapped, not yet unmapped */
+  bool trim_at_fence;              /* tests (GRT_TEST_TRIM_AT_FENCE=1): every
+                                    * fence also trims copies (instances.h) */
+  pthread_mutex_t roots_mu;        /* guards roots (released on any thread) */
+  struct grt_root_state *roots;    /* every root with runtime state (analysis.c) */
   bool inst_nowait;                /* app thread: an op's nodes are held (no
                                     * waiting for pending work: instances.c) */
   grt_rects_t alias_img;           /* alias.c scratch (app thread) */

@@ -238,6 +238,21 @@ GRT_EXPORT int  grt_show_config(const grt_runtime_t *rt, FILE *out);
 GRT_EXPORT int  grt_memory_usage(const grt_runtime_t *rt, grt_mem_kind_t kind,
                                  size_t *used, size_t *budget);
 
+/** Frees copies, on every rank: a collective call (every rank makes it at
+ *  the same point of the program, as grt_fence). It waits for this rank's
+ *  pending work (as grt_fence, without reporting task failures), then every
+ *  rank frees its instances that hold only copies of values another rank
+ *  also holds (halos and broadcast reads received earlier), and the ranks
+ *  tell each other, so that later reads fetch those values again. Values a
+ *  rank holds alone are never freed. Nothing is freed while a mapping is
+ *  live on that rank. Use it where memory is short: a rank's allocation
+ *  that its budget refuses waits for its pending work but cannot free
+ *  copies on its own (the others must agree). On one rank it only waits.
+ *  @param freed if not NULL, receives the bytes of instances this rank freed.
+ *  @returns 0; GRT_EINVAL / GRT_ESTATE as grt_fence; GRT_EDIVERGED if the
+ *  ranks did not all call it here. */
+GRT_EXPORT GRT_NODISCARD int grt_memory_trim(grt_runtime_t *rt, size_t *freed);
+
 /** A memory's two pools on this rank (see docs/stores.md, "Instances"). The
  *  budget is split by the eager_alloc_percentage setting: the eager pool
  *  pays for short-lived allocations (reduction buffers, transfer staging),

@@ -193,6 +193,12 @@ static void test_memory_info_through_runtime(void **state) {
   assert_non_null(strstr(grt_last_error(), "out is NULL"));
   assert_int_equal(grt_memory_info(rt, GRT_MEM_KIND_COUNT, &mi), GRT_EINVAL);
   assert_int_equal(grt_memory_info(NULL, GRT_MEM_SYSMEM, &mi), GRT_EINVAL);
+  /* One rank holds no copies: trimming frees nothing and succeeds. */
+  size_t freed = 1;
+  assert_int_equal(grt_memory_trim(rt, &freed), 0);
+  assert_int_equal(freed, 0);
+  assert_int_equal(grt_memory_trim(rt, NULL), 0);
+  assert_int_equal(grt_memory_trim(NULL, &freed), GRT_EINVAL);
   assert_int_equal(grt_finalize(rt), 0);
 }
 

@@ -26,7 +26,7 @@
 typedef struct rank_line {
   bool seen;
   double result;
-  double used, peak, hwm_kib;
+  double used, peak, hwm_kib, trimmed;
   long count;
 } rank_line_t;
 
@@ -47,15 +47,15 @@ static void run(job_t *j, char *const argv[], const char *const *env, double lim
   j->nranks = 0;
   for (char *p = j->out; (p = strstr(p, "rank ")); p++) {
     int rank, nr;
-    double res, used, peak, eager, hwm;
+    double res, used, peak, eager, hwm, trimmed;
     long count;
     if (sscanf(p, "rank %d/%d result %lf inst_used %lf inst_peak %lf inst_count %ld eager_peak %lf "
-                  "hwm_kib %lf",
-               &rank, &nr, &res, &used, &peak, &count, &eager, &hwm) != 8)
+                  "hwm_kib %lf trimmed %lf",
+               &rank, &nr, &res, &used, &peak, &count, &eager, &hwm, &trimmed) != 9)
       continue;
     int slot = nr <= MAXR ? rank : 0; /* a simulated rank prints one line */
     if (slot < 0 || slot >= MAXR) continue;
-    j->r[slot] = (rank_line_t){true, res, used, peak, hwm, count};
+    j->r[slot] = (rank_line_t){true, res, used, peak, hwm, trimmed, count};
     j->nranks = nr;
   }
 }
@@ -224,6 +224,36 @@ static void test_instances_budget_too_small(void **state) {
   assert_int_equal(j.status, 0);
 }
 
+/* grt_memory_trim: every rank reads slices of the second quarter's rows
+ * (rank 1's tile on 4 ranks) and trims after each read, the store being
+ * rewritten every other round: the ranks that read copies free them, the
+ * owner frees nothing, the results (read again after each trim) equal one
+ * rank's, and a rank ends holding its share alone. */
+static void test_instances_trim_drops_copies(void **state) {
+  (void)state;
+  static job_t j;
+  const char *const args[] = {"trim", "1024", "2048", "6", NULL};
+  run_np(&j, 1, NULL, args);
+  if (j.status != 0) dump(&j);
+  assert_int_equal(j.status, 0);
+  double one = j.r[0].result;
+  assert_true(j.r[0].trimmed == 0); /* one rank holds no copies */
+  run_np(&j, 4, NULL, args);
+  if (j.status != 0) dump(&j);
+  assert_int_equal(j.status, 0);
+  const double share = 1024.0 * 2048 * 8 / 4;
+  for (int r = 0; r < 4; r++) {
+    const rank_line_t *l = &j.r[r];
+    assert_true(l->seen);
+    if (fabs(l->result - one) > 1e-12 * fabs(one) || (r == 1) != (l->trimmed == 0) ||
+        l->used > share + 8 * 2048 * 8.0) {
+      dump(&j);
+      fail_msg("rank %d: result %.17g (one rank %.17g), trimmed %.0f, holds %.0f (share %.0f)", r,
+               l->result, one, l->trimmed, l->used, share);
+    }
+  }
+}
+
 /* The issue's acceptance: two float64 grids of 2^27 elements (2 GiB),
  * 10 smoothing sweeps and a sum on 4 ranks with a 900 MiB budget each,
  * the same sum as on 1 rank, each rank's instances and VmHWM about a
@@ -268,6 +298,7 @@ int main(void) {
       cmocka_unit_test(test_instances_cg_real_ranks),
       cmocka_unit_test(test_instances_simulated_ranks),
       cmocka_unit_test(test_instances_budget_too_small),
+      cmocka_unit_test(test_instances_trim_drops_copies),
       cmocka_unit_test(test_instances_two_gib_on_four_ranks),
   };
   return cmocka_run_group_tests(tests, setup, NULL);

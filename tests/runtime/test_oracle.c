@@ -445,6 +445,9 @@ static void run_program(uint64_t seed, int cpus) {
                  cpus, step, (long long)got, (long long)want);
       grt_future_destroy(f);
       grt_store_destroy(a.s);
+      /* ORACLE_TRIM: drop every rank's copies now (collective); later
+       * reads must fetch them again. */
+      if (getenv("ORACLE_TRIM")) assert_int_equal(grt_memory_trim(rt, NULL), 0);
       break;
     }
     case 5: /* fill a view */
