@@ -37,6 +37,7 @@ typedef struct rec {
 
 typedef struct msg {
   uint32_t nrec, blocking, failed, pad;
+  uint32_t pressure, pad2; /* the sender is short of memory (blocking calls) */
   uint64_t bseq;  /* this rank's blocking-call number */
   uint64_t count; /* the sender's operation count when it sent this */
   char failtext[160];
@@ -46,6 +47,7 @@ typedef struct msg {
 typedef struct verdict {
   uint32_t status; /* 0 ok, 1 diverged */
   uint32_t failed;
+  uint32_t pressure, pad; /* some rank is short of memory */
   char text[400];
 } verdict_t;
 
@@ -55,7 +57,7 @@ typedef struct rq {
   size_t head, n, cap;
   uint64_t blocked_at;   /* count of its pending blocking call, 0 if none */
   uint64_t bseq;
-  uint32_t bfailed;
+  uint32_t bfailed, bpressure;
   char failtext[160];
   msg_t in;              /* receive buffer */
   uint64_t next_tag;
@@ -63,6 +65,8 @@ typedef struct rq {
 
 struct grt_divergence {
   grt_comm_t *comm;
+  bool pressure;         /* this rank's, sent with its next blocking call */
+  bool any_pressure;     /* the last verdict's: some rank was short */
   int rank, nranks;
   const char *const *kind_names;
   int nkinds;
@@ -194,6 +198,7 @@ static void progress(checker_t *c) {
       snprintf(v.text, sizeof v.text, "on rank %d: %s", r, c->q[r].failtext);
     }
   v.failed = failed;
+  for (int r = 0; r < R; r++) v.pressure |= c->q[r].bpressure;
   for (int r = 0; r < R; r++) {
     c->q[r].blocked_at = 0;
     send_verdict(c, r, &v);
@@ -219,6 +224,7 @@ static void on_msg(void *arg, size_t bytes) {
       q->blocked_at = q->in.count;
       q->bseq = q->in.bseq;
       q->bfailed = q->in.failed;
+      q->bpressure = q->in.pressure;
       snprintf(q->failtext, sizeof q->failtext, "%s", q->in.failtext);
     }
   }
@@ -358,6 +364,7 @@ static void flush(checker_t *c, uint64_t count, bool blocking, bool final, uint3
   c->out.bseq = c->bseq;
   c->out.count = count;
   c->out.pad = blocking && final;
+  c->out.pressure = blocking && c->pressure;
   if (c->rank == 0) {
     pthread_mutex_lock(&c->mu);
     if (push_recs(&c->q[0], c->out.recs, c->out.nrec) < 0)
@@ -365,6 +372,7 @@ static void flush(checker_t *c, uint64_t count, bool blocking, bool final, uint3
     if (blocking) {
       c->q[0].blocked_at = count;
       c->q[0].bfailed = failed;
+      c->q[0].bpressure = c->pressure;
       snprintf(c->q[0].failtext, sizeof c->q[0].failtext, "%s", c->out.failtext);
     }
     progress(c);
@@ -458,10 +466,17 @@ int grt__divergence_sync(grt_divergence_t *c, uint64_t count, bool final, uint32
     grt__comm_doom(c->comm, GRT_EDIVERGED, c->why);
     return grt__error(GRT_EDIVERGED, "%s", v.text);
   }
+  c->any_pressure = v.pressure != 0;
   if (any_failed) *any_failed = v.failed != 0;
   if (v.failed) grt__error(GRT_ETASK, "%s", v.text);
   return 0;
 }
+
+void grt__divergence_set_pressure(grt_divergence_t *c, bool short_of_memory) {
+  c->pressure = short_of_memory;
+}
+
+bool grt__divergence_any_pressure(const grt_divergence_t *c) { return c->any_pressure; }
 
 void grt__divergence_free(grt_divergence_t *c) {
   if (!c) return;

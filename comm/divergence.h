@@ -33,6 +33,12 @@ int grt__divergence_new(grt_comm_t *comm, const char *const *kind_names, int nki
 /* Starts listening (rank 0): after grt__divergence_start_agree. */
 int grt__divergence_start(grt_divergence_t *d);
 /* Frees it (NULL is fine). */
+/* This rank is (or is no longer) short of memory: said with its next
+ * blocking call; the verdict tells every rank whether any rank was
+ * (grt__divergence_any_pressure, after grt__divergence_sync), so all can
+ * act on it alike. */
+void grt__divergence_set_pressure(grt_divergence_t *d, bool short_of_memory);
+bool grt__divergence_any_pressure(const grt_divergence_t *d);
 void grt__divergence_free(grt_divergence_t *d);
 
 /* Records operation number @p count (1, 2, ... on every rank) of @p kind

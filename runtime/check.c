@@ -75,6 +75,11 @@ int grt__check_sync(grt_runtime_t *rt, uint32_t kind, uint64_t h, bool *any_fail
   const char *why = grt__divergence_why(d);
   if (why) return grt__error(GRT_EDIVERGED, "%s", why);
   grt__check_op(rt, kind, h);
+  /* Short of memory: the instance pool three quarters full. Every rank
+   * learns from the verdict whether any rank is, and then trims copies
+   * alike (grt__instances_trim_due). */
+  const grt_mem_pool_t *ip = &rt->mems[GRT_MEM_SYSMEM].inst;
+  grt__divergence_set_pressure(d, atomic_load(&ip->used) / 3 >= ip->budget / 4 && ip->budget > 0);
   uint32_t failed = any_failed ? (uint32_t)atomic_load(&rt->task_failed) : 0;
   char failtext[160] = "";
   if (failed) {
@@ -82,6 +87,13 @@ int grt__check_sync(grt_runtime_t *rt, uint32_t kind, uint64_t h, bool *any_fail
     snprintf(failtext, sizeof failtext, "%.150s", rt->fail_msg);
     pthread_mutex_unlock(&rt->fail_mu);
   }
-  return grt__divergence_sync(d, rt->op_count, kind == GRT_CHECK_FINALIZE, failed, failtext,
-                              any_failed);
+  int rc = grt__divergence_sync(d, rt->op_count, kind == GRT_CHECK_FINALIZE, failed, failtext,
+                                any_failed);
+  if (rc == 0) rt->trim_due = grt__divergence_any_pressure(d) && kind != GRT_CHECK_FINALIZE;
+  /* Where every rank may run a collective: trim now (instances.h, through
+   * the hook runtime.c sets: instances sit above this module). */
+  if (rc == 0 && rt->trim_due && rt->trim_hook &&
+      (kind == GRT_CHECK_FENCE || kind == GRT_CHECK_FUTURE_WAIT || kind == GRT_CHECK_FUTURE_GET))
+    rc = rt->trim_hook(rt);
+  return rc;
 }

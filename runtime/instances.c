@@ -303,6 +303,7 @@ static void apply_drops(void *arg, grt_root_state_t *st) {
       grt_instance_t *in = root->insts.v[i];
       if (memcmp(&in->r, &r, sizeof r) != 0) continue;
       a->freed += in->bytes;
+      a->rt->inst_trimmed += in->bytes;
       grt__inst_unref(grt__inst_set_take(&root->insts, i));
       a->rt->inst_retired++;
       break;
@@ -381,6 +382,13 @@ int grt__instances_trim(grt_runtime_t *rt, size_t *freed) {
   if (g) grt__comm_allgather_free(g);
   free(t.v);
   return grt__instances_fatal(rt, rc); /* the others would wait for this rank */
+}
+
+int grt__instances_trim_due(grt_runtime_t *rt) {
+  if (!rt->trim_due) return 0;
+  rt->trim_due = false;
+  size_t freed = 0;
+  return grt__instances_trim(rt, &freed);
 }
 
 uint64_t grt__instances_made(const grt_runtime_t *rt) { return rt->inst_made; }

@@ -89,6 +89,13 @@ void grt__instances_sweep(grt_runtime_t *rt, grt_store_root_t *root, const grt_c
  * (grt__coherence_drop), so later reads fetch those values again. Adds
  * the bytes this rank freed to *freed. 0, or GRT_ENOMEM. */
 int grt__instances_trim(grt_runtime_t *rt, size_t *freed);
+/* The same, without waiting, when the last blocking call's verdict said
+ * some rank's instance pool is three quarters full (every rank got the
+ * same verdict, so every rank trims here alike). Blocking calls
+ * (grt_fence, grt_future_wait/get, grt_memory_trim) call it after their
+ * check. Pending nodes bound to a dropped instance keep it until they
+ * finish; copies are never the source of a transfer. */
+int grt__instances_trim_due(grt_runtime_t *rt);
 /* Instances made and migrations run on this rank so far (tests). */
 uint64_t grt__instances_made(const grt_runtime_t *rt);
 uint64_t grt__instances_migrations(const grt_runtime_t *rt);

@@ -134,6 +134,7 @@ GRT_EXPORT int grt_init_config(int *argc, char ***argv, const grt_config_t *cfg,
   if (iw && *iw) rt->inst_whole_bytes = (size_t)strtoull(iw, NULL, 10);
   const char *tf = getenv("GRT_TEST_TRIM_AT_FENCE");
   rt->trim_at_fence = tf && *tf == '1';
+  rt->trim_hook = grt__instances_trim_due;
   for (int k = 0; k < GRT_MEM_KIND_COUNT; k++) {
     grt__mem_init(&rt->mems[k], (grt_mem_kind_t)k, budgets[k]);
     grt__mem_set_eager(&rt->mems[k], rt->settings.eager_alloc_percentage);
@@ -303,6 +304,7 @@ GRT_EXPORT int grt_memory_info(const grt_runtime_t *rt, grt_mem_kind_t kind,
       .eager_used = atomic_load(&m->eager.used),
       .eager_budget = m->eager.budget,
       .eager_peak = atomic_load(&m->eager.peak),
+      .trimmed = kind == GRT_MEM_SYSMEM ? rt->inst_trimmed : 0,
   };
   return 0;
 }

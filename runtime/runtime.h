@@ -86,10 +86,15 @@ struct grt_runtime {
   uint64_t inst_made;              /* app thread: instances made (instances.c) */
   uint64_t inst_migrations;        /*   ... migrations (growth) */
   uint64_t inst_retired;           /*   ... instances retired as stale */
+  size_t inst_trimmed;             /*   ... bytes of copies freed by trims */
   size_t inst_whole_bytes;         /* roots this small get whole instances
                                     * (GRT_INST_WHOLE_BYTES; tests lower it
                                     * with GRT_TEST_INST_WHOLE_BYTES) */
   int live_mappings;               /* app thread: mapped, not yet unmapped */
+  bool trim_due;                   /* app thread: the last blocking call's verdict
+                                    * said some rank is short of memory */
+  int (*trim_hook)(grt_runtime_t *rt); /* grt__instances_trim_due, set by
+                                    * grt_init: check.c calls it (below it) */
   bool trim_at_fence;              /* tests (GRT_TEST_TRIM_AT_FENCE=1): every
                                     * fence also trims copies (instances.h) */
   pthread_mutex_t roots_mu;        /* guards roots (released on any thread) */

@@ -267,6 +267,10 @@ typedef struct grt_memory_info {
   size_t eager_used;          /* bytes of eager allocations now */
   size_t eager_budget;
   size_t eager_peak;
+  size_t trimmed;             /* bytes of copies freed by trims so far (an
+                               * explicit grt_memory_trim, or the automatic
+                               * one at a blocking call when some rank's
+                               * instance pool is three quarters full) */
 } grt_memory_info_t;
 /** Fills @p out with this rank's pools of memory @p kind. Any thread.
  *  @returns 0; GRT_EINVAL if @p rt or @p out is NULL or @p kind is not a

@@ -7,13 +7,16 @@
  *   inst_prog trim ROWS COLS ROUNDS    sums of slices of one quarter's rows,
  *                                      read by every rank, grt_memory_trim
  *                                      after each: the sum of the sums
+ *   inst_prog autotrim ROWS COLS ROUNDS  the same without grt_memory_trim:
+ *                                      under a tight sysmem budget the
+ *                                      blocking calls trim by themselves
  *
  * Every rank prints one line (rank 0 first, the others after a fence):
  *   rank R/NR result S inst_used U inst_peak P inst_count C eager_peak E hwm_kib H trimmed T
  * S is the same on every rank; U is this rank's instance bytes after the
  * work (before the stores are destroyed), C their number, P the most
  * instance bytes at once, E the most eager bytes at once, H its peak
- * resident set (VmHWM), T the bytes its grt_memory_trim calls freed. Exit 0, or 1 with the
+ * resident set (VmHWM), T the bytes of copies trims freed on it. Exit 0, or 1 with the
  * error on stderr. grt settings come from GRT_* variables. */
 #include <grt_kernels.h>
 #include <stdio.h>
@@ -76,7 +79,7 @@ static double jacobi(grt_runtime_t *rt, grtk_t *k, int64_t rows, int64_t cols, l
 /* Sums of slices of rank 1's rows read by every rank (copies), trimmed
  * between reads; *freed gets what this rank's trims freed. The result is
  * the sum of the sums (the same on any rank count). */
-static size_t g_freed;
+static bool g_auto; /* autotrim: no grt_memory_trim calls */
 static double trim(grt_runtime_t *rt, grtk_t *k, int64_t rows, int64_t cols, long rounds) {
   const int64_t shape[2] = {rows, cols};
   grt_store_t *u;
@@ -94,9 +97,7 @@ static double trim(grt_runtime_t *rt, grtk_t *k, int64_t rows, int64_t cols, lon
     grt_future_destroy(f);
     grt_store_destroy(v);
     total += s;
-    size_t freed = 0;
-    CHECK(grt_memory_trim(rt, &freed));
-    g_freed += freed;
+    if (!g_auto) CHECK(grt_memory_trim(rt, NULL));
     if (i % 2) CHECK(grtk_scale(k, u, 1.0)); /* rewrite: the next copies are new */
   }
   measure(rt);
@@ -125,7 +126,8 @@ int main(int argc, char **argv) {
   }
   bool is_jacobi = argc == 5 && strcmp(argv[1], "jacobi") == 0;
   bool is_cg = argc == 4 && strcmp(argv[1], "cg") == 0;
-  bool is_trim = argc == 5 && strcmp(argv[1], "trim") == 0;
+  g_auto = argc == 5 && strcmp(argv[1], "autotrim") == 0;
+  bool is_trim = argc == 5 && (strcmp(argv[1], "trim") == 0 || g_auto);
   if (!is_jacobi && !is_cg && !is_trim) {
     fprintf(stderr, "usage: inst_prog jacobi ROWS COLS ITERS | cg N ITERS\n");
     return 2;
@@ -145,7 +147,7 @@ int main(int argc, char **argv) {
       printf("rank %d/%d result %.17g inst_used %zu inst_peak %zu inst_count %zu eager_peak %zu "
              "hwm_kib %ld trimmed %zu\n",
              rank, nranks, s, g_live.instance_used, mi.instance_peak, g_live.instance_count, mi.eager_peak,
-             hwm_kib(), g_freed);
+             hwm_kib(), mi.trimmed);
       fflush(stdout);
     }
     if (nranks > 1 && r + 1 < nranks) CHECK(grt_fence(rt));

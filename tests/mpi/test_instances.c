@@ -68,25 +68,29 @@ static const char *prog(void) { return getenv("GRT_TEST_INST_PROG"); }
 
 /* `mpiexec -np NP --oversubscribe inst_prog ARGS...` (np 1 too, through
  * mpirun, so every count is a real MPI job). @p extra: one more env string. */
-static void run_np(job_t *j, int np, const char *extra, const char *const *args) {
+static void run_np(job_t *j, int np, const char *extra, const char *extra2,
+                   const char *const *args) {
   char npbuf[16];
   snprintf(npbuf, sizeof npbuf, "%d", np);
-  char *argv[16] = {(char *)mpiexec(), "-np", npbuf, "--oversubscribe"};
+  char *argv[20] = {(char *)mpiexec(), "-np", npbuf, "--oversubscribe"};
   int a = 4;
-  char xbuf[128];
-  if (extra) { /* pass it to every rank */
-    snprintf(xbuf, sizeof xbuf, "%.*s", (int)(strchr(extra, '=') - extra), extra);
-    argv[a++] = "-x";
-    argv[a++] = xbuf;
-  }
-  argv[a++] = (char *)prog();
-  for (int k = 0; args[k]; k++) argv[a++] = (char *)args[k];
-  argv[a] = NULL;
+  char xbuf[2][128];
+  const char *extras[2] = {extra, extra2};
   const char *env[8];
   int e = 0;
   for (; mpi_env[e]; e++) env[e] = mpi_env[e];
-  if (extra) env[e++] = extra;
+  for (int k = 0; k < 2; k++) {
+    if (!extras[k]) continue;
+    /* pass it to every rank */
+    snprintf(xbuf[k], sizeof xbuf[k], "%.*s", (int)(strchr(extras[k], '=') - extras[k]), extras[k]);
+    argv[a++] = "-x";
+    argv[a++] = xbuf[k];
+    env[e++] = extras[k];
+  }
   env[e] = NULL;
+  argv[a++] = (char *)prog();
+  for (int k = 0; args[k]; k++) argv[a++] = (char *)args[k];
+  argv[a] = NULL;
   run(j, argv, env, 240);
 }
 
@@ -145,12 +149,12 @@ static void check_job(const problem_t *p, const job_t *j, int R, double ref) {
 
 static void real_ranks(const problem_t *p) {
   static job_t j;
-  run_np(&j, 1, NULL, p->args);
+  run_np(&j, 1, NULL, NULL, p->args);
   check_job(p, &j, 1, j.r[0].result);
   assert_true(j.r[0].used >= p->total); /* one rank: whole stores */
   double ref = j.r[0].result;
   for (int np = 2; np <= 4; np += 2) {
-    run_np(&j, np, NULL, p->args);
+    run_np(&j, np, NULL, NULL, p->args);
     check_job(p, &j, np, ref);
   }
 }
@@ -210,7 +214,7 @@ static void test_instances_budget_too_small(void **state) {
   /* 2 x 16 MiB of grids: 8 MiB a rank on 4 ranks, 32 MiB on 1. */
   const char *const args[] = {"jacobi", "1024", "2048", "2", NULL};
   for (int np = 1; np <= 4; np += 3) {
-    run_np(&j, np, np == 1 ? "GRT_SYSMEM=20" : "GRT_SYSMEM=6", args);
+    run_np(&j, np, np == 1 ? "GRT_SYSMEM=20" : "GRT_SYSMEM=6", NULL, args);
     if (j.status == 0 || !strstr(j.out, "sysmem instance pool") ||
         !strstr(j.out, "bytes in use of a")) {
       dump(&j);
@@ -219,7 +223,7 @@ static void test_instances_budget_too_small(void **state) {
     }
   }
   /* The same budget is enough for the share of 4 ranks. */
-  run_np(&j, 4, "GRT_SYSMEM=20", args);
+  run_np(&j, 4, "GRT_SYSMEM=20", NULL, args);
   if (j.status != 0) dump(&j);
   assert_int_equal(j.status, 0);
 }
@@ -233,12 +237,12 @@ static void test_instances_trim_drops_copies(void **state) {
   (void)state;
   static job_t j;
   const char *const args[] = {"trim", "1024", "2048", "6", NULL};
-  run_np(&j, 1, NULL, args);
+  run_np(&j, 1, NULL, NULL, args);
   if (j.status != 0) dump(&j);
   assert_int_equal(j.status, 0);
   double one = j.r[0].result;
   assert_true(j.r[0].trimmed == 0); /* one rank holds no copies */
-  run_np(&j, 4, NULL, args);
+  run_np(&j, 4, NULL, NULL, args);
   if (j.status != 0) dump(&j);
   assert_int_equal(j.status, 0);
   const double share = 1024.0 * 2048 * 8 / 4;
@@ -251,6 +255,33 @@ static void test_instances_trim_drops_copies(void **state) {
       fail_msg("rank %d: result %.17g (one rank %.17g), trimmed %.0f, holds %.0f (share %.0f)", r,
                l->result, one, l->trimmed, l->used, share);
     }
+  }
+}
+
+/* Without grt_memory_trim calls, under a budget whose instance pool is
+ * three quarters full with a rank's share, the blocking calls (future
+ * gets) trim by themselves on every rank; with a roomy budget they do not. */
+static void test_instances_pressure_trims_copies(void **state) {
+  (void)state;
+  static job_t j;
+  const char *const args[] = {"autotrim", "1024", "2048", "6", NULL};
+  /* 9 MiB, 40% eager: a 5.4 MiB instance pool, 4.2 MB of it the share. */
+  run_np(&j, 4, "GRT_SYSMEM=9", "GRT_EAGER_ALLOC_PERCENTAGE=40", args);
+  if (j.status != 0) dump(&j);
+  assert_int_equal(j.status, 0);
+  double tight = j.r[0].result;
+  for (int r = 0; r < 4; r++)
+    if (!j.r[r].seen || (r == 1) != (j.r[r].trimmed == 0)) {
+      dump(&j);
+      fail_msg("tight budget: rank %d trimmed %.0f bytes", r, j.r[r].trimmed);
+    }
+  run_np(&j, 4, "GRT_SYSMEM=64", NULL, args);
+  if (j.status != 0) dump(&j);
+  assert_int_equal(j.status, 0);
+  for (int r = 0; r < 4; r++) {
+    assert_true(j.r[r].seen);
+    assert_true(j.r[r].trimmed == 0);
+    assert_true(j.r[r].result == tight);
   }
 }
 
@@ -268,7 +299,7 @@ static void test_instances_two_gib_on_four_ranks(void **state) {
   static job_t j;
   const char *const args[] = {"jacobi", "8192", "16384", "10", NULL};
   const double total = 2.0 * 8192 * 16384 * 8, share = total / 4;
-  run_np(&j, 4, "GRT_SYSMEM=900", args);
+  run_np(&j, 4, "GRT_SYSMEM=900", NULL, args);
   if (j.status != 0) dump(&j);
   assert_int_equal(j.status, 0);
   assert_int_equal(j.nranks, 4);
@@ -285,7 +316,7 @@ static void test_instances_two_gib_on_four_ranks(void **state) {
                share);
     }
   }
-  run_np(&j, 1, NULL, args);
+  run_np(&j, 1, NULL, NULL, args);
   if (j.status != 0) dump(&j);
   assert_int_equal(j.status, 0);
   double one = j.r[0].result;
@@ -299,6 +330,7 @@ int main(void) {
       cmocka_unit_test(test_instances_simulated_ranks),
       cmocka_unit_test(test_instances_budget_too_small),
       cmocka_unit_test(test_instances_trim_drops_copies),
+      cmocka_unit_test(test_instances_pressure_trims_copies),
       cmocka_unit_test(test_instances_two_gib_on_four_ranks),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
