@@ -327,7 +327,7 @@ static int allgather(grt_runtime_t *rt, const void *block, uint32_t len, size_t 
   if (rc < 0) return rc;
   unsigned char *b = malloc(len ? len : 1);
   if (!b) grt__comm_abort(rt->comm, GRT_ENOMEM, "grt_memory_trim: out of host memory");
-  memcpy(b, block, len);
+  if (len) memcpy(b, block, len);
   grt__comm_allgather_give(*out, b, len);
   while (!atomic_load_explicit(&done, memory_order_acquire)) sched_yield();
   return 0;
